@@ -1,0 +1,19 @@
+/* commands.h — every `exaone` subcommand, one function each (src/cli/cmd_*.c).
+ * argv[0] is the subcommand's name. Return 0 ok, 1 runtime error, 2 usage. */
+#ifndef EXAONE_COMMANDS_H
+#define EXAONE_COMMANDS_H
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+extern const Command commands[];
+
+/* Shared by subcommands: "exaone CMD" for messages. */
+#define EXAONE_VERSION "0.1.0"
+
+int cmd_info(int argc, char **argv);
+
+#endif

@@ -1,0 +1,59 @@
+/* main.c — `exaone`: one binary, subcommands dispatched from one table. */
+#include "../core/cpu.h"
+#include "../core/log.h"
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Kept in the order a new user meets them. */
+const Command commands[] = {
+    {"info", cmd_info, "describe a model file (or this machine, with no file)"},
+    {NULL, NULL, NULL},
+};
+
+static void print_usage(FILE *out) {
+    fprintf(out,
+            "exaone %s — EXAONE in C: bilingual (Korean/English) text and text<->image models on a CPU\n\n"
+            "usage: exaone COMMAND [OPTIONS]   (exaone COMMAND --help for each)\n\n"
+            "commands:\n",
+            EXAONE_VERSION);
+    for (const Command *c = commands; c->name; c++) fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    fprintf(out,
+            "\noptions for every command:\n"
+            "  -h, --help     help for the command\n"
+            "  --version      print the version\n"
+            "  -v / -q        (before COMMAND) more / less logging on stderr\n");
+}
+
+int main(int argc, char **argv) {
+    int first = 1;
+    while (first < argc && argv[first][0] == '-') {
+        const char *a = argv[first];
+        if (strcmp(a, "--version") == 0) {
+            printf("exaone %s (%s)\n", EXAONE_VERSION, cpu_describe());
+            return 0;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            print_usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+            log_set_level(LOG_DEBUG);
+        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+            log_set_level(LOG_WARN);
+        else {
+            fprintf(stderr, "exaone: unknown option '%s' (see exaone --help)\n", a);
+            return 2;
+        }
+        first++;
+    }
+    if (first >= argc) {
+        print_usage(stderr);
+        return 2;
+    }
+    for (const Command *c = commands; c->name; c++)
+        if (strcmp(argv[first], c->name) == 0) return c->run(argc - first, argv + first);
+    fprintf(stderr, "exaone: unknown command '%s' (see exaone --help)\n", argv[first]);
+    return 2;
+}

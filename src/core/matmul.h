@@ -1,0 +1,28 @@
+/* matmul.h — f32 matrix products for training and prefill (row-major).
+ *
+ * The three layouts a Linear layer needs (llm.c's matmul_forward/backward):
+ *   forward    out  = x · Wᵀ          matmul_f32_nt(C=out[M,N], A=x[M,K],    B=W[N,K])
+ *   backward   dx   = dout · W         matmul_f32_nn(C=dx[M,K],  A=dout[M,N], B=W[N,K])
+ *              dW  += doutᵀ · x        matmul_f32_tn(C=dW[N,K],  A=dout[M,N], B=x[M,K])
+ * accumulate = 1 adds into C (gradients accumulate), 0 overwrites it.
+ * pool may be NULL (single thread). Each has a portable C path and an
+ * AVX-512 path picked at run time (EXAONE_PORTABLE=1 forces portable).
+ */
+#ifndef EXAONE_MATMUL_H
+#define EXAONE_MATMUL_H
+
+#include "threadpool.h"
+
+#include <stdint.h>
+
+/* C[M,N] (+)= A[M,K] · B[N,K]ᵀ */
+void matmul_f32_nt(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
+                   int accumulate);
+/* C[M,N] (+)= A[M,K] · B[K,N] */
+void matmul_f32_nn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
+                   int accumulate);
+/* C[M,N] (+)= A[K,M]ᵀ · B[K,N] */
+void matmul_f32_tn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
+                   int accumulate);
+
+#endif

@@ -1,0 +1,60 @@
+#include "mem.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Shared by all threads; the counter is atomic so concurrent callers (server
+ * workers) still see exactly one failing allocation. */
+static _Atomic long fail_at = 0;
+static _Atomic long alloc_count = 0;
+
+static int should_fail(void) {
+    long n = atomic_fetch_add(&alloc_count, 1) + 1;
+    long target = atomic_load(&fail_at);
+    return target > 0 && n == target;
+}
+
+void mem_fail_after(long n) {
+    atomic_store(&alloc_count, 0);
+    atomic_store(&fail_at, n);
+}
+
+long mem_alloc_count(void) { return atomic_load(&alloc_count); }
+
+void *mem_alloc(size_t size) {
+    if (should_fail()) return NULL;
+    return malloc(size ? size : 1);
+}
+
+void *mem_calloc(size_t count, size_t size) {
+    if (should_fail()) return NULL;
+    if (count == 0 || size == 0) return calloc(1, 1);
+    return calloc(count, size);
+}
+
+void *mem_realloc(void *ptr, size_t size) {
+    if (should_fail()) return NULL;
+    return realloc(ptr, size ? size : 1);
+}
+
+char *mem_strndup(const char *s, size_t n) {
+    char *copy = mem_alloc(n + 1);
+    if (!copy) return NULL;
+    memcpy(copy, s, n);
+    copy[n] = 0;
+    return copy;
+}
+
+char *mem_strdup(const char *s) { return mem_strndup(s, strlen(s)); }
+
+void mem_free(void *ptr) { free(ptr); }
+
+void *mem_alloc_aligned(size_t size) {
+    if (should_fail()) return NULL;
+    size_t rounded = (size + 63) & ~(size_t)63;
+    if (rounded < size) return NULL;
+    return aligned_alloc(64, rounded ? rounded : 64);
+}
+
+void mem_free_aligned(void *ptr) { free(ptr); }
