@@ -244,16 +244,16 @@ static int place_tensors(Gguf *g, Cursor *c) {
         if (t->offset % g->alignment != 0)
             return error_set(c->err, "%s: tensor '%s': offset %llu is not a multiple of the alignment %zu", c->label,
                              t->name, (unsigned long long)t->offset, g->alignment);
-        if (t->offset != expected)
-            return error_set(c->err, "%s: tensor '%s': offset %llu %s (expected %llu)", c->label, t->name,
-                             (unsigned long long)t->offset,
-                             t->offset < expected ? "overlaps the previous tensor" : "leaves a gap",
-                             (unsigned long long)expected);
         uint64_t avail = g->size - g->data_offset;
         if (t->offset > avail || t->size > avail - t->offset)
             return error_set(c->err,
                              "%s: tensor '%s': data at byte offset %llu + %zu bytes runs past the end of the file (%zu bytes)",
                              c->label, t->name, (unsigned long long)(g->data_offset + t->offset), t->size, g->size);
+        if (t->offset != expected)
+            return error_set(c->err, "%s: tensor '%s': offset %llu %s (expected %llu)", c->label, t->name,
+                             (unsigned long long)t->offset,
+                             t->offset < expected ? "overlaps the previous tensor" : "leaves a gap",
+                             (unsigned long long)expected);
         t->data = g->base + g->data_offset + t->offset;
         uint64_t padded = ((uint64_t)t->size + g->alignment - 1) / g->alignment * g->alignment;
         expected = t->offset + padded; /* both <= file size, so no overflow */
