@@ -1,0 +1,59 @@
+/* Shared helpers of the EXAONE-mini commands (see mini_cli.h). */
+#include "mini_cli.h"
+
+#include "../core/file.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int find_default(char *out, size_t cap) {
+    if (file_exists("models/exaone-mini/config.json")) {
+        snprintf(out, cap, "models/exaone-mini");
+        return 0;
+    }
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    snprintf(out, cap, "%s/models/exaone-mini", dirname(exe));
+    return 0;
+}
+
+MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap) {
+    char buf[1024];
+    if (!path) {
+        if (find_default(buf, sizeof buf) != 0) snprintf(buf, sizeof buf, "models/exaone-mini");
+        path = buf;
+    }
+    if (resolved) snprintf(resolved, cap, "%s", path);
+    MiniModel *m;
+    Error err = {0};
+    if (mini_load(&m, path, threads, &err) != 0) {
+        fprintf(stderr, "%s: %s\n", command, err.message);
+        return NULL;
+    }
+    return m;
+}
+
+int mini_cli_lang(const char *s) {
+    if (strcmp(s, "ko") == 0) return MINI_LANG_KO;
+    if (strcmp(s, "en") == 0) return MINI_LANG_EN;
+    return -2;
+}
+
+int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes) {
+    const char *p = text;
+    for (int i = 0; i < n; i++) {
+        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t') p++;
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v >= n_codes) return -1;
+        codes[i] = (int)v;
+        p = end;
+    }
+    while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t') p++;
+    return *p ? -1 : 0;
+}
