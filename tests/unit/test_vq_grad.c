@@ -88,6 +88,8 @@ static void check_conv(int k, int stride, int pad, int C, int OC) {
     c.scratch.cap = conv2d_scratch_need(&c.s, c.H, c.W);
     c.scratch.col = malloc(c.scratch.cap * sizeof(real));
     c.scratch.dcol = malloc(c.scratch.cap * sizeof(real));
+    c.scratch.wt_cap = (size_t)n_w;
+    c.scratch.wt = malloc(c.scratch.wt_cap * sizeof(real));
     c.x = rand_buf(n_in, 1), c.w = rand_buf(n_w, 0.5), c.b = rand_buf(OC, 0.5);
     c.out = malloc((size_t)c.n_out * sizeof(real)), c.dout = rand_buf(c.n_out, 1);
     real *dx = grad_buf(n_in), *dw = grad_buf(n_w), *db = grad_buf(OC);
@@ -100,7 +102,7 @@ static void check_conv(int k, int stride, int pad, int C, int OC) {
     fd_check(what, conv_loss, &c, c.w, dw, n_w);
     snprintf(what, sizeof what, "conv k%d s%d p%d dbias", k, stride, pad);
     fd_check(what, conv_loss, &c, c.b, db, OC);
-    free(c.scratch.col), free(c.scratch.dcol), free(c.x), free(c.w), free(c.b), free(c.out), free(c.dout);
+    free(c.scratch.col), free(c.scratch.dcol), free(c.scratch.wt), free(c.x), free(c.w), free(c.b), free(c.out), free(c.dout);
     free(dx), free(dw), free(db);
 }
 
@@ -195,6 +197,8 @@ static void check_resblock(int C, int OC) {
     c.scratch.cap = resblock_scratch_need(&c.rb);
     c.scratch.col = malloc(c.scratch.cap * sizeof(real));
     c.scratch.dcol = malloc(c.scratch.cap * sizeof(real));
+    c.scratch.wt_cap = (size_t)OC * (C > OC ? C : OC) * 9;
+    c.scratch.wt = malloc(c.scratch.wt_cap * sizeof(real));
     int64_t sizes[10] = {C, C, (int64_t)OC * C * 9, OC, OC, OC, (int64_t)OC * OC * 9, OC, C != OC ? (int64_t)OC * C : 0,
                          C != OC ? OC : 0};
     const char *names[10] = {"norm1.weight", "norm1.bias", "conv1.weight", "conv1.bias", "norm2.weight",
@@ -222,7 +226,7 @@ static void check_resblock(int C, int OC) {
     }
     for (int i = 0; i < 10; i++) free(pp[i]), free(gg[i]);
     resblock_free(&c.rb);
-    free(c.scratch.col), free(c.scratch.dcol), free(c.x), free(c.out), free(c.dout), free(dx);
+    free(c.scratch.col), free(c.scratch.dcol), free(c.scratch.wt), free(c.x), free(c.out), free(c.dout), free(dx);
 }
 
 TEST(resblock_same_channels) { check_resblock(4, 4); }
@@ -240,7 +244,7 @@ typedef struct {
 
 static double vq_commit_loss(void *ctx) {
     VqCase *c = ctx;
-    vq_forward(NULL, c->zq, c->idx, c->scratch, c->z, c->codebook, c->N, c->D, c->K);
+    vq_quantize_forward(NULL, c->zq, c->idx, c->scratch, c->z, c->codebook, c->N, c->D, c->K);
     return c->beta * vq_mse(c->z, c->zq, c->N, c->D);
 }
 
@@ -248,11 +252,11 @@ TEST(vq_commitment_and_codebook_loss) {
     VqCase c = {.N = 12, .D = 3, .K = 5, .beta = 0.25};
     c.z = rand_buf(c.N * c.D, 1), c.codebook = rand_buf((int64_t)c.K * c.D, 1);
     c.zq = malloc((size_t)(c.N * c.D) * sizeof(real)), c.idx = malloc((size_t)c.N * sizeof(int32_t));
-    c.scratch = malloc((size_t)(c.N * c.K + c.K) * sizeof(real));
+    c.scratch = malloc((size_t)(c.N * c.K + c.K + c.K * c.D) * sizeof(real));
     real *dz = grad_buf(c.N * c.D), *dcb = grad_buf((int64_t)c.K * c.D), *zero = calloc((size_t)(c.N * c.D), sizeof(real));
     vq_commit_loss(&c);
     /* dzq = 0: only the commitment term reaches z. */
-    vq_backward(NULL, dz, dcb, zero, c.z, c.zq, c.idx, c.N, c.D, c.beta);
+    vq_quantize_backward(NULL, dz, dcb, zero, c.z, c.zq, c.idx, c.N, c.D, c.beta);
     fd_check("vq commitment dz", vq_commit_loss, &c, c.z, dz, c.N * c.D);
     /* The codebook term mean((sg(z) - zq)²) is beta-free: rescale the loss by 1/beta. */
     for (int64_t i = 0; i < (int64_t)c.K * c.D; i++) dcb[i] = (dcb[i] - START) * c.beta + START;

@@ -105,15 +105,18 @@ void conv2d_forward(ThreadPool *pool, ConvScratch *scratch, real *out, const rea
                     const real *bias, int B, int H, int W, const Conv2dShape *s) {
     int Ho = conv2d_out_size(H, s->k, s->stride, s->pad), Wo = conv2d_out_size(W, s->k, s->stride, s->pad);
     int64_t ckk = (int64_t)s->C * s->k * s->k, pix = (int64_t)Ho * Wo;
+    EXA_ASSERT(scratch->wt_cap >= (size_t)(ckk * s->OC));
+    for (int64_t o = 0; o < s->OC; o++)
+        for (int64_t j = 0; j < ckk; j++) scratch->wt[j * s->OC + o] = weight[o * ckk + j];
     if (is_pointwise(s)) {
-        gemm_nt(pool, out, inp, weight, (int64_t)B * pix, s->OC, s->C, 0);
+        gemm_nn(pool, out, inp, scratch->wt, (int64_t)B * pix, s->OC, s->C, 0);
     } else {
         int step = chunk_images(scratch, s, H, W);
         for (int b0 = 0; b0 < B; b0 += step) {
             int nb = B - b0 < step ? B - b0 : step;
             ColJob job = {scratch->col, inp + (int64_t)b0 * H * W * s->C, NULL, NULL, H, W, Ho, Wo, s};
             pool_parallel_for(pool, nb * pix, im2col_rows, &job);
-            gemm_nt(pool, out + b0 * pix * s->OC, scratch->col, weight, nb * pix, s->OC, ckk, 0);
+            gemm_nn(pool, out + b0 * pix * s->OC, scratch->col, scratch->wt, nb * pix, s->OC, ckk, 0);
         }
     }
     if (bias) {

@@ -14,7 +14,9 @@
  * The im2col buffer is the only big temporary. It is processed a few whole
  * images at a time so its size stays bounded: ConvScratch.cap must hold at
  * least one image's columns (Ho*Wo*C*k*k reals; conv2d_scratch_need).
- * 1x1 stride-1 convolutions skip im2col entirely.
+ * 1x1 stride-1 convolutions skip im2col entirely. Forward multiplies by
+ * the transposed weight (ConvScratch.wt, OC*C*k*k reals): the portable
+ * row-times-matrix kernel vectorizes, the dot-product one does not.
  *
  * Saved for backward: inp (the caller keeps it). Backward accumulates (+=)
  * into dinp (may be NULL: the first layer), dweight and dbias (may be NULL
@@ -33,6 +35,8 @@ typedef struct {
     real *col;  /* [cap] im2col rows */
     real *dcol; /* [cap] their gradient (backward only) */
     size_t cap;
+    real *wt;   /* [wt_cap] the weight transposed to [C*k*k, OC] (forward) */
+    size_t wt_cap;
 } ConvScratch;
 
 typedef struct {

@@ -28,15 +28,19 @@ static void argmin_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
-void vq_forward(ThreadPool *pool, real *zq, int32_t *idx, real *scratch, const real *z, const real *codebook, int64_t N,
+void vq_quantize_forward(ThreadPool *pool, real *zq, int32_t *idx, real *scratch, const real *z, const real *codebook, int64_t N,
                 int D, int K) {
-    real *scores = scratch, *norms = scratch + N * K;
+    real *scores = scratch, *norms = scratch + N * K, *transposed = norms + K;
     for (int k = 0; k < K; k++) {
         real s = 0;
-        for (int d = 0; d < D; d++) s += codebook[(int64_t)k * D + d] * codebook[(int64_t)k * D + d];
+        for (int d = 0; d < D; d++) {
+            real e = codebook[(int64_t)k * D + d];
+            s += e * e;
+            transposed[(int64_t)d * K + k] = e;
+        }
         norms[k] = s;
     }
-    gemm_nt(pool, scores, z, codebook, N, K, D, 0);
+    gemm_nn(pool, scores, z, transposed, N, K, D, 0);
     ArgminJob job = {zq, idx, scores, norms, codebook, D, K};
     pool_parallel_for(pool, N, argmin_rows, &job);
 }
@@ -50,7 +54,7 @@ double vq_mse(const real *z, const real *zq, int64_t N, int D) {
     return s / (double)(N * D);
 }
 
-void vq_backward(ThreadPool *pool, real *dz, real *dcodebook, const real *dzq, const real *z, const real *zq,
+void vq_quantize_backward(ThreadPool *pool, real *dz, real *dcodebook, const real *dzq, const real *z, const real *zq,
                  const int32_t *idx, int64_t N, int D, real beta) {
     real scale = (real)2 / (real)(N * D);
     for (int64_t n = 0; n < N; n++)
@@ -87,7 +91,7 @@ void vq_ema_free(VqEma *ema) {
 void vq_ema_reset(VqEma *ema, const real *codebook, int64_t step) {
     for (int k = 0; k < ema->K; k++) {
         ema->cluster_size[k] = 1;
-        ema->last_used[k] = step - ema->dead_after;
+        ema->last_used[k] = step;
     }
     memcpy(ema->embed_sum, codebook, (size_t)ema->K * (size_t)ema->D * sizeof(real));
 }

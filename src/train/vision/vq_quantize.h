@@ -30,12 +30,13 @@
 
 #include <stdint.h>
 
-/* idx[N], zq[N,D]; scratch holds N*K + K reals (distances and code norms). */
-void vq_forward(ThreadPool *pool, real *zq, int32_t *idx, real *scratch, const real *z, const real *codebook, int64_t N,
+/* idx[N], zq[N,D]; scratch holds N*K + K + K*D reals (scores, code norms,
+ * the transposed codebook). */
+void vq_quantize_forward(ThreadPool *pool, real *zq, int32_t *idx, real *scratch, const real *z, const real *codebook, int64_t N,
                 int D, int K);
 /* mean((z - zq)²) over N*D values, in double. */
 double vq_mse(const real *z, const real *zq, int64_t N, int D);
-void vq_backward(ThreadPool *pool, real *dz, real *dcodebook, const real *dzq, const real *z, const real *zq,
+void vq_quantize_backward(ThreadPool *pool, real *dz, real *dcodebook, const real *dzq, const real *z, const real *zq,
                  const int32_t *idx, int64_t N, int D, real beta);
 
 typedef struct {
@@ -50,9 +51,8 @@ typedef struct {
 
 int vq_ema_new(VqEma *ema, int K, int D, real decay, real eps, int dead_after, Error *err);
 void vq_ema_free(VqEma *ema);
-/* Sets the EMA statistics from a codebook (cluster_size 1, embed_sum = e_k) and
- * marks every code unused, so the first vq_restart_dead call fills the whole
- * codebook with encoder outputs. */
+/* Sets the EMA statistics from a codebook (cluster_size 1, embed_sum = e_k)
+ * and marks every code as used at `step`. */
 void vq_ema_reset(VqEma *ema, const real *codebook, int64_t step);
 /* Counts idx for usage; with decay > 0 also does the EMA update of codebook. */
 void vq_ema_update(VqEma *ema, real *codebook, const real *z, const int32_t *idx, int64_t N, int64_t step);
