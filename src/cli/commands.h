@@ -21,6 +21,7 @@ int cmd_translate(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_mini_train(int argc, char **argv);
+int cmd_mini_encode(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 
