@@ -8,6 +8,8 @@
 #include "core/file.h"
 #include "core/mem.h"
 #include "models/mini.h"
+#include "models/mini_image.h"
+#include "models/vq.h"
 #include "train/gpt.h"
 #include "train/mini_data.h"
 #include "train/mini_train.h"
@@ -340,6 +342,35 @@ TEST(draw_is_reproducible) {
     double good;
     CHECK(mini_score(m, a, "a red apple", &good, &err) == 0 && good < 0);
     mini_free(m);
+    /* pixels: a random VQ decoder in the model folder; the same codes give the
+     * same PNG bytes, metadata included */
+    VqConfig vc;
+    vq_config_default(&vc);
+    VqModel *vq = NULL;
+    CHECKF(vq_new(&vq, &vc, NULL, &err) == 0, "%s", err.message);
+    if (!vq) return;
+    vq_init_random(vq, 3);
+    CHECKF(vq_save(vq, DIR "/random/vq.safetensors", NULL, NULL, 0, &err) == 0, "%s", err.message);
+    vq_free(vq);
+    const char *meta[] = {"prompt", "빨간 사과", "seed", "5", NULL};
+    CHECKF(mini_image_decode(DIR "/random", a, 1, 8, 8, DIR "/a.png", meta, &err) == 0, "%s", err.message);
+    CHECK(mini_image_decode(DIR "/random", b, 1, 8, 8, DIR "/b.png", meta, &err) == 0);
+    CHECK(mini_image_decode(DIR "/random", c, 1, 8, 8, DIR "/c.png", meta, &err) == 0);
+    char *pa = NULL, *pb = NULL, *pc = NULL;
+    size_t na = 0, nb = 0, nc = 0;
+    CHECK(file_read_all(DIR "/a.png", 1 << 20, &pa, &na, &err) == 0);
+    CHECK(file_read_all(DIR "/b.png", 1 << 20, &pb, &nb, &err) == 0);
+    CHECK(file_read_all(DIR "/c.png", 1 << 20, &pc, &nc, &err) == 0);
+    CHECK(pa && pb && na == nb && memcmp(pa, pb, na) == 0);
+    CHECK(pa && pc && (na != nc || memcmp(pa, pc, na) != 0));
+    CHECK(pa && memmem(pa, na, "iTXtprompt", 10) != NULL);
+    /* and back: the decoded image encodes to codes of the codebook */
+    int back[64];
+    CHECKF(mini_image_encode(DIR "/random", DIR "/a.png", back, 8, 8, &err) == 0, "%s", err.message);
+    for (int i = 0; i < 64; i++) CHECK(back[i] >= 0 && back[i] < vc.n_embed);
+    mem_free(pa);
+    mem_free(pb);
+    mem_free(pc);
 }
 
 int main(void) {
