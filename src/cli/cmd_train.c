@@ -2,6 +2,7 @@
 #include "../core/file.h"
 #include "../core/log.h"
 #include "../core/progress.h"
+#include "../train/dist.h"
 #include "../train/linear.h"
 #include "../train/trainer.h"
 #include "args.h"
@@ -20,10 +21,71 @@ static const char *usage =
     "'log' file if set, and a summary line to stdout:\n"
     "  steps=N loss=X tokens_per_s=Y matmul_gflops=G matmul_share=S\n"
     "(rates exclude the first, warm-up step; S = share of the time in matrix products)\n\n"
+    "Data parallel: `mpirun -np N exaone train CONFIG` averages gradients over N\n"
+    "processes (each reads its own micro-batches; rank 0 logs and prints).\n\n"
     "options:\n"
     "  --steps N      override 'steps'\n"
     "  --threads N    override 'threads' (0 = one per core)\n"
     "  --data PATH    override 'data'\n";
+
+static int fail(const Error *err) {
+    fprintf(stderr, "exaone train: %s\n", err->message);
+    return 1;
+}
+
+static int run_training(const TrainConfig *cfg, Dist *dist) {
+    Error err = {0};
+    Trainer *tr = NULL;
+    if (trainer_new(&tr, cfg, dist, &err) != 0) return fail(&err);
+    int lead = dist->rank == 0, rc = 0;
+    if (lead)
+        log_info("model: %zu parameters, %d threads x %d processes", tr->model->table.total, pool_threads(tr->pool),
+                 dist->size);
+    AtomicFile csv = {0};
+    int have_csv = lead && cfg->log[0] != 0;
+    if (have_csv && (atomic_open(&csv, cfg->log, &err) != 0 ||
+                     atomic_write(&csv, "step,loss,lr,grad_norm,seconds,tokens_per_s\n", 44, &err) != 0)) {
+        trainer_free(tr);
+        return fail(&err);
+    }
+    Progress bar;
+    if (lead) progress_begin(&bar, "training", cfg->steps, "step");
+    double tokens_per_step = (double)cfg->batch * cfg->seq * cfg->accum * dist->size, timed = 0;
+    TrainStats s = {0};
+    while (tr->step < cfg->steps) {
+        if (trainer_step(tr, &s, &err) != 0) {
+            rc = 1;
+            break;
+        }
+        if (tr->step == 1) linear_profile_reset(); /* the warm-up step is not timed */
+        if (tr->step > 1) timed += s.seconds;
+        double rate = tokens_per_step / s.seconds;
+        if (have_csv) {
+            char row[160];
+            int len = snprintf(row, sizeof row, "%lld,%.6f,%.6g,%.6f,%.4f,%.1f\n", (long long)tr->step, s.loss, s.lr,
+                               s.grad_norm, s.seconds, rate);
+            if (atomic_write(&csv, row, (size_t)len, &err) != 0) {
+                rc = 1;
+                break;
+            }
+        }
+        if (lead) progress_update(&bar, tr->step, "loss %.4f  %.0f tok/s", s.loss, rate);
+    }
+    if (lead) progress_done(&bar);
+    if (rc == 0 && have_csv && atomic_commit(&csv, &err) != 0) rc = 1;
+    if (rc != 0) {
+        if (have_csv) atomic_abort(&csv);
+        fail(&err);
+    } else if (lead) {
+        double rate = tr->step > 1 ? tokens_per_step * (double)(tr->step - 1) / timed : tokens_per_step / s.seconds;
+        double mm_seconds, mm_flops;
+        linear_profile(&mm_seconds, &mm_flops);
+        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f\n", (long long)tr->step,
+               s.loss, rate, mm_seconds > 0 ? mm_flops / mm_seconds / 1e9 : 0.0, timed > 0 ? mm_seconds / timed : 0.0);
+    }
+    trainer_free(tr);
+    return rc;
+}
 
 int cmd_train(int argc, char **argv) {
     Args args;
@@ -49,63 +111,13 @@ int cmd_train(int argc, char **argv) {
     Error err = {0};
     TrainConfig cfg;
     train_config_defaults(&cfg);
-    if (train_config_load(&cfg, path, &err) != 0) {
-        fprintf(stderr, "exaone train: %s\n", err.message);
-        return 1;
-    }
+    if (train_config_load(&cfg, path, &err) != 0) return fail(&err);
     if (steps > 0) cfg.steps = steps;
     if (threads >= 0) cfg.threads = (int)threads;
     if (data) snprintf(cfg.data, sizeof cfg.data, "%s", data);
-
-    Trainer *tr = NULL;
-    if (trainer_new(&tr, &cfg, &err) != 0) {
-        fprintf(stderr, "exaone train: %s\n", err.message);
-        return 1;
-    }
-    log_info("model: %zu parameters, %d threads", tr->model->table.total, pool_threads(tr->pool));
-    AtomicFile csv = {0};
-    int have_csv = cfg.log[0] != 0, rc = 0;
-    if (have_csv && (atomic_open(&csv, cfg.log, &err) != 0 ||
-                     atomic_write(&csv, "step,loss,lr,grad_norm,seconds,tokens_per_s\n", 44, &err) != 0)) {
-        fprintf(stderr, "exaone train: %s\n", err.message);
-        trainer_free(tr);
-        return 1;
-    }
-    Progress bar;
-    progress_begin(&bar, "training", cfg.steps, "step");
-    double tokens_per_step = (double)cfg.batch * cfg.seq * cfg.accum, timed = 0;
-    TrainStats s = {0};
-    while (tr->step < cfg.steps) {
-        if (trainer_step(tr, &s, &err) != 0) {
-            rc = 1;
-            break;
-        }
-        if (tr->step == 1) linear_profile_reset(); /* the warm-up step is not timed */
-        if (tr->step > 1) timed += s.seconds;
-        double rate = tokens_per_step / s.seconds;
-        if (have_csv) {
-            char row[160];
-            int len = snprintf(row, sizeof row, "%lld,%.6f,%.6g,%.6f,%.4f,%.1f\n", (long long)tr->step, s.loss, s.lr,
-                               s.grad_norm, s.seconds, rate);
-            if (atomic_write(&csv, row, (size_t)len, &err) != 0) {
-                rc = 1;
-                break;
-            }
-        }
-        progress_update(&bar, tr->step, "loss %.4f  %.0f tok/s", s.loss, rate);
-    }
-    progress_done(&bar);
-    if (rc == 0 && have_csv && atomic_commit(&csv, &err) != 0) rc = 1;
-    if (rc != 0) {
-        if (have_csv) atomic_abort(&csv);
-        fprintf(stderr, "exaone train: %s\n", err.message);
-    } else {
-        double rate = tr->step > 1 ? tokens_per_step * (double)(tr->step - 1) / timed : tokens_per_step / s.seconds;
-        double mm_seconds, mm_flops;
-        linear_profile(&mm_seconds, &mm_flops);
-        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f\n", (long long)tr->step,
-               s.loss, rate, mm_seconds > 0 ? mm_flops / mm_seconds / 1e9 : 0.0, timed > 0 ? mm_seconds / timed : 0.0);
-    }
-    trainer_free(tr);
+    Dist dist;
+    if (dist_init(&dist, &err) != 0) return fail(&err);
+    int rc = run_training(&cfg, &dist);
+    dist_finalize(&dist);
     return rc;
 }

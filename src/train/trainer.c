@@ -7,11 +7,12 @@
 
 #include <string.h>
 
-int trainer_new(Trainer **out, const TrainConfig *config, Error *err) {
+int trainer_new(Trainer **out, const TrainConfig *config, Dist *dist, Error *err) {
     *out = NULL;
     Trainer *tr = mem_calloc(1, sizeof *tr);
     if (!tr) return error_set(err, "trainer: out of memory");
     tr->config = *config;
+    tr->dist = dist;
     size_t n = (size_t)config->batch * (size_t)config->seq;
     tr->pool = pool_new(config->threads);
     tr->inputs = mem_calloc(n, sizeof(int));
@@ -23,8 +24,7 @@ int trainer_new(Trainer **out, const TrainConfig *config, Error *err) {
     if (gpt_new(&tr->model, &config->model, config->batch, config->seq, tr->pool, err) != 0) goto fail;
     gpt_init_random(tr->model, config->seed);
     if (adamw_new(&tr->opt, tr->model->table.total, err) != 0) goto fail;
-    if (data_open(&tr->data, config->data, config->model.vocab, config->seed, err) != 0) goto fail;
-    if (data_check_length(&tr->data, config->seq, err) != 0) goto fail;
+    if (data_open(&tr->data, config->data, config->model.vocab, config->seq, config->seed, err) != 0) goto fail;
     *out = tr;
     return 0;
 fail:
@@ -48,12 +48,18 @@ int trainer_step(Trainer *tr, TrainStats *stats, Error *err) {
     double start = time_seconds();
     gpt_zero_grad(tr->model);
     double loss = 0;
+    int rank = tr->dist ? tr->dist->rank : 0;
     for (int a = 0; a < c->accum; a++) {
-        data_next_batch(&tr->data, tr->inputs, tr->targets, c->batch, c->seq);
+        int64_t micro = (int64_t)rank * c->accum + a; /* global micro-batch number (data.h) */
+        data_batch(&tr->data, tr->step, micro * c->batch, tr->inputs, tr->targets, c->batch, c->seq);
         GptBatch batch = {tr->inputs, tr->targets, NULL, NULL};
         if (gpt_forward(tr->model, &batch, c->batch, c->seq, err) != 0) return -1;
         gpt_backward(tr->model, 1.0f / (float)c->accum);
         loss += tr->model->loss / c->accum;
+    }
+    if (tr->dist) {
+        if (dist_allreduce_mean(tr->dist, tr->model->grads, tr->model->table.total, err) != 0) return -1;
+        loss = dist_mean(tr->dist, loss);
     }
     float norm = grad_global_norm(tr->pool, tr->model->grads, tr->model->table.total);
     float lr = lr_warmup_cosine(tr->step, c->warmup, c->steps, c->lr, c->min_lr);

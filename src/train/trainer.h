@@ -9,8 +9,9 @@
  *     trainer_free(tr);
  *
  * A step is: zero the gradients, `accum` micro-batches of forward + backward
- * (each scaled by 1/accum), global-norm clipping, one AdamW update at the
- * warmup + cosine learning rate of that step.
+ * (each scaled by 1/accum), the mean of the gradients over MPI ranks (dist.h),
+ * global-norm clipping, one AdamW update at the warmup + cosine learning rate
+ * of that step. The reported loss is the mean over micro-batches and ranks.
  */
 #ifndef EXAONE_TRAIN_TRAINER_H
 #define EXAONE_TRAIN_TRAINER_H
@@ -19,6 +20,7 @@
 #include "../core/threadpool.h"
 #include "adamw.h"
 #include "data.h"
+#include "dist.h"
 #include "gpt.h"
 #include "train_config.h"
 
@@ -30,6 +32,7 @@ typedef struct {
     Gpt *model;
     AdamW opt;
     TokenData data;
+    Dist *dist;
     int *inputs, *targets; /* [batch*seq] */
     int64_t step;          /* optimizer steps done */
 } Trainer;
@@ -39,7 +42,8 @@ typedef struct {
     double seconds;
 } TrainStats;
 
-int trainer_new(Trainer **out, const TrainConfig *config, Error *err);
+/* dist may be NULL (one process); it is borrowed, not owned. */
+int trainer_new(Trainer **out, const TrainConfig *config, Dist *dist, Error *err);
 void trainer_free(Trainer *tr);
 int trainer_step(Trainer *tr, TrainStats *stats, Error *err);
 

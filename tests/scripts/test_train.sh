@@ -43,4 +43,21 @@ expect_stderr "not a whole number of int32" 1 $EXAONE train "$cfg" --data "$TMP/
 perl -e 'print pack("l<*", 1, 2, 3)' > "$TMP/short.bin"
 expect_stderr "need at least seq + 1" 1 $EXAONE train "$cfg" --data "$TMP/short.bin"
 expect_exit 2 $EXAONE train
+
+# Data parallel: 2 MPI ranks with accum = 1 must train like 1 process with accum = 2
+# (same global micro-batches, gradients averaged instead of accumulated).
+if command -v mpirun > /dev/null; then
+    sed -e 's/^steps = .*/steps = 12/' -e 's/^threads = .*/threads = 1/' -e '/^log = /d' "$cfg" > "$TMP/dp.cfg"
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_plm_rsh_agent=
+    mpi=$(mpirun --oversubscribe -np 2 $EXAONE -q train "$TMP/dp.cfg" 2> "$TMP/mpi.err" | sed -E 's/.*loss=([0-9.]+).*/\1/')
+    printf 'accum = 2\n' >> "$TMP/dp.cfg"
+    one=$($EXAONE -q train "$TMP/dp.cfg" | sed -E 's/.*loss=([0-9.]+).*/\1/')
+    if [ -n "$mpi" ] && awk -v a="$mpi" -v b="$one" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-5 * b) }'; then
+        _pass "mpirun -np 2 loss $mpi == accum 2 loss $one"
+    else
+        _fail "data parallel loss '$mpi' != accumulated loss '$one'" "$(head -c 400 "$TMP/mpi.err")"
+    fi
+else
+    skip "mpirun not installed"
+fi
 finish
