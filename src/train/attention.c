@@ -18,7 +18,10 @@ typedef struct {
     int fast; /* AVX-512 per-head kernels */
 } AttentionJob;
 
-int64_t attention_scratch_floats(int T, int hs, int n_threads) { return (int64_t)n_threads * 2 * hs * T; }
+/* Per thread: a transposed [hs, T] head block, a [T, T] score block and a row of hs. */
+static int64_t attention_work_floats(int T, int hs) { return (int64_t)hs * T + (int64_t)T * T + hs; }
+
+int64_t attention_scratch_floats(int T, int hs, int n_threads) { return n_threads * attention_work_floats(T, hs); }
 
 /* Clamped prefix of sequence b. */
 static int attention_prefix(const AttentionJob *j, int b) {
@@ -57,7 +60,7 @@ static void attention_forward_heads(void *ctx, int64_t begin, int64_t end, int t
             int64_t first = (int64_t)b * T;
             attention_head_forward_avx512(j->out + first * C + h * hs, j->att + bh * T * T, j->q + first * j->ld + h * hs,
                                           j->k + first * j->ld + h * hs, j->v + first * j->ld + h * hs, j->ld, C, T,
-                                          hs, attention_prefix(j, b), j->scratch + (int64_t)thread * 2 * hs * T);
+                                          hs, attention_prefix(j, b), j->scratch + thread * attention_work_floats(T, hs));
             continue;
         }
 #endif
@@ -104,11 +107,11 @@ static void attention_backward_heads(void *ctx, int64_t begin, int64_t end, int 
             int64_t first = (int64_t)b * T, off = first * j->ld + h * hs;
             attention_head_backward_avx512(j->dq + off, j->dk + off, j->dv + off, j->dout + first * C + h * hs,
                                            j->catt + bh * T * T, j->q + off, j->k + off, j->v + off, j->ld, C, T, hs,
-                                           attention_prefix(j, b), j->scratch + (int64_t)thread * 2 * hs * T);
+                                           attention_prefix(j, b), j->scratch + thread * attention_work_floats(T, hs));
             continue;
         }
 #endif
-        real *dp = j->scratch + (int64_t)thread * 2 * hs * T;
+        real *dp = j->scratch + thread * attention_work_floats(T, hs);
         for (int i = 0; i < T; i++) {
             int64_t row = (int64_t)b * T + i;
             const real *p = j->catt + (bh * T + i) * T;
