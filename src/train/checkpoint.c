@@ -124,7 +124,7 @@ int checkpoint_load(const char *path, Trainer *tr, Error *err) {
     DimEntry dims[32];
     int n_dims = model_dims(tr, dims);
     for (int i = 0; i < n_dims; i++) {
-        int64_t v;
+        int64_t v = 0;
         if (metadata_int(st, path, dims[i].key, &v, err) != 0) goto done;
         if (v != dims[i].value) {
             error_set(err, "%s: checkpoint has %s = %lld but the config says %lld", path, dims[i].key, (long long)v,
@@ -132,7 +132,7 @@ int checkpoint_load(const char *path, Trainer *tr, Error *err) {
             goto done;
         }
     }
-    int64_t step, adamw_step;
+    int64_t step = 0, adamw_step = 0;
     if (metadata_int(st, path, "step", &step, err) != 0 || metadata_int(st, path, "adamw_step", &adamw_step, err) != 0)
         goto done;
     if (step < 0 || adamw_step < 0) {
