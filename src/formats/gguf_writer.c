@@ -96,6 +96,9 @@ static int put_fixed(GgufWriter *w, GgufType t, const void *v, Error *err) {
 /* Starts a key/value: checks the key, records it, writes key and type. */
 static int begin_kv(GgufWriter *w, const char *key, GgufType type, Error *err) {
     if (!key || !key[0] || !fmt_utf8_valid(key, strlen(key))) return error_set(err, "gguf writer: bad key");
+    /* llama.cpp rejects a file whose alignment key is not a u32. */
+    if (strcmp(key, "general.alignment") == 0 && type != GGUF_TYPE_UINT32)
+        return error_set(err, "gguf writer: general.alignment must be u32");
     for (size_t i = 0; i < w->n_kv; i++)
         if (strcmp(w->keys[i], key) == 0) return error_set(err, "gguf writer: duplicate key '%s'", key);
     if (grow((void **)&w->keys, &w->cap_keys, w->n_kv + 1, sizeof *w->keys, err) != 0) return -1;
