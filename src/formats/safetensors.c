@@ -288,7 +288,17 @@ int st_parse_into(SafeTensors *st, const uint8_t *data, size_t size, const char 
                          (unsigned long long)header_len, size);
     fmt_json_hooks();
     const char *json = (const char *)data + 8;
-    cJSON *root = cJSON_ParseWithLength(json, (size_t)header_len);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, (size_t)header_len, &end, 0);
+    if (root && end) {
+        /* cJSON stops after the first value; anything but padding after it is corrupt. */
+        for (const char *p = end; p < json + header_len; p++)
+            if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+                cJSON_Delete(root);
+                return error_set(err, "%s: unexpected bytes after the JSON header at byte offset %ld", label,
+                                 (long)(p - json) + 8);
+            }
+    }
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         long offset = at && at >= json && at <= json + header_len ? (long)(at - json) + 8 : -1;
