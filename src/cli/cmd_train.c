@@ -43,8 +43,6 @@ static int fail(const Error *err) {
 static int run_training(const TrainConfig *cfg, Dist *dist, int64_t until, const char *resume) {
     Error err = {0};
     Trainer *tr = NULL;
-    if ((cfg->checkpoint[0] || resume) && !checkpoint_supported())
-        return fail(&(Error){"checkpoints need safetensors support, which this build lacks"});
     if (trainer_new(&tr, cfg, dist, &err) != 0) return fail(&err);
     if (resume && checkpoint_load(resume, tr, &err) != 0) {
         trainer_free(tr);

@@ -1,13 +1,6 @@
 /* Training checkpoints in safetensors (see checkpoint.h). */
 #include "checkpoint.h"
 
-#if defined(__has_include)
-#if __has_include("../formats/safetensors.h")
-#define HAVE_SAFETENSORS 1
-#endif
-#endif
-
-#ifdef HAVE_SAFETENSORS
 #include "../core/dtype.h"
 #include "../core/mem.h"
 #include "../formats/safetensors.h"
@@ -20,8 +13,6 @@
 
 #define CHECKPOINT_FORMAT "exaone-train/1"
 #define NAME_SIZE 128
-
-int checkpoint_supported(void) { return 1; }
 
 /* The model dimensions stored in, and checked against, the metadata. */
 typedef struct {
@@ -165,17 +156,3 @@ done:
     st_close(st);
     return rc;
 }
-
-#else /* no safetensors in this build */
-
-int checkpoint_supported(void) { return 0; }
-
-int checkpoint_save(const char *path, const Trainer *tr, Error *err) {
-    return error_set(err, "%s: checkpoints need src/formats/safetensors.h, which this build lacks", path);
-}
-
-int checkpoint_load(const char *path, Trainer *tr, Error *err) {
-    return error_set(err, "%s: checkpoints need src/formats/safetensors.h, which this build lacks", path);
-}
-
-#endif

@@ -11,9 +11,6 @@
  *     checkpoint_save("run.safetensors", trainer, &err);
  *     ... later, a trainer built from the same config ...
  *     checkpoint_load("run.safetensors", trainer, &err);   // trainer->step = saved step
- *
- * Needs src/formats/safetensors.h; in a build without it both calls fail
- * with a clear message and checkpoint_supported() is 0.
  */
 #ifndef EXAONE_TRAIN_CHECKPOINT_H
 #define EXAONE_TRAIN_CHECKPOINT_H
@@ -21,7 +18,6 @@
 #include "../core/error.h"
 #include "trainer.h"
 
-int checkpoint_supported(void);
 int checkpoint_save(const char *path, const Trainer *tr, Error *err);
 int checkpoint_load(const char *path, Trainer *tr, Error *err);
 
