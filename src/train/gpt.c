@@ -31,7 +31,7 @@ struct GptLayer {
 
 /* Offsets of the non-layer tensors, resolved like the layers. */
 typedef struct {
-    float *wte, *wpe, *wpe_row, *wpe_col, *lnf_w, *lnf_b, *lm_head;
+    float *wte, *wpe, *wpe_row, *wpe_col, *wse, *lnf_w, *lnf_b, *lm_head;
 } GptTop;
 
 /* Saved activations of one block. */
@@ -63,6 +63,7 @@ struct GptActs {
     float *attn_scratch;      /* attention_scratch_floats() */
     float *rope_cos, *rope_sin; /* [max_seq, hs/2] */
     int *tokens, *targets, *pos, *rows, *cols, *prefix; /* [N] x5, [B] */
+    int *segments;                                      /* [N] */
     int has_prefix;
 };
 
@@ -84,6 +85,7 @@ static int gpt_build_table(ParamTable *t, const GptConfig *c, Error *err) {
         rc = add(t, err, emb_decay, c->grid_h, C, "transformer.wpe_row.weight", 0);
         if (!rc) rc = add(t, err, emb_decay, c->grid_w, C, "transformer.wpe_col.weight", 0);
     }
+    if (!rc && c->n_segments > 0) rc = add(t, err, emb_decay, c->n_segments, C, "transformer.wse.weight", 0);
     for (int l = 0; l < c->n_layers && !rc; l++) {
         rc |= add(t, err, ND, C, 0, "transformer.h.%d.ln_1.weight", l);
         if (ln) rc |= add(t, err, ND, C, 0, "transformer.h.%d.ln_1.bias", l);
@@ -136,6 +138,7 @@ static void gpt_resolve(const Gpt *m, float *base, GptTop *top, GptLayer *layers
     top->wpe = tensor(m, base, "transformer.wpe.weight", 0);
     top->wpe_row = tensor(m, base, "transformer.wpe_row.weight", 0);
     top->wpe_col = tensor(m, base, "transformer.wpe_col.weight", 0);
+    top->wse = tensor(m, base, "transformer.wse.weight", 0);
     top->lnf_w = tensor(m, base, "transformer.ln_f.weight", 0);
     top->lnf_b = tensor(m, base, "transformer.ln_f.bias", 0);
     top->lm_head = m->config.tied ? top->wte : tensor(m, base, "lm_head.weight", 0);
@@ -228,6 +231,8 @@ static int gpt_check_config(const GptConfig *c, Error *err) {
         return error_set(err, "gpt config: rotary positions need an even head size");
     if (c->norm < 0 || c->norm > 1 || c->mlp < 0 || c->mlp > 1 || c->pos < 0 || c->pos > 1)
         return error_set(err, "gpt config: unknown norm/mlp/position type");
+    if (c->n_segments < 0 || c->n_segments > 4096)
+        return error_set(err, "gpt config: n_segments %d out of range", c->n_segments);
     if ((c->grid_h > 0) != (c->grid_w > 0) || c->grid_h < 0 || c->grid_w < 0)
         return error_set(err, "gpt config: grid_h and grid_w must both be set (or both 0)");
     if (!(c->norm_eps > 0) || !(c->label_smoothing >= 0 && c->label_smoothing < 1))
@@ -265,7 +270,7 @@ int gpt_new(Gpt **out, const GptConfig *config, int max_B, int max_T, ThreadPool
     Carver count = {NULL, 0};
     gpt_carve(m, &count);
     m->arena = mem_alloc_aligned(count.used * sizeof(float));
-    m->int_arena = mem_calloc(5 * N + (size_t)max_B, sizeof(int));
+    m->int_arena = mem_calloc(6 * N + (size_t)max_B, sizeof(int));
     if (!m->arena || !m->int_arena) goto oom;
     memset(m->arena, 0, count.used * sizeof(float));
     Carver real_carve = {m->arena, 0};
@@ -277,6 +282,7 @@ int gpt_new(Gpt **out, const GptConfig *config, int max_B, int max_T, ThreadPool
     a->rows = a->pos + N;
     a->cols = a->rows + N;
     a->prefix = a->cols + N;
+    a->segments = a->prefix + max_B;
     gpt_resolve(m, m->params, &a->top, m->layer);
     gpt_resolve(m, m->grads, &a->dtop, m->dlayer);
     if (config->pos == GPT_POS_ROPE)
@@ -359,6 +365,9 @@ static int gpt_check_batch(Gpt *m, const GptBatch *batch, int B, int T, Error *e
             (batch->targets[n] < 0 || batch->targets[n] >= c->vocab))
             return error_set(err, "gpt: target %d at position %lld is outside the vocabulary (%d)",
                              batch->targets[n], (long long)n, c->vocab);
+        if (batch->segments && batch->segments[n] >= c->n_segments)
+            return error_set(err, "gpt: segment %d at position %lld is outside the %d segments",
+                             batch->segments[n], (long long)n, c->n_segments);
     }
     return 0;
 }
@@ -387,6 +396,8 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
     } else {
         for (int64_t n = 0; n < N; n++) a->rows[n] = a->cols[n] = -1;
     }
+    for (int64_t n = 0; n < N; n++) a->segments[n] = batch->segments ? batch->segments[n] : -1;
+    if (w->wse) embedding_forward(a->x0, a->segments, w->wse, N, C, 1);
     const int *prefix = a->has_prefix ? a->prefix : NULL;
     const float *x = a->x0;
     for (int l = 0; l < c->n_layers; l++) {
@@ -487,4 +498,5 @@ void gpt_backward(Gpt *m, float grad_scale) {
         embedding_backward(dw->wpe_row, a->dres, a->rows, N, C);
         embedding_backward(dw->wpe_col, a->dres, a->cols, N, C);
     }
+    if (dw->wse) embedding_backward(dw->wse, a->dres, a->segments, N, C);
 }

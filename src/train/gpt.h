@@ -45,6 +45,7 @@ typedef struct {
     int tied;                    /* lm head reuses transformer.wte.weight */
     int bias;                    /* linear layers have biases */
     int grid_h, grid_w;          /* 2-D image positions (0 = none) */
+    int n_segments;              /* learned segment/direction embedding rows (0 = none) */
     int decay_embeddings;        /* AdamW decays wte/wpe/lm_head too */
     float rope_theta, norm_eps;
     float label_smoothing;
@@ -53,9 +54,12 @@ typedef struct {
 /* One micro-batch. tokens/targets are [B*T]; targets may be NULL (no loss),
  * GPT_IGNORE_INDEX marks a position without loss. prefix [B] (NULL: causal)
  * and image_start [B] (NULL or < 0: no image; needs grid_h/grid_w) are
- * per sequence. */
+ * per sequence. segments [B*T] (NULL, or -1 at a position: none; needs
+ * n_segments) adds row segments[n] of transformer.wse.weight to the input, the
+ * task-direction x role embedding of BiART (L-Verse, Kim et al. 2022). */
 typedef struct {
     const int *tokens, *targets, *prefix, *image_start;
+    const int *segments;
 } GptBatch;
 
 typedef struct GptLayer GptLayer;
