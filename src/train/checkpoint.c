@@ -26,7 +26,7 @@ static int model_dims(const Trainer *tr, DimEntry *dims) {
                       {"n_heads", c->n_heads}, {"ffn", c->ffn},       {"max_seq", c->max_seq},
                       {"norm", c->norm},     {"mlp", c->mlp},         {"pos", c->pos},
                       {"tied", c->tied},     {"bias", c->bias},       {"grid_h", c->grid_h},
-                      {"grid_w", c->grid_w}};
+                      {"grid_w", c->grid_w},   {"n_segments", c->n_segments}};
     int n = (int)(sizeof all / sizeof all[0]);
     memcpy(dims, all, sizeof all);
     return n;

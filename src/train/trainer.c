@@ -52,7 +52,7 @@ int trainer_step(Trainer *tr, TrainStats *stats, Error *err) {
     for (int a = 0; a < c->accum; a++) {
         int64_t micro = (int64_t)rank * c->accum + a; /* global micro-batch number (data.h) */
         data_batch(&tr->data, tr->step, micro * c->batch, tr->inputs, tr->targets, c->batch, c->seq);
-        GptBatch batch = {tr->inputs, tr->targets, NULL, NULL};
+        GptBatch batch = {.tokens = tr->inputs, .targets = tr->targets};
         if (gpt_forward(tr->model, &batch, c->batch, c->seq, err) != 0) return -1;
         gpt_backward(tr->model, 1.0f / (float)c->accum);
         loss += tr->model->loss / c->accum;
