@@ -50,11 +50,11 @@ static void histogram_add(Histogram *h, int dtype, uint64_t numel) {
 
 static void print_scaled(uint64_t n) {
     if (n >= 1000000000ull)
-        printf(" (%.2f B)", n / 1e9);
+        printf(" (%.2f B)", (double)n / 1e9);
     else if (n >= 1000000ull)
-        printf(" (%.2f M)", n / 1e6);
+        printf(" (%.2f M)", (double)n / 1e6);
     else if (n >= 1000ull)
-        printf(" (%.2f K)", n / 1e3);
+        printf(" (%.2f K)", (double)n / 1e3);
 }
 
 static void print_summary(const Histogram *h, size_t n_tensors, size_t bytes, const char *(*name_of)(int)) {
@@ -65,7 +65,7 @@ static void print_summary(const Histogram *h, size_t n_tensors, size_t bytes, co
     for (int i = 0; i < 64; i++)
         if (h->tensors[i]) printf(" %s:%zu", name_of(i), h->tensors[i]);
     printf("   (tensors per dtype)\n");
-    printf("size             %zu bytes (%.2f MiB)\n", bytes, bytes / 1048576.0);
+    printf("size             %zu bytes (%.2f MiB)\n", bytes, (double)bytes / 1048576.0);
 }
 
 /* Quoted, truncated, with control bytes escaped (values come from the file). */
@@ -217,6 +217,15 @@ static int info_path(const char *path) {
     size_t got = fp ? fread(magic, 1, 4, fp) : 0;
     if (fp) fclose(fp);
     size_t len = strlen(path);
+    /* The index of a sharded checkpoint stands for its folder. */
+    static const char index_name[] = "model.safetensors.index.json";
+    size_t index_len = sizeof index_name - 1;
+    if (len >= index_len && strcmp(path + len - index_len, index_name) == 0) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%.*s", (int)(len - index_len), path);
+        if (!dir[0]) snprintf(dir, sizeof dir, ".");
+        return info_safetensors(dir, 1);
+    }
     int gguf_name = len >= 5 && strcmp(path + len - 5, ".gguf") == 0;
     if ((got == 4 && memcmp(magic, "GGUF", 4) == 0) || gguf_name) return info_gguf(path);
     return info_safetensors(path, 0);

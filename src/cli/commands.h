@@ -24,5 +24,6 @@ int cmd_mini_train(int argc, char **argv);
 int cmd_mini_encode(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ const Command commands[] = {
     {"mini-encode", cmd_mini_encode, "turn the images of an EXAONE-mini corpus into VQ codes"},
     {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
+    {"train", cmd_train, "train a transformer from a key = value config"},
     {NULL, NULL, NULL},
 };
 

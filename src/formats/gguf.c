@@ -56,6 +56,8 @@ static const char *type_names[GGUF_TYPE_COUNT] = {"u8", "i8", "u16", "i16", "u32
                                                   "bool", "string", "array", "u64", "i64", "f64"};
 static const uint8_t type_sizes[GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
 
+size_t gguf_type_size(int type) { return type >= 0 && type < GGUF_TYPE_COUNT ? type_sizes[type] : 0; }
+
 const char *gguf_type_name(int type) {
     return type >= 0 && type < GGUF_TYPE_COUNT ? type_names[type] : "invalid";
 }
@@ -287,32 +289,22 @@ static int build_indexes(Gguf *g, Cursor *c) {
     return 0;
 }
 
+static int cmp_key_kv(const void *key, const void *elem) {
+    return strcmp((const char *)key, (*(GgufKV *const *)elem)->key);
+}
+static int cmp_key_tensor(const void *key, const void *elem) {
+    return strcmp((const char *)key, (*(GgufTensor *const *)elem)->name);
+}
+
 const GgufKV *gguf_find_kv(const Gguf *g, const char *key) {
-    size_t lo = 0, hi = g->n_kv;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(g->kv_sorted[mid]->key, key);
-        if (cmp == 0) return g->kv_sorted[mid];
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    GgufKV *const *hit = g->n_kv ? bsearch(key, g->kv_sorted, g->n_kv, sizeof *g->kv_sorted, cmp_key_kv) : NULL;
+    return hit ? *hit : NULL;
 }
 
 const GgufTensor *gguf_find_tensor(const Gguf *g, const char *name) {
-    size_t lo = 0, hi = g->n_tensors;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(g->tensor_sorted[mid]->name, name);
-        if (cmp == 0) return g->tensor_sorted[mid];
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    GgufTensor *const *hit =
+        g->n_tensors ? bsearch(name, g->tensor_sorted, g->n_tensors, sizeof *g->tensor_sorted, cmp_key_tensor) : NULL;
+    return hit ? *hit : NULL;
 }
 
 /* ---- parse ------------------------------------------------------------------- */

@@ -91,6 +91,8 @@ size_t gguf_kv_count(const Gguf *g);
 const GgufKV *gguf_kv(const Gguf *g, size_t i);
 const GgufKV *gguf_find_kv(const Gguf *g, const char *key);
 const char *gguf_type_name(int type);
+/* Bytes of one value of a fixed-size type; 0 for STRING, ARRAY and invalid types. */
+size_t gguf_type_size(int type);
 
 /* Typed getters: 0 when the key exists and its value converts exactly (any
  * integer type for the integer getters if the value fits), -1 otherwise. */

@@ -120,9 +120,8 @@ const char *gguf_kv_arr_str(const GgufKV *kv, size_t i, size_t *len) {
 }
 
 static const uint8_t *fixed_elem(const GgufKV *kv, size_t i) {
-    static const uint8_t sizes[GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
-    if (kv->type != GGUF_TYPE_ARRAY || i >= kv->n || sizes[kv->elem_type] == 0) return NULL;
-    return kv->data + i * sizes[kv->elem_type];
+    if (kv->type != GGUF_TYPE_ARRAY || i >= kv->n || gguf_type_size(kv->elem_type) == 0) return NULL;
+    return kv->data + i * gguf_type_size(kv->elem_type);
 }
 
 int gguf_kv_arr_int(const GgufKV *kv, size_t i, int64_t *out) {

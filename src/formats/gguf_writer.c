@@ -85,17 +85,19 @@ static int put_string(GgufWriter *w, const char *s, Error *err) {
 
 /* Fixed-size values are written little-endian byte by byte, whatever the host. */
 static int put_fixed(GgufWriter *w, GgufType t, const void *v, Error *err) {
-    static const uint8_t sizes[GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
     uint64_t bits = 0;
-    memcpy(&bits, v, sizes[t]); /* little-endian host (x86-64) */
+    memcpy(&bits, v, gguf_type_size(t)); /* little-endian host (x86-64) */
     uint8_t b[8];
     fmt_store_u64(b, bits);
-    return put(w, b, sizes[t], err);
+    return put(w, b, gguf_type_size(t), err);
 }
 
 /* Starts a key/value: checks the key, records it, writes key and type. */
 static int begin_kv(GgufWriter *w, const char *key, GgufType type, Error *err) {
     if (!key || !key[0] || !fmt_utf8_valid(key, strlen(key))) return error_set(err, "gguf writer: bad key");
+    /* llama.cpp rejects a file whose alignment key is not a u32. */
+    if (strcmp(key, "general.alignment") == 0 && type != GGUF_TYPE_UINT32)
+        return error_set(err, "gguf writer: general.alignment must be u32");
     for (size_t i = 0; i < w->n_kv; i++)
         if (strcmp(w->keys[i], key) == 0) return error_set(err, "gguf writer: duplicate key '%s'", key);
     if (grow((void **)&w->keys, &w->cap_keys, w->n_kv + 1, sizeof *w->keys, err) != 0) return -1;
@@ -157,15 +159,14 @@ int gguf_add_str(GgufWriter *w, const char *key, const char *v, Error *err) {
 }
 
 int gguf_add_arr(GgufWriter *w, const char *key, GgufType elem_type, const void *data, size_t n, Error *err) {
-    static const uint8_t sizes[GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
-    if ((unsigned)elem_type >= GGUF_TYPE_COUNT || sizes[elem_type] == 0)
+    if ((unsigned)elem_type >= GGUF_TYPE_COUNT || gguf_type_size(elem_type) == 0)
         return error_set(err, "gguf writer: key '%s': arrays of %s need their own function", key,
                          gguf_type_name(elem_type));
     size_t mark = w->kv_len;
     if (begin_kv(w, key, GGUF_TYPE_ARRAY, err) != 0) return -1;
     int rc = put_u32(w, (uint32_t)elem_type, err) || put_u64(w, n, err) ? -1 : 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = put_fixed(w, elem_type, (const uint8_t *)data + i * sizes[elem_type], err);
+        rc = put_fixed(w, elem_type, (const uint8_t *)data + i * gguf_type_size(elem_type), err);
     return end_kv(w, mark, rc);
 }
 

@@ -1,6 +1,14 @@
 /* MLP nonlinearities (see activation.h). */
 #include "activation.h"
 
+#ifdef TRAIN_REAL_IS_FLOAT
+#include "../core/cpu.h"
+#include "kernels_avx512.h"
+#define FAST (cpu_features()->avx512)
+#else
+#define FAST 0
+#endif
+
 #include <stddef.h>
 #include <tgmath.h>
 
@@ -14,6 +22,13 @@ typedef struct {
 } ActJob;
 
 static void gelu_forward_range(void *ctx, int64_t begin, int64_t end, int thread) {
+#ifdef TRAIN_REAL_IS_FLOAT
+    if (FAST) {
+        ActJob *f = ctx;
+        gelu_forward_avx512(f->out + begin, f->inp + begin, end - begin);
+        return;
+    }
+#endif
     ActJob *j = ctx;
     for (int64_t i = begin; i < end; i++) {
         real x = j->inp[i];
@@ -23,6 +38,13 @@ static void gelu_forward_range(void *ctx, int64_t begin, int64_t end, int thread
 }
 
 static void gelu_backward_range(void *ctx, int64_t begin, int64_t end, int thread) {
+#ifdef TRAIN_REAL_IS_FLOAT
+    if (FAST) {
+        ActJob *f = ctx;
+        gelu_backward_avx512(f->out + begin, f->inp + begin, f->dout + begin, end - begin);
+        return;
+    }
+#endif
     ActJob *j = ctx;
     for (int64_t i = begin; i < end; i++) {
         real x = j->inp[i];
@@ -35,6 +57,13 @@ static void gelu_backward_range(void *ctx, int64_t begin, int64_t end, int threa
 }
 
 static void swiglu_forward_rows(void *ctx, int64_t begin, int64_t end, int thread) {
+#ifdef TRAIN_REAL_IS_FLOAT
+    if (FAST) {
+        ActJob *f = ctx;
+        swiglu_forward_avx512(f->out + begin * f->F, f->inp + begin * 2 * f->F, end - begin, f->F);
+        return;
+    }
+#endif
     ActJob *j = ctx;
     int F = j->F;
     for (int64_t n = begin; n < end; n++) {
@@ -48,6 +77,14 @@ static void swiglu_forward_rows(void *ctx, int64_t begin, int64_t end, int threa
 }
 
 static void swiglu_backward_rows(void *ctx, int64_t begin, int64_t end, int thread) {
+#ifdef TRAIN_REAL_IS_FLOAT
+    if (FAST) {
+        ActJob *f = ctx;
+        swiglu_backward_avx512(f->out + begin * 2 * f->F, f->inp + begin * 2 * f->F, f->dout + begin * f->F,
+                               end - begin, f->F);
+        return;
+    }
+#endif
     ActJob *j = ctx;
     int F = j->F;
     for (int64_t n = begin; n < end; n++) {

@@ -1,6 +1,11 @@
 /* Multi-head attention with causal / prefix-LM masks (see attention.h). */
 #include "attention.h"
 
+#ifdef TRAIN_REAL_IS_FLOAT
+#include "../core/cpu.h"
+#include "kernels_avx512.h"
+#endif
+
 #include <string.h>
 #include <tgmath.h>
 
@@ -10,12 +15,23 @@ typedef struct {
     int64_t ld;
     const int *prefix;
     int T, NH, hs;
+    int fast; /* AVX-512 per-head kernels */
 } AttentionJob;
+
+/* Per thread: a transposed [hs, T] head block, a [T, T] score block and a row of hs. */
+static int64_t attention_work_floats(int T, int hs) { return (int64_t)hs * T + (int64_t)T * T + hs; }
+
+int64_t attention_scratch_floats(int T, int hs, int n_threads) { return n_threads * attention_work_floats(T, hs); }
+
+/* Clamped prefix of sequence b. */
+static int attention_prefix(const AttentionJob *j, int b) {
+    int p = j->prefix ? j->prefix[b] : 0;
+    return p > j->T ? j->T : p;
+}
 
 /* Number of keys query i may see. */
 static int attention_visible(const AttentionJob *j, int b, int i) {
-    int p = j->prefix ? j->prefix[b] : 0;
-    if (p > j->T) p = j->T;
+    int p = attention_prefix(j, b);
     return i + 1 > p ? i + 1 : p;
 }
 
@@ -35,10 +51,19 @@ static real attention_dot(const real *a, const real *b, int n) {
 
 static void attention_forward_heads(void *ctx, int64_t begin, int64_t end, int thread) {
     AttentionJob *j = ctx;
-    int T = j->T, NH = j->NH, hs = j->hs;
+    int T = j->T, NH = j->NH, hs = j->hs, C = NH * hs;
     real scale = 1 / sqrt((real)hs);
     for (int64_t bh = begin; bh < end; bh++) {
         int b = (int)(bh / NH), h = (int)(bh % NH);
+#ifdef TRAIN_REAL_IS_FLOAT
+        if (j->fast) {
+            int64_t first = (int64_t)b * T;
+            attention_head_forward_avx512(j->out + first * C + h * hs, j->att + bh * T * T, j->q + first * j->ld + h * hs,
+                                          j->k + first * j->ld + h * hs, j->v + first * j->ld + h * hs, j->ld, C, T,
+                                          hs, attention_prefix(j, b), j->scratch + thread * attention_work_floats(T, hs));
+            continue;
+        }
+#endif
         for (int i = 0; i < T; i++) {
             int64_t row = (int64_t)b * T + i;
             const real *qi = j->q + row * j->ld + h * hs;
@@ -58,7 +83,7 @@ static void attention_forward_heads(void *ctx, int64_t begin, int64_t end, int t
             real inv = 1 / sum;
             for (int t = 0; t < L; t++) p[t] *= inv;
             for (int t = L; t < T; t++) p[t] = 0;
-            real *o = j->out + row * (NH * hs) + h * hs;
+            real *o = j->out + row * C + h * hs;
             memset(o, 0, (size_t)hs * sizeof *o);
             for (int t = 0; t < L; t++) {
                 const real *vt = j->v + ((int64_t)b * T + t) * j->ld + h * hs;
@@ -73,15 +98,24 @@ static void attention_forward_heads(void *ctx, int64_t begin, int64_t end, int t
  *   dq_i += scale sum_t dS_t k_t,  dk_t += scale dS_t q_i,  dv_t += P_t dout_i */
 static void attention_backward_heads(void *ctx, int64_t begin, int64_t end, int thread) {
     AttentionJob *j = ctx;
-    int T = j->T, NH = j->NH, hs = j->hs;
+    int T = j->T, NH = j->NH, hs = j->hs, C = NH * hs;
     real scale = 1 / sqrt((real)hs);
     for (int64_t bh = begin; bh < end; bh++) {
         int b = (int)(bh / NH), h = (int)(bh % NH);
-        real *dp = j->scratch + bh * T;
+#ifdef TRAIN_REAL_IS_FLOAT
+        if (j->fast) {
+            int64_t first = (int64_t)b * T, off = first * j->ld + h * hs;
+            attention_head_backward_avx512(j->dq + off, j->dk + off, j->dv + off, j->dout + first * C + h * hs,
+                                           j->catt + bh * T * T, j->q + off, j->k + off, j->v + off, j->ld, C, T, hs,
+                                           attention_prefix(j, b), j->scratch + thread * attention_work_floats(T, hs));
+            continue;
+        }
+#endif
+        real *dp = j->scratch + thread * attention_work_floats(T, hs);
         for (int i = 0; i < T; i++) {
             int64_t row = (int64_t)b * T + i;
             const real *p = j->catt + (bh * T + i) * T;
-            const real *dout = j->dout + row * (NH * hs) + h * hs;
+            const real *dout = j->dout + row * C + h * hs;
             const real *qi = j->q + row * j->ld + h * hs;
             real *dqi = j->dq + row * j->ld + h * hs;
             int L = attention_visible(j, b, i);
@@ -107,10 +141,18 @@ static void attention_backward_heads(void *ctx, int64_t begin, int64_t end, int 
     }
 }
 
-void attention_forward(ThreadPool *pool, real *out, real *att, const real *q, const real *k, const real *v,
-                       int64_t ld, const int *prefix, int B, int T, int NH, int hs) {
-    AttentionJob job = {.out = out, .att = att, .q = q, .k = k, .v = v, .ld = ld, .prefix = prefix, .T = T,
-                        .NH = NH, .hs = hs};
+static int attention_fast(int hs) {
+#ifdef TRAIN_REAL_IS_FLOAT
+    return cpu_features()->avx512 && (hs == 32 || hs == 64 || hs == 128);
+#else
+    return 0;
+#endif
+}
+
+void attention_forward(ThreadPool *pool, real *out, real *att, real *scratch, const real *q, const real *k,
+                       const real *v, int64_t ld, const int *prefix, int B, int T, int NH, int hs) {
+    AttentionJob job = {.out = out, .att = att, .scratch = scratch, .q = q, .k = k, .v = v, .ld = ld,
+                        .prefix = prefix, .T = T, .NH = NH, .hs = hs, .fast = attention_fast(hs)};
     pool_parallel_for(pool, (int64_t)B * NH, attention_forward_heads, &job);
 }
 
@@ -118,6 +160,7 @@ void attention_backward(ThreadPool *pool, real *dq, real *dk, real *dv, real *sc
                         const real *att, const real *q, const real *k, const real *v, int64_t ld,
                         const int *prefix, int B, int T, int NH, int hs) {
     AttentionJob job = {.dq = dq, .dk = dk, .dv = dv, .scratch = scratch, .dout = dout, .catt = att, .q = q,
-                        .k = k, .v = v, .ld = ld, .prefix = prefix, .T = T, .NH = NH, .hs = hs};
+                        .k = k, .v = v, .ld = ld, .prefix = prefix, .T = T, .NH = NH, .hs = hs,
+                        .fast = attention_fast(hs)};
     pool_parallel_for(pool, (int64_t)B * NH, attention_backward_heads, &job);
 }

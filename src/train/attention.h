@@ -14,7 +14,9 @@
  * [h*hs, (h+1)*hs) of a row. out [N, C] with C = NH*hs.
  * Saved for backward: q, k, v and att [B,NH,T,T] (the softmax probabilities;
  * masked entries are 0). Backward accumulates into dq, dk, dv (same stride
- * ld) and needs scratch [B*NH*T]. (b, h) pairs are split across threads.
+ * ld). Both passes need scratch of attention_scratch_floats() floats (per
+ * thread work space). (b, h) pairs are split across threads; with AVX-512
+ * and hs in {32, 64, 128} the per-head work runs in attention_avx512.c.
  */
 #ifndef EXAONE_TRAIN_ATTENTION_H
 #define EXAONE_TRAIN_ATTENTION_H
@@ -24,8 +26,10 @@
 
 #include <stdint.h>
 
-void attention_forward(ThreadPool *pool, real *out, real *att, const real *q, const real *k, const real *v,
-                       int64_t ld, const int *prefix, int B, int T, int NH, int hs);
+/* Size of the scratch buffer for up to T tokens, head size hs, n_threads threads. */
+int64_t attention_scratch_floats(int T, int hs, int n_threads);
+void attention_forward(ThreadPool *pool, real *out, real *att, real *scratch, const real *q, const real *k,
+                       const real *v, int64_t ld, const int *prefix, int B, int T, int NH, int hs);
 void attention_backward(ThreadPool *pool, real *dq, real *dk, real *dv, real *scratch, const real *dout,
                         const real *att, const real *q, const real *k, const real *v, int64_t ld,
                         const int *prefix, int B, int T, int NH, int hs);

@@ -1,6 +1,14 @@
 /* Fused softmax + cross-entropy (see crossentropy.h). */
 #include "crossentropy.h"
 
+#ifdef TRAIN_REAL_IS_FLOAT
+#include "../core/cpu.h"
+#include "kernels_avx512.h"
+#define FAST (cpu_features()->avx512)
+#else
+#define FAST 0
+#endif
+
 #include <tgmath.h>
 
 typedef struct {
@@ -16,13 +24,21 @@ static void crossentropy_forward_rows(void *ctx, int64_t begin, int64_t end, int
     int V = j->V;
     for (int64_t n = begin; n < end; n++) {
         const real *z = j->logits + n * V;
-        real maxv = z[0], sum = 0, zsum = 0;
-        for (int v = 1; v < V; v++) maxv = z[v] > maxv ? z[v] : maxv;
-        for (int v = 0; v < V; v++) {
-            sum += exp(z[v] - maxv);
-            zsum += z[v];
+        real l, zsum = 0;
+#ifdef TRAIN_REAL_IS_FLOAT
+        if (FAST)
+            l = crossentropy_row_forward_avx512(z, V, &zsum);
+        else
+#endif
+        {
+            real maxv = z[0], sum = 0;
+            for (int v = 1; v < V; v++) maxv = z[v] > maxv ? z[v] : maxv;
+            for (int v = 0; v < V; v++) {
+                sum += exp(z[v] - maxv);
+                zsum += z[v];
+            }
+            l = maxv + log(sum);
         }
-        real l = maxv + log(sum);
         j->lse[n] = l;
         int y = j->targets[n];
         j->losses[n] = y == j->ignore_index ? 0 : l - (1 - j->smoothing) * z[y] - j->smoothing * zsum / (real)V;
@@ -44,6 +60,13 @@ static void crossentropy_backward_rows(void *ctx, int64_t begin, int64_t end, in
             continue;
         }
         real l = j->clse[n];
+#ifdef TRAIN_REAL_IS_FLOAT
+        if (FAST) {
+            crossentropy_row_backward_avx512(dz, z, V, l, uniform, j->dloss, inplace);
+            dz[y] -= (1 - j->smoothing) * j->dloss;
+            continue;
+        }
+#endif
         for (int v = 0; v < V; v++) {
             real g = (exp(z[v] - l) - uniform) * j->dloss;
             dz[v] = inplace ? g : dz[v] + g;

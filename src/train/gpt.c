@@ -60,7 +60,7 @@ struct GptActs {
     float *dqkv;              /* [N,3C] */
     float *datty;             /* [N,C] */
     float *dfch, *dfch_act;   /* [N,FW], [N,F] */
-    float *attn_scratch;      /* [B*NH*T] */
+    float *attn_scratch;      /* attention_scratch_floats() */
     float *rope_cos, *rope_sin; /* [max_seq, hs/2] */
     int *tokens, *targets, *pos, *rows, *cols, *prefix; /* [N] x5, [B] */
     int *segments;                                      /* [N] */
@@ -208,7 +208,7 @@ static void gpt_carve(Gpt *m, Carver *cv) {
     a->datty = carve(cv, N * C);
     a->dfch = carve(cv, N * FW);
     a->dfch_act = carve(cv, N * F);
-    a->attn_scratch = carve(cv, (size_t)m->max_B * (size_t)c->n_heads * (size_t)m->max_T);
+    a->attn_scratch = carve(cv, (size_t)attention_scratch_floats(m->max_T, c->d_model / c->n_heads, pool_threads(m->pool)));
     size_t half = (size_t)(c->d_model / c->n_heads / 2);
     a->rope_cos = carve(cv, (size_t)c->max_seq * half);
     a->rope_sin = carve(cv, (size_t)c->max_seq * half);
@@ -409,7 +409,8 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
             rope_forward(y->qkv, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
             rope_forward(y->qkv + C, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
         }
-        attention_forward(m->pool, y->atty, y->att, y->qkv, y->qkv + C, y->qkv + 2 * C, 3 * C, prefix, B, T, NH, hs);
+        attention_forward(m->pool, y->atty, y->att, a->attn_scratch, y->qkv, y->qkv + C, y->qkv + 2 * C, 3 * C, prefix,
+                          B, T, NH, hs);
         linear_forward(m->pool, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
         residual_forward(y->res2, x, a->proj, N * C);
         gpt_norm_forward(m, y->ln2, y->ln2_mean, y->ln2_rstd, y->res2, p->ln2_w, p->ln2_b, N);

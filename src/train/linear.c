@@ -4,8 +4,20 @@
 #ifdef TRAIN_REAL_IS_FLOAT
 #include "../core/matmul.h"
 #endif
+#include "../core/progress.h"
 
 #include <string.h>
+
+/* Layers run from one thread at a time (the pool splits inside them), so plain
+ * counters suffice. */
+static double profile_seconds, profile_flops;
+
+void linear_profile(double *seconds, double *flops) {
+    *seconds = profile_seconds;
+    *flops = profile_flops;
+}
+
+void linear_profile_reset(void) { profile_seconds = profile_flops = 0; }
 
 typedef struct {
     real *dbias;
@@ -58,7 +70,10 @@ static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, con
 
 void linear_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
                     int C, int OC) {
+    double start = time_seconds();
     linear_products_forward(pool, out, inp, w, N, C, OC);
+    profile_seconds += time_seconds() - start;
+    profile_flops += 2.0 * (double)N * C * OC;
     if (bias)
         for (int64_t n = 0; n < N; n++)
             for (int o = 0; o < OC; o++) out[n * OC + o] += bias[o];
@@ -66,7 +81,10 @@ void linear_forward(ThreadPool *pool, real *out, const real *inp, const real *w,
 
 void linear_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
                      const real *w, int64_t N, int C, int OC) {
+    double start = time_seconds();
     linear_products_backward(pool, dinp, dw, dout, inp, w, N, C, OC);
+    profile_seconds += time_seconds() - start;
+    profile_flops += (dinp ? 4.0 : 2.0) * (double)N * C * OC;
     if (dbias) {
         BiasJob job = {dbias, dout, N, OC};
         pool_parallel_for(pool, OC, bias_grad_columns, &job);

@@ -21,4 +21,9 @@ void linear_forward(ThreadPool *pool, real *out, const real *inp, const real *w,
 void linear_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
                      const real *w, int64_t N, int C, int OC);
 
+/* Time and floating-point operations spent in the matrix products since the
+ * last reset (main-thread counters, for benchmarks: % of FMA peak). */
+void linear_profile(double *seconds, double *flops);
+void linear_profile_reset(void);
+
 #endif

@@ -35,6 +35,8 @@ emit("st_short.safetensors", b"\x05\x00\x00", "too short")
 emit("st_header_huge.safetensors", struct.pack("<Q", 1 << 63) + b"{}", "100 MB limit")
 emit("st_header_past_end.safetensors", struct.pack("<Q", 1000) + b"{}", "larger than the file")
 emit("st_bad_json.safetensors", st(None, raw_header=b'{"a": {"dtype": '), "not valid JSON")
+emit("st_trailing_garbage.safetensors", st(None, b"\0" * 4, raw_header=b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  x'),
+     "unexpected bytes after the JSON header at byte offset 64")
 emit("st_not_object.safetensors", st([1, 2]), "not a JSON object")
 emit("st_unknown_dtype.safetensors", st({"a": t("XF32", [1], 0, 4)}, b"\0" * 4), "unknown dtype")
 emit("st_unsupported_dtype.safetensors", st({"a": t("U8", [4], 0, 4)}, b"\0" * 4), "not supported")

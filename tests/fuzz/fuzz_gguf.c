@@ -2,16 +2,34 @@
  * and the first and last byte of every tensor. */
 #include "formats/gguf.h"
 
+#include "core/mem.h"
+
 #include <stdint.h>
 #include <string.h>
+
+/* Parses again with one allocation made to fail (which one depends on the
+ * input): the parser must then report an error and free everything. */
+static void parse_with_failing_allocation(const uint8_t *data, size_t size, long n_allocs) {
+    if (n_allocs <= 0) return;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < size && i < 64; i++) h = (h ^ data[i]) * 16777619u;
+    Gguf *g2 = NULL;
+    Error err2 = {0};
+    mem_fail_after(1 + (long)(h % (uint32_t)n_allocs));
+    int rc = gguf_parse(&g2, data, size, "fuzz", &err2);
+    mem_fail_after(0);
+    if (rc == 0 || !err2.message[0]) __builtin_trap();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Gguf *g;
     Error err = {0};
+    mem_fail_after(0);
     if (gguf_parse(&g, data, size, "fuzz", &err) != 0) {
         if (!err.message[0]) __builtin_trap();
         return 0;
     }
+    long n_allocs = mem_alloc_count();
     volatile double sink = 0;
     for (size_t i = 0; i < gguf_kv_count(g); i++) {
         const GgufKV *kv = gguf_kv(g, i);
@@ -44,5 +62,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     (void)sink;
     gguf_close(g);
+    parse_with_failing_allocation(data, size, n_allocs);
     return 0;
 }

@@ -22,12 +22,13 @@ CONFIGS = {
     # GPT-2 flavour: LayerNorm, GELU(tanh), learned positions, tied, biases, causal.
     "gpt2like": dict(vocab=96, d_model=32, n_layers=2, n_heads=4, ffn=128, max_seq=16, norm="layer", mlp="gelu",
                      pos="learned", tied=1, bias=1, grid_h=0, grid_w=0, decay_embeddings=0, B=4, T=16, accum=1,
-                     smoothing=0.0, prefix=False),
+                     smoothing=0.0, prefix=False, n_segments=0),
     # EXAONE-mini flavour: RMSNorm, SwiGLU, RoPE, untied, no biases, prefix-LM masks, 2-D image
-    # positions, label smoothing, ignored targets, decayed embeddings, 2 micro-batches.
+    # positions, segment embeddings, label smoothing, ignored targets, decayed embeddings,
+    # 2 micro-batches.
     "exaonelike": dict(vocab=80, d_model=32, n_layers=2, n_heads=2, ffn=64, max_seq=24, norm="rms", mlp="swiglu",
                        pos="rope", tied=0, bias=0, grid_h=2, grid_w=3, decay_embeddings=1, B=3, T=12, accum=2,
-                       smoothing=0.1, prefix=True),
+                       smoothing=0.1, prefix=True, n_segments=3),
 }
 HP = dict(lr=1e-2, min_lr=1e-3, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1, grad_clip=1.0,
           rope_theta=10000.0, norm_eps=1e-5, steps=20, warmup=5)
@@ -41,6 +42,8 @@ def param_specs(c):
         specs.append(("transformer.wpe.weight", (c["max_seq"], C)))
     if c["grid_h"]:
         specs += [("transformer.wpe_row.weight", (c["grid_h"], C)), ("transformer.wpe_col.weight", (c["grid_w"], C))]
+    if c["n_segments"]:
+        specs.append(("transformer.wse.weight", (c["n_segments"], C)))
     for i in range(c["n_layers"]):
         h = "transformer.h.%d." % i
         for ln in ("ln_1", "ln_2"):
@@ -97,7 +100,7 @@ def rope(x, T):
     return x * cos + torch.cat([-x2, x1], -1) * sin
 
 
-def forward(c, P, tokens, prefix, image_start):
+def forward(c, P, tokens, prefix, image_start, segments=None):
     B, T = tokens.shape
     C, NH = c["d_model"], c["n_heads"]
     hs = C // NH
@@ -111,6 +114,9 @@ def forward(c, P, tokens, prefix, image_start):
                 if image_start[b] >= 0 and 0 <= i < c["grid_h"] * c["grid_w"]:
                     x[b, t] = x[b, t] + P["transformer.wpe_row.weight"][i // c["grid_w"]] + \
                         P["transformer.wpe_col.weight"][i % c["grid_w"]]
+    if segments is not None:  # -1: no segment row
+        table = torch.cat([P["transformer.wse.weight"], torch.zeros(1, C)])
+        x = x + table[segments.clamp(min=-1) % (c["n_segments"] + 1)]
     qi = torch.arange(T)[:, None]
     kj = torch.arange(T)[None, :]
     allowed = (kj <= qi)[None].expand(B, T, T).clone()
@@ -158,6 +164,7 @@ def run(name, c, outdir):
         targets[:, :, :2] = -100  # e.g. no loss on a prompt
     prefix = torch.randint(0, T + 1, (A, B), generator=gen) if c["prefix"] else None
     image_start = torch.randint(-1, T - 3, (A, B), generator=gen) if c["grid_h"] else None
+    segments = torch.randint(-1, c["n_segments"], (A, B, T), generator=gen) if c["n_segments"] else None
 
     def is_decayed(n, p):
         if p.ndim < 2:
@@ -174,7 +181,8 @@ def run(name, c, outdir):
         total = 0.0
         for a in range(A):
             logits = forward(c, P, tokens[a], prefix[a] if prefix is not None else None,
-                             image_start[a] if image_start is not None else None)
+                             image_start[a] if image_start is not None else None,
+                             segments[a] if segments is not None else None)
             loss = F.cross_entropy(logits.view(-1, V), targets[a].reshape(-1), ignore_index=-100,
                                    label_smoothing=c["smoothing"])
             (loss / A).backward()
@@ -195,7 +203,7 @@ def run(name, c, outdir):
     cfg = [c["vocab"], c["d_model"], c["n_layers"], c["n_heads"], c["ffn"], c["max_seq"],
            1 if c["norm"] == "rms" else 0, 1 if c["mlp"] == "swiglu" else 0, 1 if c["pos"] == "rope" else 0,
            c["tied"], c["bias"], c["grid_h"], c["grid_w"], c["decay_embeddings"], B, T, A, HP["steps"],
-           HP["warmup"]]
+           HP["warmup"], c["n_segments"]]
     hp = [HP["lr"], HP["min_lr"], HP["beta1"], HP["beta2"], HP["eps"], HP["weight_decay"], HP["grad_clip"],
           HP["rope_theta"], HP["norm_eps"], c["smoothing"]]
     tensors = {"config": torch.tensor(cfg, dtype=torch.int32), "hparams": torch.tensor(hp)}
@@ -206,6 +214,8 @@ def run(name, c, outdir):
         tensors["prefix"] = prefix.int()
     if image_start is not None:
         tensors["image_start"] = image_start.int()
+    if segments is not None:
+        tensors["segments"] = segments.int()
     tensors.update(out)
     tensors["losses"] = torch.tensor(losses)
     write_tensors(os.path.join(outdir, name + ".bin"), tensors)

@@ -19,7 +19,8 @@ from refio import write_tensors  # noqa: E402
 torch.manual_seed(7)
 torch.set_num_threads(1)
 OUT = sys.argv[1]
-B, T, C, NH = 2, 24, 96, 4
+B, T, C, NH = 2, 24, 256, 4  # head size 64: the AVX-512 attention path
+CN = 100  # norm width: not a multiple of 16, so vector tails are exercised
 N, HS = B * T, C // NH
 
 
@@ -37,10 +38,10 @@ def save(name, inputs, out, extra=None):
     write_tensors(os.path.join(OUT, name + ".bin"), t)
 
 
-x, w, b = leaf(N, C, scale=2.0), leaf(C), leaf(C)
-save("layernorm", dict(inp=x, w=w, b=b), F.layer_norm(x, (C,), w, b, 1e-5))
+x, w, b = (torch.randn(N, CN) * 2 + 3).requires_grad_(True), leaf(CN), leaf(CN)  # mean far from 0
+save("layernorm", dict(inp=x, w=w, b=b), F.layer_norm(x, (CN,), w, b, 1e-5))
 
-x, w = leaf(N, C, scale=2.0), leaf(C)
+x, w = leaf(N, CN, scale=2.0), leaf(CN)
 save("rmsnorm", dict(inp=x, w=w), x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * w)
 
 x, w, b = leaf(N, C), leaf(80, C, scale=0.1), leaf(80)
@@ -72,11 +73,11 @@ sin = torch.cat([ang.sin(), ang.sin()], -1).float()[None, :, None]
 rot = torch.cat([-x[..., HS // 2:], x[..., :HS // 2]], -1)
 save("rope", dict(x=x), x * cos + rot * sin)
 
-x = leaf(N, 4 * C, scale=2.0)
+x = leaf(N, 301, scale=2.0)
 save("gelu", dict(inp=x), F.gelu(x, approximate="tanh"))
 
-x = leaf(N, 2 * 3 * C, scale=2.0)
-gate, up = x.split(3 * C, -1)
+x = leaf(N, 2 * 150, scale=2.0)
+gate, up = x.split(150, -1)
 save("swiglu", dict(inp=x), F.silu(gate) * up)
 
 V = 1000

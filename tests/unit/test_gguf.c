@@ -4,6 +4,7 @@
 #include "core/dtype.h"
 #include "core/file.h"
 #include "core/mem.h"
+#include "formats/fmt_util.h"
 #include "formats/gguf.h"
 
 #include <cjson/cJSON.h>
@@ -426,7 +427,32 @@ TEST(allocation_failures_are_clean) {
     unlink("build/tests/gguf_oom.gguf");
 }
 
+/* Names from files must be well-formed UTF-8 (Unicode 15, table 3-7). */
+TEST(utf8_validation) {
+    static const struct {
+        const char *s;
+        size_t n;
+        int valid;
+    } cases[] = {
+        {"model.layers.0", 14, 1},     {"\xed\x95\x9c\xea\xb5\xad", 6, 1}, /* 한국 */
+        {"\xf0\x9f\x98\x80", 4, 1},     /* U+1F600 */
+        {"\xf4\x8f\xbf\xbf", 4, 1},     /* U+10FFFF, the last code point */
+        {"\xf4\x90\x80\x80", 4, 0},     /* past U+10FFFF */
+        {"\xed\xa0\x80", 3, 0},         /* a surrogate */
+        {"\xc0\x80", 2, 0},             /* overlong NUL */
+        {"\xe0\x80\xaf", 3, 0},         /* overlong '/' */
+        {"\xe4\xb8", 2, 0},             /* cut short */
+        {"\x80", 1, 0},                 /* lone continuation byte */
+        {"\xff", 1, 0},
+        {"a\0b", 3, 0},                 /* embedded NUL */
+        {"", 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECKF(fmt_utf8_valid(cases[i].s, cases[i].n) == cases[i].valid, "case %zu", i);
+}
+
 int main(void) {
+    RUN(utf8_validation);
     RUN(reads_gguf_py_key_values);
     RUN(typed_getters);
     RUN(tensor_values_match_gguf_py);

@@ -2,7 +2,8 @@
  *
  * tests/ref/train_gpt_ref.py builds two small transformers in plain torch (a GPT-2-like
  * one and an EXAONE-mini-like one: RMSNorm, SwiGLU, RoPE, prefix-LM masks, 2-D image
- * positions, label smoothing, ignored targets, gradient accumulation), trains them 20
+ * positions, segment embeddings, label smoothing, ignored targets, gradient
+ * accumulation), trains them 20
  * AdamW steps (warmup + cosine, clipping, decay mask) and saves init weights, batch,
  * step-0 logits / loss / gradients and all 20 losses. Here the C model loads the same
  * init by tensor name, trains the same steps, and must match within 1e-4 relative.
@@ -34,7 +35,7 @@ static void run_reference(const char *name) {
     gpt_config_defaults(&cfg);
     cfg.vocab = ci[0], cfg.d_model = ci[1], cfg.n_layers = ci[2], cfg.n_heads = ci[3], cfg.ffn = ci[4];
     cfg.max_seq = ci[5], cfg.norm = ci[6], cfg.mlp = ci[7], cfg.pos = ci[8], cfg.tied = ci[9], cfg.bias = ci[10];
-    cfg.grid_h = ci[11], cfg.grid_w = ci[12], cfg.decay_embeddings = ci[13];
+    cfg.grid_h = ci[11], cfg.grid_w = ci[12], cfg.decay_embeddings = ci[13], cfg.n_segments = ci[19];
     int B = ci[14], T = ci[15], A = ci[16], steps = ci[17], warmup = ci[18];
     float lr = hp[0], min_lr = hp[1];
     AdamWConfig opt_cfg = {.beta1 = hp[2], .beta2 = hp[3], .eps = hp[4], .weight_decay = hp[5], .grad_clip = hp[6]};
@@ -65,13 +66,15 @@ static void run_reference(const char *name) {
     }
     const RefTensor *tok = ref_get(&ref, "tokens"), *tgt = ref_get(&ref, "targets");
     const RefTensor *prefix = ref_find(&ref, "prefix"), *image = ref_find(&ref, "image_start");
+    const RefTensor *segments = ref_find(&ref, "segments");
     const float *want_losses = ref_get(&ref, "losses")->f32;
     for (int step = 0; step < steps; step++) {
         gpt_zero_grad(model);
         double loss = 0;
         for (int a = 0; a < A; a++) {
             GptBatch batch = {tok->i32 + (size_t)a * B * T, tgt->i32 + (size_t)a * B * T,
-                              prefix ? prefix->i32 + a * B : NULL, image ? image->i32 + a * B : NULL};
+                              prefix ? prefix->i32 + a * B : NULL, image ? image->i32 + a * B : NULL,
+                              segments ? segments->i32 + (size_t)a * B * T : NULL};
             if (gpt_forward(model, &batch, B, T, &err) != 0) {
                 CHECKF(0, "%s", err.message);
                 goto done;
@@ -136,7 +139,7 @@ TEST(config_errors) {
     CHECK(gpt_new(&model, &cfg, 1, 5, NULL, &err) != 0); /* T > max_seq */
     CHECK(gpt_new(&model, &cfg, 1, 4, NULL, &err) == 0);
     int tokens[4] = {1, 2, 10, 3}, targets[4] = {1, 1, 1, 1};
-    GptBatch batch = {tokens, targets, NULL, NULL};
+    GptBatch batch = {.tokens = tokens, .targets = targets};
     CHECK(gpt_forward(model, &batch, 1, 4, &err) != 0 && strstr(err.message, "token 10"));
     tokens[2] = 0;
     CHECK(gpt_forward(model, &batch, 1, 4, &err) == 0);

@@ -255,7 +255,8 @@ TEST(rope_grad) {
 static void attn_fwd(Case *c) {
     int C = c->NH * c->hs;
     const double *qkv = c->in[0].x;
-    attention_forward(NULL, c->out, c->s1, qkv, qkv + C, qkv + 2 * C, 3 * C, c->prefix, c->B, c->T, c->NH, c->hs);
+    attention_forward(NULL, c->out, c->s1, c->s2, qkv, qkv + C, qkv + 2 * C, 3 * C, c->prefix, c->B, c->T, c->NH,
+                      c->hs);
 }
 static void attn_bwd(Case *c) {
     int C = c->NH * c->hs;
@@ -277,7 +278,7 @@ TEST(attention_grad) {
             c.prefix[1] = kind == 1 ? 0 : 5;
         }
         c.s1 = const_buf((int64_t)c.B * c.NH * c.T * c.T, 0);
-        c.s2 = const_buf((int64_t)c.B * c.NH * c.T, 0);
+        c.s2 = const_buf(attention_scratch_floats(c.T, c.hs, 1), 0);
         case_add(&c, "qkv", rnd_buf(N * 3 * C, 1), N * 3 * C);
         case_output(&c, N * C);
         case_check(&c, labels[kind]);

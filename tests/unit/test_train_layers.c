@@ -2,10 +2,12 @@
  *
  * tests/ref/train_layers_ref.py writes, per layer, random inputs, a random upstream
  * gradient dout, torch's output and input gradients. We run the library's float
- * layers (with a 2-thread pool, so the row/column splits are exercised) on the same
+ * layers (with a 2-thread pool, so the row/column splits are exercised; once with the
+ * AVX-512 kernels when the CPU has them, once with EXAONE_PORTABLE=1) on the same
  * data; every output and gradient must agree to 1e-4 relative (train_ref.h measure).
  * Gradient buffers start at 0.5 and 0.5 is subtracted afterwards: backward must add.
  */
+#include "../../src/core/cpu.h"
 #include "../../src/core/threadpool.h"
 #include "../../src/train/activation.h"
 #include "../../src/train/attention.h"
@@ -102,9 +104,10 @@ TEST(attention_matches_torch) {
         const RefTensor *qkv = ref_get(&ref, "qkv");
         int B = (int)qkv->dims[0], T = (int)qkv->dims[1], C = (int)qkv->dims[2] / 3, NH = 4, hs = C / NH;
         const RefTensor *prefix = ref_find(&ref, "prefix");
-        float *out = empty_like("out"), *att = calloc((size_t)B * NH * T * T, 4), *scratch = calloc((size_t)B * NH * T, 4);
+        float *out = empty_like("out"), *att = calloc((size_t)B * NH * T * T, 4);
+        float *scratch = calloc((size_t)attention_scratch_floats(T, hs, pool_threads(pool)), 4);
         float *d = grad_like("qkv");
-        attention_forward(pool, out, att, qkv->f32, qkv->f32 + C, qkv->f32 + 2 * C, 3 * C,
+        attention_forward(pool, out, att, scratch, qkv->f32, qkv->f32 + C, qkv->f32 + 2 * C, 3 * C,
                           prefix ? prefix->i32 : NULL, B, T, NH, hs);
         attention_backward(pool, d, d + C, d + 2 * C, scratch, in("dout"), att, qkv->f32, qkv->f32 + C,
                            qkv->f32 + 2 * C, 3 * C, prefix ? prefix->i32 : NULL, B, T, NH, hs);
@@ -201,13 +204,21 @@ int main(void) {
         return 1;
     }
     pool = pool_new(2);
-    RUN(norms_match_torch);
-    RUN(linear_matches_torch);
-    RUN(attention_matches_torch);
-    RUN(rope_matches_torch);
-    RUN(activations_match_torch);
-    RUN(crossentropy_matches_torch);
-    RUN(embedding_matches_torch);
+    /* Twice: with the kernels this CPU picks (AVX-512 here), then the portable C paths. */
+    for (int portable = 0; portable <= 1; portable++) {
+        if (portable) {
+            setenv("EXAONE_PORTABLE", "1", 1);
+            cpu_features_reload();
+        }
+        printf("-- %s paths (%s)\n", portable ? "portable" : "dispatched", cpu_describe());
+        RUN(norms_match_torch);
+        RUN(linear_matches_torch);
+        RUN(attention_matches_torch);
+        RUN(rope_matches_torch);
+        RUN(activations_match_torch);
+        RUN(crossentropy_matches_torch);
+        RUN(embedding_matches_torch);
+    }
     pool_free(pool);
     return harness_finish();
 }
