@@ -402,6 +402,24 @@ int mini_batch_fill(MiniBatch *b, const MiniCorpus *c, const MiniDataOptions *o,
     return 0;
 }
 
+int mini_batch_compact(MiniBatch *b, const MiniVocab *v) {
+    int T = b->T, used = 1;
+    for (int r = 0; r < b->B; r++) {
+        int len = T;
+        while (len > 0 && b->tokens[(size_t)r * T + len - 1] == v->special[MINI_PAD]) len--;
+        if (len > used) used = len;
+    }
+    int Tn = (used + 7) / 8 * 8;
+    if (Tn > T) Tn = T;
+    /* rows only move towards the start, so ascending memmove is safe */
+    for (int r = 1; r < b->B && Tn < T; r++) {
+        memmove(b->tokens + (size_t)r * Tn, b->tokens + (size_t)r * T, (size_t)Tn * sizeof(int));
+        memmove(b->targets + (size_t)r * Tn, b->targets + (size_t)r * T, (size_t)Tn * sizeof(int));
+        memmove(b->segments + (size_t)r * Tn, b->segments + (size_t)r * T, (size_t)Tn * sizeof(int));
+    }
+    return Tn;
+}
+
 int mini_batch_fill_eval(MiniBatch *b, int row, const MiniCorpus *c, int task, int64_t index, Error *err) {
     if (row < 0 || row >= b->B || task < 0 || task >= MINI_N_TASKS) return error_set(err, "mini eval: bad row/task");
     if (!task_has_data(c, task)) return error_set(err, "mini eval: task %d has no data", task);

@@ -82,6 +82,10 @@ void mini_batch_free(MiniBatch *b);
 /* Fills every row of the batch for training step `step`. Fails only when no
  * task with a positive ratio has data. */
 int mini_batch_fill(MiniBatch *b, const MiniCorpus *c, const MiniDataOptions *o, int64_t step, Error *err);
+/* Shrinks the rows' stride to the longest row (rounded up to a multiple of
+ * 8) so a batch of short sequences costs less; returns the new T (b->T is
+ * unchanged: it stays the capacity). */
+int mini_batch_compact(MiniBatch *b, const MiniVocab *v);
 /* Row `row` as sample number `index` of a deterministic evaluation pass over
  * one task (index wraps around the task's records). */
 int mini_batch_fill_eval(MiniBatch *b, int row, const MiniCorpus *c, int task, int64_t index, Error *err);

@@ -237,8 +237,9 @@ static double eval_loss(Gpt *model, MiniBatch *b, const MiniCorpus *val, const M
         for (int k = 0; k < o->eval_batches; k++) {
             for (int row = 0; row < b->B; row++)
                 if (mini_batch_fill_eval(b, row, val, task, (int64_t)k * b->B + row, err) != 0) return -1;
+            int Tn = mini_batch_compact(b, &val->vocab);
             GptBatch gb = {b->tokens, b->targets, b->prefix, b->image_start, b->segments};
-            if (gpt_forward(model, &gb, b->B, b->T, err) != 0) return -1;
+            if (gpt_forward(model, &gb, b->B, Tn, err) != 0) return -1;
             sum += model->loss;
         }
         task_loss[task] = sum / o->eval_batches;
@@ -292,12 +293,14 @@ int mini_train(const MiniTrainOptions *o, Error *err) {
     adamw_config_defaults(&ac);
     ac.weight_decay = o->weight_decay;
     double t0 = time_seconds(), last_ckpt = t0;
-    int64_t first = step;
+    int64_t first = step, tokens_seen = 0;
     for (; step < o->steps; step++) {
         if (mini_batch_fill(batch, train, &o->data, step, err) != 0) goto done;
+        int Tn = mini_batch_compact(batch, &vocab);
+        tokens_seen += (int64_t)o->B * Tn;
         GptBatch gb = {batch->tokens, batch->targets, batch->prefix, batch->image_start, batch->segments};
         gpt_zero_grad(model);
-        if (gpt_forward(model, &gb, o->B, o->T, err) != 0) goto done;
+        if (gpt_forward(model, &gb, o->B, Tn, err) != 0) goto done;
         gpt_backward(model, 1.0f);
         float norm = grad_global_norm(pool, model->grads, model->table.total);
         float lr = lr_warmup_cosine(step, o->warmup, o->steps, o->lr, o->min_lr);
@@ -306,7 +309,7 @@ int mini_train(const MiniTrainOptions *o, Error *err) {
         if (step == first + 4) {
             double per = (now - t0) / 5;
             log_info("mini-train: %.2f s/step, %.0f tokens/s; %" PRId64 " steps to go ~ %.1f h", per,
-                     (double)o->B * o->T / per, o->steps - step, per * (double)(o->steps - step) / 3600);
+                     (double)tokens_seen / 5 / per, o->steps - step, per * (double)(o->steps - step) / 3600);
         }
         int do_eval = val && o->eval_every > 0 && (step + 1) % o->eval_every == 0;
         if ((step + 1) % o->log_every == 0 || do_eval) {

@@ -130,6 +130,17 @@ TEST(data_loader_masks_targets_segments) {
     CHECK(memcmp(b->targets, b2->targets, 64 * 96 * sizeof(int)) == 0);
     CHECK(mini_batch_fill(b2, c, &o, 8, &err) == 0);
     CHECK(memcmp(b->tokens, b2->tokens, 64 * 96 * sizeof(int)) != 0);
+    /* compaction keeps every row's tokens, at the new stride */
+    CHECK(mini_batch_fill(b, c, &o, 9, &err) == 0);
+    memcpy(b2->tokens, b->tokens, 64 * 96 * sizeof(int));
+    memcpy(b2->targets, b->targets, 64 * 96 * sizeof(int));
+    int Tn = mini_batch_compact(b, &v);
+    CHECK(Tn % 8 == 0 && Tn <= 96 && Tn >= 67);
+    for (int r = 0; r < 64; r++) {
+        CHECK(memcmp(b->tokens + r * Tn, b2->tokens + r * 96, (size_t)Tn * sizeof(int)) == 0);
+        CHECK(memcmp(b->targets + r * Tn, b2->targets + r * 96, (size_t)Tn * sizeof(int)) == 0);
+        for (int t = Tn; t < 96; t++) CHECK(b2->targets[r * 96 + t] == IGN);
+    }
     /* eval rows: translate alternates directions */
     CHECK(mini_batch_fill_eval(b, 0, c, MINI_TASK_TRANSLATE, 0, &err) == 0);
     CHECK(mini_batch_fill_eval(b, 1, c, MINI_TASK_TRANSLATE, 1, &err) == 0);
