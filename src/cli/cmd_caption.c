@@ -46,14 +46,11 @@ int cmd_caption(int argc, char **argv) {
     MiniModel *m = mini_cli_open("exaone caption", model, (int)threads, dir, sizeof dir);
     if (!m) return 1;
     const MiniVocab *v = mini_vocab(m);
-    int codes[4096], rc = 1, G = v->grid_h * v->grid_w;
+    int codes[4096], rc = 1;
     Error err = {0};
-    if (G > 4096) {
+    if (v->grid_h * v->grid_w > 4096) {
         fprintf(stderr, "exaone caption: image grid too large\n");
-    } else if (codes_s ? mini_cli_parse_codes(codes_s, codes, G, v->n_codes) != 0
-                       : mini_image_encode(dir, image, codes, v->grid_h, v->grid_w, &err) != 0) {
-        fprintf(stderr, "exaone caption: %s\n", codes_s ? "--codes wants the image's codes" : err.message);
-    } else {
+    } else if (mini_cli_image_codes("exaone caption", m, dir, image, codes_s, codes) == 0) {
         rc = 0;
         for (int l = 0; l < 2 && !rc; l++) {
             int want = l == 0 ? MINI_LANG_EN : MINI_LANG_KO;

@@ -43,17 +43,13 @@ int cmd_score(int argc, char **argv) {
     MiniModel *m = mini_cli_open("exaone score", model, (int)threads, dir, sizeof dir);
     if (!m) return 1;
     const MiniVocab *v = mini_vocab(m);
-    int codes[4096], rc = 1, G = v->grid_h * v->grid_w;
+    int codes[4096], rc = 1;
     double score;
     Error err = {0};
-    if (G > 4096)
-        fprintf(stderr, "exaone score: image grid too large\n");
-    else if (codes_s ? mini_cli_parse_codes(codes_s, codes, G, v->n_codes) != 0
-                     : mini_image_encode(dir, image, codes, v->grid_h, v->grid_w, &err) != 0)
-        fprintf(stderr, "exaone score: %s\n", codes_s ? "--codes wants the image's codes" : err.message);
-    else if (mini_score(m, codes, text, &score, &err) != 0)
-        fprintf(stderr, "exaone score: %s\n", err.message);
-    else {
+    int have = v->grid_h * v->grid_w <= 4096 && mini_cli_image_codes("exaone score", m, dir, image, codes_s, codes) == 0;
+    if (v->grid_h * v->grid_w > 4096) fprintf(stderr, "exaone score: image grid too large\n");
+    if (have && mini_score(m, codes, text, &score, &err) != 0) fprintf(stderr, "exaone score: %s\n", err.message);
+    else if (have) {
         printf("%.6f\n", score);
         rc = 0;
     }

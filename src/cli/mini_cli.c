@@ -2,6 +2,7 @@
 #include "mini_cli.h"
 
 #include "../core/file.h"
+#include "../models/mini_image.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -56,4 +57,27 @@ int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes) {
     }
     while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t') p++;
     return *p ? -1 : 0;
+}
+
+int mini_cli_image_codes(const char *command, const MiniModel *m, const char *model_dir, const char *png,
+                         const char *codes_text, int *codes) {
+    const MiniVocab *v = mini_vocab(m);
+    int G = v->grid_h * v->grid_w;
+    Error err = {0};
+    if (codes_text) {
+        if (mini_cli_parse_codes(codes_text, codes, G, v->n_codes) == 0) return 0;
+        fprintf(stderr, "%s: --codes wants %d codes below %d\n", command, G, v->n_codes);
+        return -1;
+    }
+    if (mini_image_encode(model_dir, png, codes, v->grid_h, v->grid_w, &err) != 0) {
+        fprintf(stderr, "%s: %s\n", command, err.message);
+        return -1;
+    }
+    for (int i = 0; i < G; i++)
+        if (codes[i] >= v->n_codes) {
+            fprintf(stderr, "%s: %s/vq.safetensors gives code %d, but the model knows %d codes\n", command,
+                    model_dir, codes[i], v->n_codes);
+            return -1;
+        }
+    return 0;
 }

@@ -13,4 +13,9 @@ int mini_cli_lang(const char *s);
 /* Parses n whitespace- or comma-separated codes below n_codes. */
 int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes);
 
+/* The codes of an image given as a PNG (through the model folder's VQ) or as
+ * text (--codes); prints the error and returns -1 on failure. */
+int mini_cli_image_codes(const char *command, const MiniModel *m, const char *model_dir, const char *png,
+                         const char *codes_text, int *codes);
+
 #endif

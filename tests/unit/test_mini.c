@@ -352,14 +352,17 @@ TEST(draw_is_reproducible) {
     for (int i = 0; i < 64; i++) CHECK(a[i] >= 0 && a[i] < mini_vocab(m)->n_codes);
     double good;
     CHECK(mini_score(m, a, "a red apple", &good, &err) == 0 && good < 0);
-    mini_free(m);
     /* pixels: a random VQ decoder in the model folder; the same codes give the
      * same PNG bytes, metadata included */
     VqConfig vc;
     vq_config_default(&vc);
+    vc.n_embed = mini_vocab(m)->n_codes;
     VqModel *vq = NULL;
     CHECKF(vq_new(&vq, &vc, NULL, &err) == 0, "%s", err.message);
-    if (!vq) return;
+    if (!vq) {
+        mini_free(m);
+        return;
+    }
     vq_init_random(vq, 3);
     CHECKF(vq_save(vq, DIR "/random/vq.safetensors", NULL, NULL, 0, &err) == 0, "%s", err.message);
     vq_free(vq);
@@ -382,6 +385,7 @@ TEST(draw_is_reproducible) {
     mem_free(pa);
     mem_free(pb);
     mem_free(pc);
+    mini_free(m);
 }
 
 int main(void) {
