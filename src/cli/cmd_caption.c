@@ -9,11 +9,12 @@
 
 static const char *usage =
     "usage: exaone caption [--lang ko|en] [-m MODEL] (IMG | --codes \"c0 c1 ...\")\n\n"
-    "Describes a PNG image (resized to the model's image size) with EXAONE-mini, by greedy\n"
+    "Describes a PNG image (resized to the model's image size) with EXAONE-mini, by beam\n"
     "decoding. Without --lang it prints an English and a Korean caption, one a line.\n\n"
     "options:\n"
     "  --lang ko|en      caption language\n"
     "  --codes TEXT      the image as VQ codes (as printed by exaone draw) instead of IMG\n"
+    "  --beam N          beam width (default 4; 1 = greedy)\n"
     "  --max-tokens N    longest caption (default 32)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --threads N       (default 1)\n";
@@ -22,7 +23,7 @@ int cmd_caption(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone caption");
     const char *model = NULL, *lang_s = NULL, *image = NULL, *codes_s = NULL;
-    int64_t max_tokens = 32, threads = 1;
+    int64_t beam = 4, max_tokens = 32, threads = 1;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -31,6 +32,7 @@ int cmd_caption(int argc, char **argv) {
         if (args_value(&args, "-m", "--model", &model)) continue;
         if (args_value(&args, NULL, "--lang", &lang_s)) continue;
         if (args_value(&args, NULL, "--codes", &codes_s)) continue;
+        if (args_int(&args, NULL, "--beam", 1, 16, &beam)) continue;
         if (args_int(&args, NULL, "--max-tokens", 1, 4096, &max_tokens)) continue;
         if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
         if (!image && args_positional(&args, &image)) continue;
@@ -56,7 +58,7 @@ int cmd_caption(int argc, char **argv) {
             int want = l == 0 ? MINI_LANG_EN : MINI_LANG_KO;
             if (lang != MINI_LANG_NONE && lang != want) continue;
             char *text;
-            if (mini_caption(m, codes, want, (int)max_tokens, &text, &err) != 0) {
+            if (mini_caption(m, codes, want, (int)max_tokens, (int)beam, &text, &err) != 0) {
                 fprintf(stderr, "exaone caption: %s\n", err.message);
                 rc = 1;
                 break;

@@ -70,7 +70,7 @@ int cmd_demo(int argc, char **argv) {
     for (int l = 0; l < 2; l++) {
         char *text;
         t = time_seconds();
-        if (mini_caption(m, codes, l ? MINI_LANG_KO : MINI_LANG_EN, 24, &text, &err) != 0) goto fail;
+        if (mini_caption(m, codes, l ? MINI_LANG_KO : MINI_LANG_EN, 24, 4, &text, &err) != 0) goto fail;
         printf("caption %s %s  (%.2f s)\n", l ? "ko" : "en", text, time_seconds() - t);
         mem_free(text);
     }
@@ -78,7 +78,7 @@ int cmd_demo(int argc, char **argv) {
     for (int l = 0; l < 2; l++) {
         char *text;
         t = time_seconds();
-        if (mini_translate(m, sentences[l], l ? MINI_LANG_EN : MINI_LANG_KO, 32, &text, &err) != 0) goto fail;
+        if (mini_translate(m, sentences[l], l ? MINI_LANG_EN : MINI_LANG_KO, 32, 4, &text, &err) != 0) goto fail;
         printf("translate  %s -> %s  (%.2f s)\n", sentences[l], text, time_seconds() - t);
         mem_free(text);
     }

@@ -9,11 +9,12 @@
 
 static const char *usage =
     "usage: exaone translate [--to ko|en] [-m MODEL] [--max-tokens N] [--] TEXT\n\n"
-    "Translates TEXT with EXAONE-mini (greedy decoding). Without --to, Korean text is\n"
+    "Translates TEXT with EXAONE-mini (beam search). Without --to, Korean text is\n"
     "translated to English and anything else to Korean.\n\n"
     "options:\n"
     "  --to ko|en        target language\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
+    "  --beam N          beam width (default 4; 1 = greedy)\n"
     "  --max-tokens N    longest output (default 64)\n"
     "  --threads N       (default 1)\n";
 
@@ -21,7 +22,7 @@ int cmd_translate(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone translate");
     const char *model = NULL, *to = NULL, *text = NULL;
-    int64_t max_tokens = 64, threads = 1;
+    int64_t beam = 4, max_tokens = 64, threads = 1;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -29,6 +30,7 @@ int cmd_translate(int argc, char **argv) {
         }
         if (args_value(&args, "-m", "--model", &model)) continue;
         if (args_value(&args, NULL, "--to", &to)) continue;
+        if (args_int(&args, NULL, "--beam", 1, 16, &beam)) continue;
         if (args_int(&args, NULL, "--max-tokens", 1, 4096, &max_tokens)) continue;
         if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
         if (!text && args_positional(&args, &text)) continue;
@@ -48,7 +50,7 @@ int cmd_translate(int argc, char **argv) {
     if (!m) return 1;
     char *out;
     Error err = {0};
-    int rc = mini_translate(m, text, lang, (int)max_tokens, &out, &err);
+    int rc = mini_translate(m, text, lang, (int)max_tokens, (int)beam, &out, &err);
     if (rc == 0) {
         printf("%s\n", out);
         mem_free(out);

@@ -284,6 +284,18 @@ void mini_state_reset(MiniState *s) {
 
 int mini_state_len(const MiniState *s) { return s->len; }
 
+void mini_state_copy(MiniState *dst, const MiniState *src, const MiniModel *m) {
+    const MiniConfig *c = &m->config;
+    size_t row = (size_t)c->d_model, per_layer = (size_t)c->max_seq * row;
+    if (dst != src)
+        for (int l = 0; l < c->n_layers; l++) {
+            memcpy(dst->k + l * per_layer, src->k + l * per_layer, (size_t)src->len * row * sizeof(float));
+            memcpy(dst->v + l * per_layer, src->v + l * per_layer, (size_t)src->len * row * sizeof(float));
+        }
+    dst->len = src->len;
+    dst->image_start = src->image_start;
+}
+
 /* ---------------------------------------------------------------- forward */
 
 static void norm_rows(const MiniConfig *c, float *out, const float *x, const float *w, const float *b, int n) {

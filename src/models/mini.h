@@ -6,8 +6,8 @@
  *     MiniDrawOptions o; mini_draw_defaults(&o); o.seed = 7;
  *     int codes[64];
  *     mini_draw(m, "a red apple", &o, codes, &err);        // VQ codes, raster order
- *     char *caption; mini_caption(m, codes, MINI_LANG_KO, 32, &caption, &err);
- *     char *ko; mini_translate(m, "Open file", MINI_LANG_KO, 64, &ko, &err);
+ *     char *caption; mini_caption(m, codes, MINI_LANG_KO, 32, 4, &caption, &err);   // beam 4
+ *     char *ko; mini_translate(m, "Open file", MINI_LANG_KO, 64, 1, &ko, &err);     // greedy
  *     double s; mini_score(m, codes, "a red apple", &s, &err);   // mean log p(text | image)
  *     mini_free(m);
  *
@@ -60,6 +60,8 @@ const Tokenizer *mini_tokenizer(const MiniModel *m);
 int mini_state_new(MiniState **out, const MiniModel *m, Error *err);
 void mini_state_free(MiniState *s);
 void mini_state_reset(MiniState *s);
+/* dst takes src's tokens (KV cache) and image position. */
+void mini_state_copy(MiniState *dst, const MiniState *src, const MiniModel *m);
 int mini_state_len(const MiniState *s);
 /* Feeds n tokens at the next positions. Query i sees keys j <= i and every
  * j < prefix (prefix = the bidirectional prefix length of the whole
@@ -80,9 +82,10 @@ void mini_draw_defaults(MiniDrawOptions *o);
 /* Language of a prompt: Korean when it has Hangul. */
 int mini_detect_lang(const char *text);
 int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *codes, Error *err);
-/* Greedy decoding; *out is a mem_alloc'd NUL-terminated string. */
-int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, char **out, Error *err);
-int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens, char **out, Error *err);
+/* Beam search of width beam (1 = greedy; at most 16), best by mean
+ * log-probability; *out is a mem_alloc'd NUL-terminated string. */
+int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, int beam, char **out, Error *err);
+int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens, int beam, char **out, Error *err);
 /* Mean log p(text tokens and <eos> | image) under the i2t direction. */
 int mini_score(MiniModel *m, const int *codes, const char *text, double *score, Error *err);
 

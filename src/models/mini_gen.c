@@ -161,54 +161,155 @@ done:
 
 /* ---------------------------------------------------------------- text */
 
-/* Greedy text continuation of the prefix in w.seq; stops at <eos>. */
-static int greedy_text(MiniModel *m, Work *w, int segment, int max_tokens, char **out, Error *err) {
-    const MiniVocab *v = mini_vocab(m);
-    MiniState *s = NULL;
-    TokIds gen = {0};
-    TokBytes text = {0};
-    int rc = -1;
-    *out = NULL;
-    if (mini_state_new(&s, m, err) ||
-        mini_feed(m, s, w->tokens, w->segments, w->seq.len, w->seq.prefix, w->seq.image_start, NULL, w->logits, err))
-        goto done;
-    for (int i = 0; i < max_tokens && mini_state_len(s) < mini_config(m)->max_seq; i++) {
-        int best = v->special[MINI_EOS];
-        for (int k = 0; k < v->n_text; k++) {
-            int special = 0;
-            for (int j = 0; j < MINI_N_SPECIAL; j++) special |= k == v->special[j];
-            if (!special && w->logits[k] > w->logits[best]) best = k;
-        }
-        if (best == v->special[MINI_EOS]) break;
-        if (tok_ids_push(&gen, best) != 0) {
-            error_set(err, "mini: out of memory");
-            goto done;
-        }
-        if (mini_state_len(s) + 1 >= mini_config(m)->max_seq) break;
-        if (mini_feed(m, s, &best, &segment, 1, 0, -1, NULL, w->logits, err)) goto done;
+/* log-softmax over the tokens a text may continue with: every BPE token but
+ * the specials, plus <eos>. */
+static void text_logprobs(const MiniVocab *v, const float *logits, float *lp) {
+    float mx = -INFINITY;
+    for (int k = 0; k < v->n_text; k++) lp[k] = logits[k];
+    for (int j = 0; j < MINI_N_SPECIAL; j++)
+        if (j != MINI_EOS) lp[v->special[j]] = -INFINITY;
+    for (int k = 0; k < v->n_text; k++) mx = lp[k] > mx ? lp[k] : mx;
+    double z = 0;
+    for (int k = 0; k < v->n_text; k++) z += exp((double)(lp[k] - mx));
+    float lz = mx + (float)log(z);
+    for (int k = 0; k < v->n_text; k++) lp[k] -= lz;
+}
+
+typedef struct {
+    MiniState *state;
+    TokIds ids;
+    double score; /* sum of log-probabilities */
+    int done;
+    float *lp;    /* [n_text] next-token log-probabilities */
+} Beam;
+
+typedef struct {
+    double score;
+    int parent, token; /* token -1: a finished beam carried over */
+} Step;
+
+static int cmp_step(const void *a, const void *b) {
+    double x = ((const Step *)a)->score, y = ((const Step *)b)->score;
+    return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/* Length-normalised score, so short endings do not win by default. */
+static double beam_final(const Beam *b) { return b->score / (double)(b->ids.n + 1); }
+
+static void beams_free(Beam *b, int n) {
+    for (int i = 0; b && i < n; i++) {
+        mini_state_free(b[i].state);
+        tok_ids_free(&b[i].ids);
+        mem_free(b[i].lp);
     }
-    if (tok_decode(mini_tokenizer(m), gen.ids, gen.n, 1, &text, err) || tok_bytes_append(&text, "", 1)) goto done;
+    mem_free(b);
+}
+
+static int beams_new(Beam **out, MiniModel *m, int n, Error *err) {
+    Beam *b = mem_calloc((size_t)n, sizeof *b);
+    *out = b;
+    if (!b) return error_set(err, "mini: out of memory");
+    for (int i = 0; i < n; i++) {
+        b[i].lp = mem_alloc((size_t)mini_vocab(m)->n_text * sizeof(float));
+        if (!b[i].lp || mini_state_new(&b[i].state, m, err) != 0) return error_set(err, "mini: out of memory");
+    }
+    return 0;
+}
+
+/* Beam search (width n_beams; 1 = greedy) continuing the prefix in w->seq
+ * with text; a beam ends at <eos>. */
+static int decode_text(MiniModel *m, Work *w, int segment, int max_tokens, int n_beams, char **out, Error *err) {
+    const MiniVocab *v = mini_vocab(m);
+    int K = n_beams < 1 ? 1 : n_beams > 16 ? 16 : n_beams, live = 1, rc = -1, eos = v->special[MINI_EOS];
+    Beam *cur = NULL, *next = NULL;
+    Step *steps = mem_alloc((size_t)K * (size_t)(K + 1) * sizeof *steps);
+    TokBytes text = {0};
+    *out = NULL;
+    if (!steps || beams_new(&cur, m, K, err) || beams_new(&next, m, K, err)) {
+        if (!steps) error_set(err, "mini: out of memory");
+        goto done;
+    }
+    if (mini_feed(m, cur[0].state, w->tokens, w->segments, w->seq.len, w->seq.prefix, w->seq.image_start, NULL,
+                  w->logits, err))
+        goto done;
+    text_logprobs(v, w->logits, cur[0].lp);
+    for (int i = 0; i < max_tokens; i++) {
+        int n = 0, active = 0;
+        for (int b = 0; b < live; b++) {
+            if (cur[b].done || mini_state_len(cur[b].state) + 1 >= mini_config(m)->max_seq) {
+                steps[n++] = (Step){cur[b].score, b, -1};
+                continue;
+            }
+            active++;
+            /* the K best tokens of this beam (K is small: K passes over V) */
+            for (int k = 0; k < K; k++) {
+                int best = -1;
+                for (int t = 0; t < v->n_text; t++) {
+                    int taken = 0;
+                    for (int j = n - k; j < n; j++) taken |= steps[j].token == t;
+                    if (!taken && cur[b].lp[t] > -INFINITY && (best < 0 || cur[b].lp[t] > cur[b].lp[best])) best = t;
+                }
+                if (best < 0) break;
+                steps[n++] = (Step){cur[b].score + cur[b].lp[best], b, best};
+            }
+        }
+        if (!active) break;
+        qsort(steps, (size_t)n, sizeof *steps, cmp_step);
+        int nl = n < K ? n : K;
+        for (int j = 0; j < nl; j++) {
+            const Step *st = &steps[j];
+            Beam *src = &cur[st->parent], *dst = &next[j];
+            mini_state_copy(dst->state, src->state, m);
+            dst->ids.n = 0;
+            for (size_t q = 0; q < src->ids.n; q++)
+                if (tok_ids_push(&dst->ids, src->ids.ids[q]) != 0) {
+                    error_set(err, "mini: out of memory");
+                    goto done;
+                }
+            dst->score = st->score;
+            dst->done = st->token < 0 || st->token == eos;
+            if (st->token < 0 || st->token == eos) continue;
+            if (tok_ids_push(&dst->ids, st->token) != 0) {
+                error_set(err, "mini: out of memory");
+                goto done;
+            }
+            int token = st->token;
+            if (mini_feed(m, dst->state, &token, &segment, 1, 0, -1, NULL, w->logits, err)) goto done;
+            text_logprobs(v, w->logits, dst->lp);
+        }
+        Beam *t = cur;
+        cur = next;
+        next = t;
+        live = nl;
+    }
+    int best = 0;
+    for (int b = 1; b < live; b++)
+        if (beam_final(&cur[b]) > beam_final(&cur[best])) best = b;
+    if (tok_decode(mini_tokenizer(m), cur[best].ids.ids, cur[best].ids.n, 1, &text, err) ||
+        tok_bytes_append(&text, "", 1))
+        goto done;
     *out = text.data;
     text.data = NULL;
     rc = 0;
 done:
-    mini_state_free(s);
-    tok_ids_free(&gen);
+    beams_free(cur, K);
+    beams_free(next, K);
+    mem_free(steps);
     tok_bytes_free(&text);
     return rc;
 }
 
-int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, char **out, Error *err) {
+int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, int beam, char **out, Error *err) {
     Work w;
     *out = NULL;
     int rc = work_new(&w, m, err);
     if (!rc) rc = mini_seq_i2t(mini_vocab(m), &w.seq, codes, lang, NULL, 0, err);
-    if (!rc) rc = greedy_text(m, &w, MINI_SEG_I2T_TEXT, max_tokens, out, err);
+    if (!rc) rc = decode_text(m, &w, MINI_SEG_I2T_TEXT, max_tokens, beam, out, err);
     work_free(&w);
     return rc;
 }
 
-int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens, char **out, Error *err) {
+int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens, int beam, char **out, Error *err) {
     Work w;
     TokIds ids = {0};
     *out = NULL;
@@ -216,7 +317,7 @@ int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens,
     if (!rc) rc = encode(m, text, &ids, err);
     int src_lang = tgt_lang == MINI_LANG_KO ? MINI_LANG_EN : MINI_LANG_KO;
     if (!rc) rc = mini_seq_translate(mini_vocab(m), &w.seq, src_lang, ids.ids, (int)ids.n, tgt_lang, NULL, 0, err);
-    if (!rc) rc = greedy_text(m, &w, MINI_SEG_TR_TGT, max_tokens, out, err);
+    if (!rc) rc = decode_text(m, &w, MINI_SEG_TR_TGT, max_tokens, beam, out, err);
     tok_ids_free(&ids);
     work_free(&w);
     return rc;

@@ -388,11 +388,64 @@ TEST(draw_is_reproducible) {
     mini_free(m);
 }
 
+/* Greedy decoding through the KV cache (beam 1) equals recomputing the whole
+ * sequence from scratch at every step. */
+TEST(kv_cached_greedy_matches_recompute) {
+    MiniModel *m = NULL;
+    Error err = {0};
+    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
+    CHECKF(mini_load(&m, DIR "/random", 1, &err) == 0, "%s", err.message);
+    if (!m) return;
+    const MiniVocab *v = mini_vocab(m);
+    int V = mini_config(m)->vocab, steps = 8;
+    char *fast = NULL;
+    CHECK(mini_translate(m, "a red apple", MINI_LANG_KO, steps, 1, &fast, &err) == 0);
+    int tokens[96], targets[96], segments[96];
+    MiniSeq s = {tokens, targets, segments, 96, 0, 0, -1};
+    TokIds src = {0}, gen = {0};
+    CHECK(tok_encode(mini_tokenizer(m), "a red apple", 11, &src, &err) == 0);
+    CHECK(mini_seq_translate(v, &s, MINI_LANG_EN, src.ids, (int)src.n, MINI_LANG_KO, NULL, 0, &err) == 0);
+    float *logits = mem_alloc((size_t)96 * V * sizeof(float));
+    MiniState *st = NULL;
+    CHECK(mini_state_new(&st, m, &err) == 0);
+    for (int i = 0; i < steps && logits && st; i++) {
+        mini_state_reset(st);
+        CHECK(mini_feed(m, st, tokens, segments, s.len, s.prefix, -1, logits, NULL, &err) == 0);
+        const float *l = logits + (size_t)(s.len - 1) * V;
+        int best = -1;
+        for (int k = 0; k < v->n_text; k++) {
+            int special = 0;
+            for (int j = 0; j < MINI_N_SPECIAL; j++) special |= j != MINI_EOS && k == v->special[j];
+            if (!special && (best < 0 || l[k] > l[best])) best = k;
+        }
+        if (best == v->special[MINI_EOS]) break;
+        tok_ids_push(&gen, best);
+        tokens[s.len] = best;
+        segments[s.len] = MINI_SEG_TR_TGT;
+        s.len++;
+    }
+    TokBytes slow = {0};
+    CHECK(tok_decode(mini_tokenizer(m), gen.ids, gen.n, 1, &slow, &err) == 0);
+    tok_bytes_append(&slow, "", 1);
+    CHECKF(fast && slow.data && strcmp(fast, slow.data) == 0, "cached '%s' vs recomputed '%s'", fast, slow.data);
+    char *wide = NULL;
+    CHECK(mini_translate(m, "a red apple", MINI_LANG_KO, steps, 4, &wide, &err) == 0 && wide);
+    mem_free(wide);
+    mem_free(fast);
+    mem_free(logits);
+    tok_bytes_free(&slow);
+    tok_ids_free(&src);
+    tok_ids_free(&gen);
+    mini_state_free(st);
+    mini_free(m);
+}
+
 int main(void) {
     RUN(data_loader_masks_targets_segments);
     RUN(data_loader_rejects_bad_lines);
     RUN(forward_matches_pytorch_random_model);
     RUN(forward_matches_pytorch_shipped_model);
     RUN(draw_is_reproducible);
+    RUN(kv_cached_greedy_matches_recompute);
     return harness_finish();
 }
