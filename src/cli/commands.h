@@ -22,6 +22,7 @@ int cmd_score(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_mini_train(int argc, char **argv);
 int cmd_mini_encode(int argc, char **argv);
+int cmd_mini_eval(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 int cmd_train(int argc, char **argv);

@@ -16,6 +16,7 @@ const Command commands[] = {
     {"score", cmd_score, "how well a text fits an image: mean log p(text | image)"},
     {"demo", cmd_demo, "EXAONE-mini in both directions and both languages, with timings"},
     {"mini-encode", cmd_mini_encode, "turn the images of an EXAONE-mini corpus into VQ codes"},
+    {"mini-eval", cmd_mini_eval, "EXAONE-mini held-out metrics: losses, retrieval, captions, chrF"},
     {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {"train", cmd_train, "train a transformer from a key = value config"},

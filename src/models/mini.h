@@ -86,6 +86,9 @@ int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *c
  * log-probability; *out is a mem_alloc'd NUL-terminated string. */
 int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, int beam, char **out, Error *err);
 int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens, int beam, char **out, Error *err);
+/* Sum and count of log p(target) over the positions of seq with a target
+ * (the generated part: mini_seq.h), in one pass. */
+int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err);
 /* Mean log p(text tokens and <eos> | image) under the i2t direction. */
 int mini_score(MiniModel *m, const int *codes, const char *text, double *score, Error *err);
 

@@ -323,37 +323,38 @@ int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens,
     return rc;
 }
 
-int mini_score(MiniModel *m, const int *codes, const char *text, double *score, Error *err) {
+int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err) {
     const MiniConfig *c = mini_config(m);
-    Work w;
-    TokIds ids = {0};
     MiniState *s = NULL;
-    float *logits = NULL;
-    int rc = work_new(&w, m, err);
-    if (!rc) rc = encode(m, text, &ids, err);
-    if (!rc)
-        rc = mini_seq_i2t(mini_vocab(m), &w.seq, codes, mini_detect_lang(text), ids.ids, (int)ids.n, err);
-    if (!rc) rc = mini_state_new(&s, m, err);
-    if (!rc && !(logits = mem_alloc((size_t)w.seq.len * (size_t)c->vocab * sizeof(float))))
-        rc = error_set(err, "mini: out of memory");
-    if (!rc) rc = mini_feed(m, s, w.tokens, w.segments, w.seq.len, w.seq.prefix, w.seq.image_start, logits, NULL, err);
-    if (!rc) {
-        double sum = 0;
-        int n = 0;
-        for (int t = 0; t < w.seq.len; t++) {
-            if (w.targets[t] == IGNORE) continue;
-            const float *l = logits + (size_t)t * c->vocab;
-            float mx = -INFINITY;
-            for (int k = 0; k < c->vocab; k++) mx = l[k] > mx ? l[k] : mx;
-            double z = 0;
-            for (int k = 0; k < c->vocab; k++) z += exp((double)(l[k] - mx));
-            sum += (double)(l[w.targets[t]] - mx) - log(z);
-            n++;
-        }
-        *score = n ? sum / n : 0;
+    float *logits = mem_alloc((size_t)seq->len * (size_t)c->vocab * sizeof(float));
+    int rc = logits ? mini_state_new(&s, m, err) : error_set(err, "mini: out of memory");
+    if (!rc) rc = mini_feed(m, s, seq->tokens, seq->segments, seq->len, seq->prefix, seq->image_start, logits, NULL, err);
+    *sum = 0;
+    *count = 0;
+    for (int t = 0; !rc && t < seq->len; t++) {
+        if (seq->targets[t] == IGNORE) continue;
+        const float *l = logits + (size_t)t * c->vocab;
+        float mx = -INFINITY;
+        for (int k = 0; k < c->vocab; k++) mx = l[k] > mx ? l[k] : mx;
+        double z = 0;
+        for (int k = 0; k < c->vocab; k++) z += exp((double)(l[k] - mx));
+        *sum += (double)(l[seq->targets[t]] - mx) - log(z);
+        (*count)++;
     }
     mem_free(logits);
     mini_state_free(s);
+    return rc;
+}
+
+int mini_score(MiniModel *m, const int *codes, const char *text, double *score, Error *err) {
+    Work w;
+    TokIds ids = {0};
+    double sum = 0;
+    int n = 0, rc = work_new(&w, m, err);
+    if (!rc) rc = encode(m, text, &ids, err);
+    if (!rc) rc = mini_seq_i2t(mini_vocab(m), &w.seq, codes, mini_detect_lang(text), ids.ids, (int)ids.n, err);
+    if (!rc) rc = mini_seq_logprob(m, &w.seq, &sum, &n, err);
+    if (!rc) *score = n ? sum / n : 0;
     tok_ids_free(&ids);
     work_free(&w);
     return rc;
