@@ -23,7 +23,8 @@ struct MiniModel {
     ThreadPool *pool;
     float *wte, *wpe, *wpe_row, *wpe_col, *wse, *lnf_w, *lnf_b, *lm_head;
     MiniLayer *layer;
-    float **owned; /* every tensor buffer, freed together */
+    SafeTensors *st; /* the mmap'd weights: F32 tensors are used in place */
+    float **owned;   /* converted or concatenated tensors, freed together */
     int n_owned, cap_owned;
 };
 
@@ -100,6 +101,20 @@ static int load_cat(MiniModel *m, const SafeTensors *st, float **out, int64_t ea
                     const char *const *names, int count) {
     *out = NULL;
     if (optional && !st_find(st, names[0])) return 0;
+    for (int i = 0; i < count; i++) {
+        const StTensor *t = st_find(st, names[i]);
+        if (!t) return error_set(err, "tensor %s is missing", names[i]);
+        int64_t numel = 1;
+        for (int d = 0; d < t->n_dims; d++) numel *= t->shape[d];
+        if (numel != each || (t->dtype != DTYPE_F32 && t->dtype != DTYPE_BF16))
+            return error_set(err, "tensor %s: want %lld F32/BF16 values, found %lld %s", names[i], (long long)each,
+                             (long long)numel, dtype_name(t->dtype));
+    }
+    const StTensor *first = st_find(st, names[0]);
+    if (count == 1 && first->dtype == DTYPE_F32 && ((uintptr_t)first->data & 3) == 0) {
+        *out = (float *)first->data; /* read-only map; the forward pass never writes weights */
+        return 0;
+    }
     if (m->n_owned == m->cap_owned) {
         int cap = m->cap_owned ? 2 * m->cap_owned : 64;
         float **p = mem_realloc(m->owned, (size_t)cap * sizeof *p);
@@ -112,12 +127,6 @@ static int load_cat(MiniModel *m, const SafeTensors *st, float **out, int64_t ea
     m->owned[m->n_owned++] = buf;
     for (int i = 0; i < count; i++) {
         const StTensor *t = st_find(st, names[i]);
-        if (!t) return error_set(err, "tensor %s is missing", names[i]);
-        int64_t numel = 1;
-        for (int d = 0; d < t->n_dims; d++) numel *= t->shape[d];
-        if (numel != each || (t->dtype != DTYPE_F32 && t->dtype != DTYPE_BF16))
-            return error_set(err, "tensor %s: want %lld F32/BF16 values, found %lld %s", names[i], (long long)each,
-                             (long long)numel, dtype_name(t->dtype));
         dtype_to_f32((DType)t->dtype, t->data, buf + (size_t)i * (size_t)each, each);
     }
     *out = buf;
@@ -209,11 +218,12 @@ int mini_load(MiniModel **out, const char *dir, int n_threads, Error *err) {
     }
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     if (st_open(&st, path, err) != 0) goto fail;
-    if (load_weights(m, st, err) != 0) {
+    m->st = st;
+    st = NULL;
+    if (load_weights(m, m->st, err) != 0) {
         error_prefix(err, "%s", path);
         goto fail;
     }
-    st_close(st);
     mem_free(json);
     if (n_threads > 1) m->pool = pool_new(n_threads);
     *out = m;
@@ -229,6 +239,7 @@ void mini_free(MiniModel *m) {
     if (!m) return;
     for (int i = 0; i < m->n_owned; i++) mem_free(m->owned[i]);
     mem_free(m->owned);
+    st_close(m->st);
     mem_free(m->layer);
     tok_free(m->tok);
     if (m->pool) pool_free(m->pool);

