@@ -30,6 +30,8 @@ static const char *usage =
     "  --seed N            (default 1337)\n"
     "  --threads N         (default 1)\n"
     "  --ckpt-seconds N    (default 300)   --max-seconds N  stop after N seconds (default: none)\n"
+    "  --stop-after N      checkpoint and stop at step N (resume later; the schedule\n"
+    "                      still spans --steps)\n"
     "  --eval-every N      steps between validation passes (default 500)\n";
 
 int cmd_mini_train(int argc, char **argv) {
@@ -66,6 +68,7 @@ int cmd_mini_train(int argc, char **argv) {
         if (args_int(&args, NULL, "--ckpt-seconds", 1, 1 << 30, &v)) { o.ckpt_seconds = (int)v; continue; }
         if (args_int(&args, NULL, "--eval-every", 0, 1 << 30, &v)) { o.eval_every = (int)v; continue; }
         if (args_float(&args, NULL, "--max-seconds", 0, 1e9, &o.max_seconds)) continue;
+        if (args_int(&args, NULL, "--stop-after", 0, INT64_C(1) << 40, &o.stop_after)) continue;
         if (args_float(&args, NULL, "--lr", 0, 10, &x)) { o.lr = (float)x; continue; }
         if (args_float(&args, NULL, "--min-lr", 0, 10, &x)) { o.min_lr = (float)x; continue; }
         if (args_float(&args, NULL, "--cfg-drop", 0, 1, &x)) { o.data.cfg_drop = (float)x; continue; }

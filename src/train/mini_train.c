@@ -326,7 +326,7 @@ int mini_train(const MiniTrainOptions *o, Error *err) {
                      (double)norm, do_eval ? " (eval)" : "");
             if (do_eval) log_info("  val loss %.4f (t2i %.4f i2t %.4f translate %.4f lm %.4f)", vl, tl[0], tl[1], tl[2], tl[3]);
         }
-        int out_of_time = o->max_seconds > 0 && now - t0 >= o->max_seconds;
+        int out_of_time = (o->max_seconds > 0 && now - t0 >= o->max_seconds) || step + 1 == o->stop_after;
         if (now - last_ckpt >= o->ckpt_seconds || out_of_time || step + 1 == o->steps) {
             if (save_checkpoint(ckpt, model, &opt, step + 1, o->data.seed, err) != 0) goto done;
             last_ckpt = now;

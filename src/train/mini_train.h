@@ -30,6 +30,7 @@ typedef struct {
     int64_t steps, warmup;
     float lr, min_lr, weight_decay;
     double max_seconds;  /* stop (after a checkpoint) when reached; 0 = no limit */
+    int64_t stop_after;  /* stop (after a checkpoint) at this step; 0 = run to `steps` */
     int ckpt_seconds, log_every, eval_every, eval_batches, threads;
     int export_bf16;
     MiniDataOptions data;
