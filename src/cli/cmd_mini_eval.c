@@ -19,9 +19,13 @@ static const char *usage =
     "  t2i_top1.LANG       a label's own image ranked first among 10 images by log p(image | text)\n"
     "  caption_exact.LANG  beam-4 caption equals the label\n"
     "  chrf.SRC-TGT        chrF2 (character 1-4-gram F-score, x100) of beam-4 translations\n"
+    "  draw_top1.LANG      a drawing of a label (seed = item number) is described best by that\n"
+    "                      label among 10, by log p(label | drawing): the model judging itself\n"
     "Chance for the top-1 metrics is 0.10.\n\n"
     "options:\n"
     "  -n N              items / pairs / texts to use per metric (default 100)\n"
+    "  --draws N         drawings for draw_top1 (default 30)\n"
+    "  --cfg X           guidance scale of those drawings (default 3)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --threads N       (default 1)\n";
 
@@ -119,7 +123,8 @@ int cmd_mini_eval(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone mini-eval");
     const char *model = NULL, *corpus = NULL;
-    int64_t N = 100, threads = 1;
+    int64_t N = 100, threads = 1, draws = 30;
+    double cfg = 3;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -128,6 +133,8 @@ int cmd_mini_eval(int argc, char **argv) {
         if (args_value(&args, "-m", "--model", &model)) continue;
         if (args_int(&args, "-n", NULL, 1, 1000000, &N)) continue;
         if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
+        if (args_int(&args, NULL, "--draws", 0, 100000, &draws)) continue;
+        if (args_float(&args, NULL, "--cfg", 0, 100, &cfg)) continue;
         if (!corpus && args_positional(&args, &corpus)) continue;
         return args_unknown(&args);
     }
@@ -223,6 +230,41 @@ int cmd_mini_eval(int argc, char **argv) {
         const char *ln = lang == MINI_LANG_KO ? "ko" : "en";
         if (n) printf("i2t_top1.%s  %.3f  (%d images, 10 labels each)\n", ln, (double)hit_i2t / n, n);
         if (n) printf("t2i_top1.%s  %.3f  (%d labels, 10 images each)\n", ln, (double)hit_t2i / n, n);
+        fflush(stdout);
+    }
+    /* drawings judged by the model itself */
+    for (int lang = 0; lang < 2 && n_items >= 10; lang++) {
+        int hit = 0, n = 0, G = v->grid_h * v->grid_w;
+        int *drawn = mem_alloc((size_t)G * sizeof(int));
+        MiniDrawOptions o;
+        mini_draw_defaults(&o);
+        o.cfg = (float)cfg;
+        for (int k = 0; drawn && k < draws && k < n_items; k++, n++) {
+            const MiniText *own = &c->captions[label_of(c, items[k], lang)];
+            char *prompt = decode(&e, ids + own->off, own->n);
+            o.seed = (uint64_t)k;
+            int bad = !prompt || mini_draw(e.m, prompt, &o, drawn, &e.err);
+            mem_free(prompt);
+            if (bad) {
+                mem_free(drawn);
+                goto fail_items;
+            }
+            double best = -1e30;
+            int arg = -1;
+            for (int j = 0; j < 10; j++) {
+                const MiniText *t = &c->captions[label_of(c, items[(k + j) % n_items], lang)];
+                double a;
+                if (mini_seq_i2t(v, &e.seq, drawn, lang, ids + t->off, t->n, &e.err) || seq_mean(&e, &a)) {
+                    mem_free(drawn);
+                    goto fail_items;
+                }
+                if (a > best) best = a, arg = j;
+            }
+            hit += arg == 0;
+        }
+        mem_free(drawn);
+        if (n) printf("draw_top1.%s %.3f  (%d drawings, cfg %g, 10 labels each)\n", lang == MINI_LANG_KO ? "ko" : "en",
+                      (double)hit / n, n, cfg);
         fflush(stdout);
     }
     /* captions */
