@@ -26,6 +26,7 @@ static const char *usage =
     "  -n N              items / pairs / texts to use per metric (default 100)\n"
     "  --draws N         drawings for draw_top1 (default 30)\n"
     "  --cfg X           guidance scale of those drawings (default 3)\n"
+    "  --losses-only     stop after the losses (e.g. to compare F32 and BF16 weights)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --threads N       (default 1)\n";
 
@@ -125,6 +126,7 @@ int cmd_mini_eval(int argc, char **argv) {
     const char *model = NULL, *corpus = NULL;
     int64_t N = 100, threads = 1, draws = 30;
     double cfg = 3;
+    int losses_only = 0;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -135,6 +137,7 @@ int cmd_mini_eval(int argc, char **argv) {
         if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
         if (args_int(&args, NULL, "--draws", 0, 100000, &draws)) continue;
         if (args_float(&args, NULL, "--cfg", 0, 100, &cfg)) continue;
+        if (args_flag(&args, NULL, "--losses-only")) { losses_only = 1; continue; }
         if (!corpus && args_positional(&args, &corpus)) continue;
         return args_unknown(&args);
     }
@@ -202,6 +205,10 @@ int cmd_mini_eval(int argc, char **argv) {
     for (int k = 0; k < MINI_N_TASKS; k++)
         if (count[k]) printf("loss.%-9s %.4f  (%d sequences)\n", task_names[k], loss[k] / count[k], count[k]);
     fflush(stdout);
+    if (losses_only) {
+        rc = 0;
+        goto fail_items;
+    }
     /* retrieval among 10, both directions, both languages */
     for (int lang = 0; lang < 2; lang++) {
         int hit_i2t = 0, hit_t2i = 0, n = 0;
