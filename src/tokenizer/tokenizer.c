@@ -50,11 +50,7 @@ static int encoder_init(Encoder *e, const Tokenizer *tok, TokIds *out, Error *er
     e->err = err;
     e->bpe = tok_bpe_scratch_new();
     e->pre.md = pcre2_match_data_create(8, NULL);
-    if (!e->bpe || !e->pre.md) {
-        tok_bpe_scratch_free(e->bpe);
-        pcre2_match_data_free(e->pre.md);
-        return error_set(err, "out of memory");
-    }
+    if (!e->bpe || !e->pre.md) return error_set(err, "out of memory"); /* encoder_free cleans up */
     return 0;
 }
 
@@ -63,6 +59,8 @@ static void encoder_free(Encoder *e) {
     pcre2_match_data_free(e->pre.md);
     for (int i = 0; i < 8; i++) tok_bytes_free(&e->pre.prefixed[i]);
     tok_bytes_free(&e->norm);
+    e->bpe = NULL;
+    e->pre.md = NULL;
 }
 
 static int on_piece(void *ctx, const uint8_t *piece, size_t len) {
