@@ -2,8 +2,9 @@
  * pre-tokenizer and BPE on the text between them (HF's order); decode and the
  * streaming decoder; splitting one text over threads. */
 #include "../core/mem.h"
-#include "../core/threadpool.h"
 #include "tok_internal.h"
+
+#include <pthread.h>
 
 /* ---- UTF-8 repair ---- */
 
@@ -181,15 +182,20 @@ typedef struct {
     int rc[64];
 } ParallelJob;
 
-static void encode_share(void *ctx, int64_t begin, int64_t end, int thread) {
-    ParallelJob *job = ctx;
-    for (int64_t i = begin; i < end; i++) {
-        Encoder e;
-        job->rc[i] = encoder_init(&e, job->tok, &job->ids[i], &job->errs[i]);
-        if (job->rc[i] == 0) job->rc[i] = encode_text(&e, job->text + job->begin[i], job->end[i] - job->begin[i]);
-        encoder_free(&e);
-    }
-    (void)thread;
+typedef struct {
+    ParallelJob *job;
+    int part;
+} PartArg;
+
+static void *encode_part(void *arg) {
+    PartArg *a = arg;
+    ParallelJob *job = a->job;
+    int i = a->part;
+    Encoder e;
+    job->rc[i] = encoder_init(&e, job->tok, &job->ids[i], &job->errs[i]);
+    if (job->rc[i] == 0) job->rc[i] = encode_text(&e, job->text + job->begin[i], job->end[i] - job->begin[i]);
+    encoder_free(&e);
+    return NULL;
 }
 
 int tok_encode_parallel(const Tokenizer *tok, const void *text, size_t len, int n_threads, TokIds *out, Error *err) {
@@ -216,11 +222,20 @@ int tok_encode_parallel(const Tokenizer *tok, const void *text, size_t len, int 
         job->begin[i] = i == 0 ? 0 : cuts[i - 1];
         job->end[i] = i == parts - 1 ? len : cuts[i];
     }
+    /* One thread per part (plain pthreads: one short job, no pool to keep warm). */
     int rc = 0;
-    ThreadPool *pool = parts > 1 ? pool_new(parts) : NULL;
-    if (parts > 1 && !pool) rc = error_set(err, "cannot start %d threads", parts);
-    else pool_parallel_for(pool, parts, encode_share, job);
-    pool_free(pool);
+    PartArg args[64];
+    pthread_t threads[64];
+    int started[64] = {0};
+    for (int i = 1; i < parts; i++) {
+        args[i] = (PartArg){job, i};
+        started[i] = pthread_create(&threads[i], NULL, encode_part, &args[i]) == 0;
+        if (!started[i]) encode_part(&args[i]); /* no thread: do it here */
+    }
+    args[0] = (PartArg){job, 0};
+    encode_part(&args[0]);
+    for (int i = 1; i < parts; i++)
+        if (started[i]) pthread_join(threads[i], NULL);
     for (int i = 0; i < parts && rc == 0; i++) {
         if (job->rc[i] != 0) {
             *err = job->errs[i];
