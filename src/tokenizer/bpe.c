@@ -12,9 +12,9 @@
 #include "../core/mem.h"
 #include "tok_internal.h"
 
-#define CACHE_SLOTS (1u << 15)
+#define CACHE_MAX_SLOTS (1u << 15)
 #define CACHE_MAX_PIECE 128u
-#define CACHE_ARENA (1u << 20)
+#define CACHE_MAX_ARENA (1u << 20)
 
 typedef struct {
     uint64_t hash;
@@ -30,14 +30,18 @@ struct TokBpeScratch {
     uint8_t *keys;
     int32_t *ids;
     size_t keys_used, ids_used, n_cached;
+    size_t n_slots, arena; /* sized to the text: a short chat prompt gets a small cache */
 };
 
-TokBpeScratch *tok_bpe_scratch_new(void) {
+TokBpeScratch *tok_bpe_scratch_new(size_t text_len) {
     TokBpeScratch *s = mem_calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->slots = mem_calloc(CACHE_SLOTS, sizeof *s->slots);
-    s->keys = mem_alloc(CACHE_ARENA);
-    s->ids = mem_alloc(CACHE_ARENA * sizeof *s->ids);
+    s->n_slots = 256;
+    while (s->n_slots < CACHE_MAX_SLOTS && s->n_slots < text_len / 2) s->n_slots *= 2;
+    s->arena = text_len < 4096 ? 4096 : text_len > CACHE_MAX_ARENA ? CACHE_MAX_ARENA : text_len;
+    s->slots = mem_calloc(s->n_slots, sizeof *s->slots);
+    s->keys = mem_alloc(s->arena);
+    s->ids = mem_alloc(s->arena * sizeof *s->ids);
     if (!s->slots || !s->keys || !s->ids) {
         tok_bpe_scratch_free(s);
         return NULL;
@@ -141,7 +145,7 @@ static size_t merge_word(const Tokenizer *tok, TokBpeScratch *s, size_t n) {
 }
 
 static CacheSlot *cache_find(TokBpeScratch *s, uint64_t hash, const uint8_t *piece, size_t len) {
-    for (size_t i = hash & (CACHE_SLOTS - 1);; i = (i + 1) & (CACHE_SLOTS - 1)) {
+    for (size_t i = hash & (s->n_slots - 1);; i = (i + 1) & (s->n_slots - 1)) {
         CacheSlot *c = &s->slots[i];
         if (c->key_len == 0) return c;
         if (c->hash == hash && c->key_len == len && memcmp(s->keys + c->key_off, piece, len) == 0) return c;
@@ -150,8 +154,9 @@ static CacheSlot *cache_find(TokBpeScratch *s, uint64_t hash, const uint8_t *pie
 
 static void cache_store(TokBpeScratch *s, CacheSlot *slot, uint64_t hash, const uint8_t *piece, size_t len,
                         const int32_t *ids, size_t n_ids) {
-    if (s->n_cached >= CACHE_SLOTS / 2 || s->keys_used + len > CACHE_ARENA || s->ids_used + n_ids > CACHE_ARENA) {
-        memset(s->slots, 0, CACHE_SLOTS * sizeof *s->slots);
+    if (s->n_cached >= s->n_slots / 2 || s->keys_used + len > s->arena || s->ids_used + n_ids > s->arena) {
+        if (len > s->arena || n_ids > s->arena) return;
+        memset(s->slots, 0, s->n_slots * sizeof *s->slots);
         s->keys_used = s->ids_used = s->n_cached = 0;
         slot = cache_find(s, hash, piece, len);
     }
@@ -164,6 +169,7 @@ static void cache_store(TokBpeScratch *s, CacheSlot *slot, uint64_t hash, const 
 }
 
 static int append_ids(TokIds *out, const int32_t *ids, size_t n) {
+    if (n == 0) return 0;
     if (out->n + n > out->cap) {
         size_t cap = out->cap ? out->cap : 256;
         while (cap < out->n + n) cap *= 2;

@@ -208,7 +208,7 @@ int tok_is_numeric(uint32_t cp);
 
 /* ---- BPE (bpe.c) ---- */
 typedef struct TokBpeScratch TokBpeScratch;
-TokBpeScratch *tok_bpe_scratch_new(void);
+TokBpeScratch *tok_bpe_scratch_new(size_t text_len);
 void tok_bpe_scratch_free(TokBpeScratch *s);
 /* Appends the ids of one pre-token (raw bytes) to out. */
 int tok_bpe_word(const Tokenizer *tok, TokBpeScratch *s, const uint8_t *piece, size_t len, TokIds *out, Error *err);

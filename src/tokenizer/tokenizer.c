@@ -44,12 +44,12 @@ typedef struct {
     Error *err;
 } Encoder;
 
-static int encoder_init(Encoder *e, const Tokenizer *tok, TokIds *out, Error *err) {
+static int encoder_init(Encoder *e, const Tokenizer *tok, size_t text_len, TokIds *out, Error *err) {
     memset(e, 0, sizeof *e);
     e->tok = tok;
     e->out = out;
     e->err = err;
-    e->bpe = tok_bpe_scratch_new();
+    e->bpe = tok_bpe_scratch_new(text_len);
     e->pre.md = pcre2_match_data_create(8, NULL);
     if (!e->bpe || !e->pre.md) return error_set(err, "out of memory"); /* encoder_free cleans up */
     return 0;
@@ -134,7 +134,7 @@ int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, 
         len = fixed.len;
     }
     Encoder e;
-    int rc = encoder_init(&e, tok, out, err);
+    int rc = encoder_init(&e, tok, len, out, err);
     if (rc == 0) rc = encode_text(&e, text, len);
     encoder_free(&e);
     tok_bytes_free(&fixed);
@@ -192,7 +192,7 @@ static void *encode_part(void *arg) {
     ParallelJob *job = a->job;
     int i = a->part;
     Encoder e;
-    job->rc[i] = encoder_init(&e, job->tok, &job->ids[i], &job->errs[i]);
+    job->rc[i] = encoder_init(&e, job->tok, job->end[i] - job->begin[i], &job->ids[i], &job->errs[i]);
     if (job->rc[i] == 0) job->rc[i] = encode_text(&e, job->text + job->begin[i], job->end[i] - job->begin[i]);
     encoder_free(&e);
     return NULL;
@@ -266,6 +266,10 @@ static int incomplete_utf8(const uint8_t *s, size_t n) {
 /* Appends bytes with invalid UTF-8 replaced; keeps an incomplete tail in pending
  * (when pending is not NULL) instead of replacing it. */
 static int append_lossy(const uint8_t *s, size_t n, TokBytes *out, TokStream *pending) {
+    if (n == 0) {
+        if (pending) pending->n_pending = 0;
+        return tok_bytes_append(out, "", 0);
+    }
     size_t i = 0, clean = 0;
     while (i < n) {
         if (s[i] < 0x80) {

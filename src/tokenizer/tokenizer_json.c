@@ -234,6 +234,10 @@ static int measure(const cJSON *vocab, const cJSON *added, int added_by_key, siz
         if (cJSON_IsString(content)) total += strlen(content->valuestring);
     }
     if (max_id < 0) return error_set(err, "empty vocabulary");
+    /* Ids index dense tables: refuse a few entries spread over a huge id range. */
+    size_t n_entries = (size_t)cJSON_GetArraySize(vocab) + (size_t)cJSON_GetArraySize(added);
+    if (max_id > (double)n_entries * 4 + 65536)
+        return error_set(err, "vocabulary ids are too sparse (%zu entries, highest id %.0f)", n_entries, max_id);
     *n_ids = (size_t)max_id + 1;
     *bytes = total;
     return 0;

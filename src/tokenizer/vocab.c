@@ -9,7 +9,7 @@
 
 int tok_alloc(Tokenizer **out, size_t n_ids, size_t strings_bytes, Error *err) {
     *out = NULL;
-    if (n_ids == 0 || n_ids > (1u << 30)) return error_set(err, "vocabulary size %zu out of range", n_ids);
+    if (n_ids == 0 || n_ids > (1u << 24)) return error_set(err, "vocabulary size %zu out of range", n_ids);
     if (strings_bytes >= UINT32_MAX) return error_set(err, "vocabulary text too large (%zu bytes)", strings_bytes);
     Tokenizer *tok = mem_calloc(1, sizeof *tok);
     if (!tok) return error_set(err, "out of memory");
