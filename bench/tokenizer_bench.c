@@ -1,0 +1,91 @@
+/* tokenizer_bench.c — encode MB/s of our tokenizer (built by bench/tokenizer.sh
+ * against build/libexaone.a). Usage: tokenizer_bench TOKENIZER CORPUS [threads...]
+ * The corpus is cut into ~64 KB chunks at newlines (as the HF run does); each
+ * thread count encodes every chunk, threads taking chunks round-robin. Prints
+ * "threads N: X MB/s, ids K" lines (best of 3 runs). */
+#include "core/file.h"
+#include "core/mem.h"
+#include "core/progress.h"
+#include "tokenizer/tokenizer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const Tokenizer *tok;
+    const char *text;
+    const size_t *cuts;
+    size_t n_chunks;
+    int thread, n_threads;
+    size_t n_ids;
+} Work;
+
+static void *run(void *arg) {
+    Work *w = arg;
+    Error err = {0};
+    TokIds ids = {0};
+    w->n_ids = 0;
+    for (size_t c = (size_t)w->thread; c < w->n_chunks; c += (size_t)w->n_threads) {
+        ids.n = 0;
+        if (tok_encode(w->tok, w->text + w->cuts[c], w->cuts[c + 1] - w->cuts[c], &ids, &err) != 0) {
+            fprintf(stderr, "encode: %s\n", err.message);
+            exit(1);
+        }
+        w->n_ids += ids.n;
+    }
+    tok_ids_free(&ids);
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: tokenizer_bench TOKENIZER CORPUS [threads...]\n");
+        return 2;
+    }
+    Error err = {0};
+    Tokenizer *tok;
+    char *text;
+    size_t len;
+    if (tok_load(&tok, argv[1], &err) != 0 || file_read_all(argv[2], (size_t)1 << 32, &text, &len, &err) != 0) {
+        fprintf(stderr, "%s\n", err.message);
+        return 1;
+    }
+    size_t *cuts = malloc((len / 1024 + 2) * sizeof *cuts), n_chunks = 0;
+    cuts[0] = 0;
+    for (size_t p = 0; p < len;) {
+        size_t q = p + 65536 < len ? p + 65536 : len;
+        while (q < len && text[q - 1] != '\n') q++;
+        cuts[++n_chunks] = q;
+        p = q;
+    }
+    for (int a = 3; a < argc || a == 3; a++) {
+        int n_threads = a < argc ? atoi(argv[a]) : 1;
+        if (n_threads < 1 || n_threads > 64) n_threads = 1;
+        double best = 1e30;
+        size_t n_ids = 0;
+        for (int rep = 0; rep < 3; rep++) {
+            Work work[64];
+            pthread_t threads[64];
+            double t0 = time_seconds();
+            for (int t = 0; t < n_threads; t++) {
+                work[t] = (Work){tok, text, cuts, n_chunks, t, n_threads, 0};
+                if (t) pthread_create(&threads[t], NULL, run, &work[t]);
+            }
+            run(&work[0]);
+            for (int t = 1; t < n_threads; t++) pthread_join(threads[t], NULL);
+            double dt = time_seconds() - t0;
+            if (dt < best) best = dt;
+            n_ids = 0;
+            for (int t = 0; t < n_threads; t++) n_ids += work[t].n_ids;
+        }
+        printf("threads %d: %.2f MB/s, ids %zu\n", n_threads, (double)len / 1e6 / best, n_ids);
+        fflush(stdout);
+        if (a >= argc) break;
+    }
+    free(cuts);
+    mem_free(text);
+    tok_free(tok);
+    return 0;
+}

@@ -1,0 +1,30 @@
+// tokenizer_hf.js TOKENIZER CORPUS — encode MB/s of HF tokenizers (the Rust
+// library through npm @anush008/tokenizers) on the same ~64 KB chunks as
+// bench/tokenizer_bench.c, one chunk at a time (single-threaded: run with
+// RAYON_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false). Best of 3 runs.
+const fs = require('fs');
+const { Tokenizer } = require(process.env.HF_TOKENIZERS || '@anush008/tokenizers');
+
+async function main() {
+    const [tokPath, corpusPath] = process.argv.slice(2);
+    const tok = Tokenizer.fromFile(tokPath);
+    const buf = fs.readFileSync(corpusPath);
+    const chunks = [];
+    for (let p = 0; p < buf.length;) {
+        let q = Math.min(p + 65536, buf.length);
+        while (q < buf.length && buf[q - 1] !== 10) q++;
+        chunks.push(buf.toString('utf8', p, q));
+        p = q;
+    }
+    let best = Infinity, nIds = 0;
+    for (let rep = 0; rep < 3; rep++) {
+        const t0 = process.hrtime.bigint();
+        let n = 0;
+        for (const c of chunks) n += (await tok.encode(c, null, { addSpecialTokens: false })).getIds().length;
+        const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+        if (dt < best) best = dt;
+        nIds = n;
+    }
+    console.log(`hf: ${(buf.length / 1e6 / best).toFixed(2)} MB/s, ids ${nIds}`);
+}
+main().catch((e) => { console.error(e); process.exit(1); });
