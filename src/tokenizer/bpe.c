@@ -23,7 +23,7 @@ typedef struct {
 } CacheSlot;
 
 struct TokBpeScratch {
-    int32_t *sym, *prev, *next;
+    int32_t *sym, *prev, *next, *rank_at, *new_at;
     uint64_t *heap;
     size_t cap, heap_cap;
     CacheSlot *slots;
@@ -54,6 +54,8 @@ void tok_bpe_scratch_free(TokBpeScratch *s) {
     mem_free(s->sym);
     mem_free(s->prev);
     mem_free(s->next);
+    mem_free(s->rank_at);
+    mem_free(s->new_at);
     mem_free(s->heap);
     mem_free(s->slots);
     mem_free(s->keys);
@@ -72,6 +74,10 @@ static int grow(TokBpeScratch *s, size_t n) {
     s->prev = a;
     if (!(a = mem_realloc(s->next, cap * sizeof *a))) return -1;
     s->next = a;
+    if (!(a = mem_realloc(s->rank_at, cap * sizeof *a))) return -1;
+    s->rank_at = a;
+    if (!(a = mem_realloc(s->new_at, cap * sizeof *a))) return -1;
+    s->new_at = a;
     /* n-1 initial pairs plus at most two per merge */
     uint64_t *h = mem_realloc(s->heap, 3 * cap * sizeof *h);
     if (!h) return -1;
@@ -110,29 +116,85 @@ static uint64_t heap_pop(uint64_t *heap, size_t *n) {
     return top;
 }
 
-static void push_pair(const Tokenizer *tok, TokBpeScratch *s, size_t *n_heap, int32_t pos) {
-    int32_t right = s->next[pos], new_id;
-    if (right < 0) return;
-    int32_t rank = tok_merge_lookup(tok, s->sym[pos], s->sym[right], &new_id);
-    if (rank >= 0) heap_push(s->heap, n_heap, ((uint64_t)(uint32_t)rank << 32) | (uint32_t)pos);
+/* Rank of the pair starting at symbol pos (with its right neighbour), remembered in
+ * rank_at/new_at so that heap entries are validated without another lookup. */
+static inline int32_t pair_rank(const Tokenizer *tok, int32_t left, int32_t right, int32_t *new_id) {
+    if (tok->byte_pair_rank && left < 256 && right < 256 && tok->byte_pair_rank[left << 8 | right] != -2) {
+        size_t k = (size_t)left << 8 | (size_t)right;
+        *new_id = tok->byte_pair_new[k];
+        return tok->byte_pair_rank[k];
+    }
+    return tok_merge_lookup(tok, left, right, new_id);
 }
 
-/* Merges sym[0..n) in place; returns the number of symbols left, written compactly. */
-static size_t merge_word(const Tokenizer *tok, TokBpeScratch *s, size_t n) {
+int tok_bpe_prepare(Tokenizer *tok, Error *err) {
+    /* Only ids below 256 are tabled; -2 marks "not a byte-token pair, hash it". */
+    mem_free(tok->byte_pair_rank);
+    mem_free(tok->byte_pair_new);
+    tok->byte_pair_rank = mem_alloc(65536 * sizeof *tok->byte_pair_rank);
+    tok->byte_pair_new = mem_alloc(65536 * sizeof *tok->byte_pair_new);
+    if (!tok->byte_pair_rank || !tok->byte_pair_new) {
+        mem_free(tok->byte_pair_rank);
+        mem_free(tok->byte_pair_new);
+        tok->byte_pair_rank = tok->byte_pair_new = NULL;
+        return error_set(err, "out of memory");
+    }
+    for (int32_t a = 0; a < 256; a++)
+        for (int32_t b = 0; b < 256; b++) {
+            size_t k = (size_t)a << 8 | (size_t)b;
+            tok->byte_pair_new[k] = -1;
+            tok->byte_pair_rank[k] = (size_t)a < tok->n_ids && (size_t)b < tok->n_ids
+                                         ? tok_merge_lookup(tok, a, b, &tok->byte_pair_new[k])
+                                         : -2;
+        }
+    return 0;
+}
+
+TokBpeScratch *tok_bpe_scratch_get(const Tokenizer *tok, size_t text_len) {
+    Tokenizer *t = (Tokenizer *)tok; /* the pool is the one mutable part, behind its lock */
+    TokBpeScratch *s = NULL;
+    pthread_mutex_lock(&t->pool_lock);
+    if (t->n_pool > 0) s = t->pool[--t->n_pool];
+    pthread_mutex_unlock(&t->pool_lock);
+    if (s && s->n_slots < CACHE_MAX_SLOTS && s->n_slots < text_len / 2) { /* too small for this text */
+        tok_bpe_scratch_free(s);
+        s = NULL;
+    }
+    return s ? s : tok_bpe_scratch_new(text_len);
+}
+
+void tok_bpe_scratch_put(const Tokenizer *tok, TokBpeScratch *s) {
+    if (!s) return;
+    Tokenizer *t = (Tokenizer *)tok;
+    pthread_mutex_lock(&t->pool_lock);
+    if (t->n_pool < 64) {
+        t->pool[t->n_pool++] = s;
+        s = NULL;
+    }
+    pthread_mutex_unlock(&t->pool_lock);
+    tok_bpe_scratch_free(s);
+}
+
+static void push_pair(const Tokenizer *tok, TokBpeScratch *s, size_t *n_heap, int32_t pos) {
+    int32_t right = s->next[pos];
+    s->rank_at[pos] = right < 0 ? -1 : pair_rank(tok, s->sym[pos], s->sym[right], &s->new_at[pos]);
+    if (s->rank_at[pos] >= 0) heap_push(s->heap, n_heap, ((uint64_t)(uint32_t)s->rank_at[pos] << 32) | (uint32_t)pos);
+}
+
+/* Long words: a linked list of symbols and a heap of (rank, position). */
+static size_t merge_long(const Tokenizer *tok, TokBpeScratch *s, size_t n) {
     size_t n_heap = 0;
     for (size_t i = 0; i < n; i++) {
         s->prev[i] = (int32_t)i - 1;
         s->next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
     }
-    for (size_t i = 0; i + 1 < n; i++) push_pair(tok, s, &n_heap, (int32_t)i);
+    for (size_t i = 0; i < n; i++) push_pair(tok, s, &n_heap, (int32_t)i);
     while (n_heap) {
         uint64_t top = heap_pop(s->heap, &n_heap);
         int32_t pos = (int32_t)(uint32_t)top, rank = (int32_t)(top >> 32);
-        if (s->sym[pos] < 0) continue; /* merged away */
-        int32_t right = s->next[pos], new_id;
-        if (right < 0) continue;
-        if (tok_merge_lookup(tok, s->sym[pos], s->sym[right], &new_id) != rank) continue; /* stale */
-        s->sym[pos] = new_id;
+        if (s->sym[pos] < 0 || s->rank_at[pos] != rank) continue; /* merged away or stale */
+        int32_t right = s->next[pos];
+        s->sym[pos] = s->new_at[pos];
         s->sym[right] = -1;
         s->next[pos] = s->next[right];
         if (s->next[right] >= 0) s->prev[s->next[right]] = pos;
@@ -142,6 +204,37 @@ static size_t merge_word(const Tokenizer *tok, TokBpeScratch *s, size_t n) {
     size_t k = 0;
     for (int32_t i = 0; i >= 0; i = s->next[i]) s->sym[k++] = s->sym[i];
     return k;
+}
+
+/* Short words (almost all of them): flat arrays; each step merges the leftmost pair
+ * of lowest rank, which is the order HF's heap of (rank, position) gives. */
+static size_t merge_short(const Tokenizer *tok, TokBpeScratch *s, size_t n) {
+    int32_t *sym = s->sym, *rank = s->rank_at, *new_id = s->new_at;
+    for (size_t i = 0; i + 1 < n; i++) rank[i] = pair_rank(tok, sym[i], sym[i + 1], &new_id[i]);
+    while (n > 1) {
+        size_t best = n;
+        uint32_t best_rank = UINT32_MAX;
+        for (size_t i = 0; i + 1 < n; i++)
+            if ((uint32_t)rank[i] < best_rank) { /* -1 compares as the largest */
+                best_rank = (uint32_t)rank[i];
+                best = i;
+            }
+        if (best == n) break;
+        sym[best] = new_id[best];
+        n--;
+        for (size_t i = best + 1; i < n; i++) {
+            sym[i] = sym[i + 1];
+            rank[i] = rank[i + 1];
+            new_id[i] = new_id[i + 1];
+        }
+        if (best > 0) rank[best - 1] = pair_rank(tok, sym[best - 1], sym[best], &new_id[best - 1]);
+        rank[best] = best + 1 < n ? pair_rank(tok, sym[best], sym[best + 1], &new_id[best]) : -1;
+    }
+    return n;
+}
+
+static size_t merge_word(const Tokenizer *tok, TokBpeScratch *s, size_t n) {
+    return n <= 48 ? merge_short(tok, s, n) : merge_long(tok, s, n);
 }
 
 static CacheSlot *cache_find(TokBpeScratch *s, uint64_t hash, const uint8_t *piece, size_t len) {

@@ -49,14 +49,14 @@ static int encoder_init(Encoder *e, const Tokenizer *tok, size_t text_len, TokId
     e->tok = tok;
     e->out = out;
     e->err = err;
-    e->bpe = tok_bpe_scratch_new(text_len);
+    e->bpe = tok_bpe_scratch_get(tok, text_len);
     e->pre.md = pcre2_match_data_create(8, NULL);
     if (!e->bpe || !e->pre.md) return error_set(err, "out of memory"); /* encoder_free cleans up */
     return 0;
 }
 
 static void encoder_free(Encoder *e) {
-    tok_bpe_scratch_free(e->bpe);
+    tok_bpe_scratch_put(e->tok, e->bpe);
     pcre2_match_data_free(e->pre.md);
     for (int i = 0; i < 8; i++) tok_bytes_free(&e->pre.prefixed[i]);
     tok_bytes_free(&e->norm);

@@ -326,7 +326,8 @@ int tok_new_from_json(Tokenizer **out, const char *json, size_t len, const char 
                 error_set(err, "not a byte-level BPE (no ByteLevel pre-tokenizer or decoder)");
             else {
                 tok->byte_level = 1;
-                if (finish(tok, cJSON_IsArray(added) ? added : NULL, 0, err) == 0 && load_merges(tok, merges, err) == 0)
+                if (finish(tok, cJSON_IsArray(added) ? added : NULL, 0, err) == 0 && load_merges(tok, merges, err) == 0 &&
+                    tok_bpe_prepare(tok, err) == 0)
                     rc = 0;
             }
         }
@@ -395,7 +396,7 @@ int tok_new_from_files(Tokenizer **out, const char *vocab_json, const char *merg
         goto done;
     }
     if (tok_set_pre_gpt2(tok, 0, err) != 0 || finish(tok, added, 1, err) != 0 ||
-        load_merges_txt(tok, mtext, mlen, merges_txt, err) != 0)
+        load_merges_txt(tok, mtext, mlen, merges_txt, err) != 0 || tok_bpe_prepare(tok, err) != 0)
         goto done;
     rc = 0;
 done:
@@ -449,6 +450,7 @@ int tok_new_from_arrays(Tokenizer **out, const char *const *tokens, size_t n_tok
         }
         if (tok_add_merge(tok, m, (size_t)(space - m), space + 1, strlen(space + 1), err) != 0) goto fail;
     }
+    if (tok_bpe_prepare(tok, err) != 0) goto fail;
     *out = tok;
     return 0;
 fail:
