@@ -28,7 +28,11 @@ echo "$hf"
 one=$(echo "$ours" | awk '/^threads 1:/ {print $3}')
 two=$(echo "$ours" | awk '/^threads 2:/ {print $3}')
 ref=$(echo "$hf" | awk '{print $2}')
-ids_ours=$(echo "$ours" | awk '/^threads 1:/ {print $6}')
-ids_hf=$(echo "$hf" | awk '{print $5}')
+ids_ours=$(echo "$ours" | awk '/^threads 1:/ {print $6}' | tr -d ,)
+ids_hf=$(echo "$hf" | awk '{print $5}' | tr -d ,)
 [ "$ids_ours" = "$ids_hf" ] && echo "same number of ids: $ids_ours" || echo "WARNING: id counts differ: ours $ids_ours, hf $ids_hf"
-awk -v a="$one" -v b="$two" -v r="$ref" 'BEGIN { printf "ratio vs HF tokenizers: %.1fx (1 thread), %.1fx (2 threads)\n", a / r, b / r }'
+one_cpu=$(echo "$ours" | awk '/^threads 1:/ {print $8}')
+ref_cpu=$(echo "$hf" | awk '{print $7}')
+awk -v a="$one" -v b="$two" -v r="$ref" -v ac="$one_cpu" -v rc="$ref_cpu" 'BEGIN {
+    printf "ratio vs HF tokenizers (wall clock): %.1fx (1 thread), %.1fx (2 threads)\n", a / r, b / r
+    printf "ratio vs HF tokenizers (CPU time, 1 thread): %.1fx\n", ac / rc }'

@@ -12,9 +12,12 @@
 #include "../core/mem.h"
 #include "tok_internal.h"
 
-#define CACHE_MAX_SLOTS (1u << 15)
+/* At most 2^18 slots (6 MB) + 4 MB of keys + 4 MB of ids per scratch: enough for
+ * the distinct words of a few MB of mixed Korean/English text. */
+#define CACHE_MAX_SLOTS (1u << 18)
 #define CACHE_MAX_PIECE 128u
-#define CACHE_MAX_ARENA (1u << 20)
+#define CACHE_MAX_ARENA (1u << 22)
+#define CACHE_MAX_IDS (1u << 20)
 
 typedef struct {
     uint64_t hash;
@@ -30,7 +33,7 @@ struct TokBpeScratch {
     uint8_t *keys;
     int32_t *ids;
     size_t keys_used, ids_used, n_cached;
-    size_t n_slots, arena; /* sized to the text: a short chat prompt gets a small cache */
+    size_t n_slots, arena, id_arena; /* sized to the text, growing with use */
 };
 
 TokBpeScratch *tok_bpe_scratch_new(size_t text_len) {
@@ -39,9 +42,10 @@ TokBpeScratch *tok_bpe_scratch_new(size_t text_len) {
     s->n_slots = 256;
     while (s->n_slots < CACHE_MAX_SLOTS && s->n_slots < text_len / 2) s->n_slots *= 2;
     s->arena = text_len < 4096 ? 4096 : text_len > CACHE_MAX_ARENA ? CACHE_MAX_ARENA : text_len;
+    s->id_arena = s->arena / 2 > CACHE_MAX_IDS ? CACHE_MAX_IDS : s->arena / 2;
     s->slots = mem_calloc(s->n_slots, sizeof *s->slots);
     s->keys = mem_alloc(s->arena);
-    s->ids = mem_alloc(s->arena * sizeof *s->ids);
+    s->ids = mem_alloc(s->id_arena * sizeof *s->ids);
     if (!s->slots || !s->keys || !s->ids) {
         tok_bpe_scratch_free(s);
         return NULL;
@@ -245,12 +249,43 @@ static CacheSlot *cache_find(TokBpeScratch *s, uint64_t hash, const uint8_t *pie
     }
 }
 
+/* Doubles the cache (a pooled scratch serves ever more text) up to its cap. */
+static int cache_grow(TokBpeScratch *s) {
+    if (s->n_slots >= CACHE_MAX_SLOTS) return -1;
+    size_t n_slots = s->n_slots * 2, arena = s->arena * 2 > CACHE_MAX_ARENA ? CACHE_MAX_ARENA : s->arena * 2;
+    size_t id_arena = s->id_arena * 2 > CACHE_MAX_IDS ? CACHE_MAX_IDS : s->id_arena * 2;
+    CacheSlot *slots = mem_calloc(n_slots, sizeof *slots);
+    uint8_t *keys = mem_realloc(s->keys, arena);
+    if (keys) s->keys = keys;
+    int32_t *ids = keys ? mem_realloc(s->ids, id_arena * sizeof *ids) : NULL;
+    if (ids) s->ids = ids;
+    if (!slots || !keys || !ids) {
+        mem_free(slots);
+        return -1;
+    }
+    for (size_t i = 0; i < s->n_slots; i++) {
+        const CacheSlot *c = &s->slots[i];
+        if (!c->key_len) continue;
+        size_t k = c->hash & (n_slots - 1);
+        while (slots[k].key_len) k = (k + 1) & (n_slots - 1);
+        slots[k] = *c;
+    }
+    mem_free(s->slots);
+    s->slots = slots;
+    s->n_slots = n_slots;
+    s->arena = arena;
+    s->id_arena = id_arena;
+    return 0;
+}
+
 static void cache_store(TokBpeScratch *s, CacheSlot *slot, uint64_t hash, const uint8_t *piece, size_t len,
                         const int32_t *ids, size_t n_ids) {
-    if (s->n_cached >= s->n_slots / 2 || s->keys_used + len > s->arena || s->ids_used + n_ids > s->arena) {
-        if (len > s->arena || n_ids > s->arena) return;
-        memset(s->slots, 0, s->n_slots * sizeof *s->slots);
-        s->keys_used = s->ids_used = s->n_cached = 0;
+    if (s->n_cached >= s->n_slots / 2 || s->keys_used + len > s->arena || s->ids_used + n_ids > s->id_arena) {
+        if (len > s->arena || n_ids > s->id_arena) return;
+        if (cache_grow(s) != 0 || s->keys_used + len > s->arena || s->ids_used + n_ids > s->id_arena) {
+            memset(s->slots, 0, s->n_slots * sizeof *s->slots); /* full: start over */
+            s->keys_used = s->ids_used = s->n_cached = 0;
+        }
         slot = cache_find(s, hash, piece, len);
     }
     memcpy(s->keys + s->keys_used, piece, len);
