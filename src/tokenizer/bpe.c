@@ -25,7 +25,17 @@ typedef struct {
     uint16_t key_len, n_ids; /* key_len 0: empty */
 } CacheSlot;
 
+/* The hot cache: direct-mapped, for short frequent words (" the", "는", ","), with
+ * the key and ids inline so a hit costs one cache line and no pointer chase. */
+#define HOT_SLOTS 8192u
+typedef struct {
+    uint64_t k0, k1; /* the word's bytes, zero padded */
+    int32_t ids[3];
+    uint8_t len, n_ids;
+} HotSlot;
+
 struct TokBpeScratch {
+    HotSlot *hot;
     int32_t *sym, *prev, *next, *rank_at, *new_at;
     uint64_t *heap;
     size_t cap, heap_cap;
@@ -44,9 +54,10 @@ TokBpeScratch *tok_bpe_scratch_new(size_t text_len) {
     s->arena = text_len < 4096 ? 4096 : text_len > CACHE_MAX_ARENA ? CACHE_MAX_ARENA : text_len;
     s->id_arena = s->arena / 2 > CACHE_MAX_IDS ? CACHE_MAX_IDS : s->arena / 2;
     s->slots = mem_calloc(s->n_slots, sizeof *s->slots);
+    s->hot = mem_calloc(HOT_SLOTS, sizeof *s->hot);
     s->keys = mem_alloc(s->arena);
     s->ids = mem_alloc(s->id_arena * sizeof *s->ids);
-    if (!s->slots || !s->keys || !s->ids) {
+    if (!s->slots || !s->hot || !s->keys || !s->ids) {
         tok_bpe_scratch_free(s);
         return NULL;
     }
@@ -62,6 +73,7 @@ void tok_bpe_scratch_free(TokBpeScratch *s) {
     mem_free(s->new_at);
     mem_free(s->heap);
     mem_free(s->slots);
+    mem_free(s->hot);
     mem_free(s->keys);
     mem_free(s->ids);
     mem_free(s);
@@ -311,15 +323,41 @@ static int append_ids(TokIds *out, const int32_t *ids, size_t n) {
     return 0;
 }
 
+/* Word hash: two 8-byte loads for short words (and their hot-cache key), FNV beyond. */
+static inline uint64_t word_hash(const uint8_t *piece, size_t len, uint64_t *k0, uint64_t *k1) {
+    *k0 = *k1 = 0;
+    if (len > 16) return tok_hash_bytes(piece, len);
+    memcpy(k0, piece, len < 8 ? len : 8);
+    if (len > 8) memcpy(k1, piece + 8, len - 8);
+    uint64_t hash = (*k0 * 0x9E3779B97F4A7C15ull) ^ ((*k1 + len) * 0xC2B2AE3D27D4EB4Full);
+    return hash ^ (hash >> 31);
+}
+
+void tok_bpe_prefetch(const TokBpeScratch *s, const uint8_t *piece, size_t len) {
+    uint64_t k0, k1, hash = word_hash(piece, len, &k0, &k1);
+    if (len <= 16) __builtin_prefetch(&s->hot[(hash >> 7) & (HOT_SLOTS - 1)]);
+    if (len <= CACHE_MAX_PIECE) __builtin_prefetch(&s->slots[hash & (s->n_slots - 1)]);
+}
+
 int tok_bpe_word(const Tokenizer *tok, TokBpeScratch *s, const uint8_t *piece, size_t len, TokIds *out, Error *err) {
     if (len == 0) return 0;
-    uint64_t hash = 0;
+    uint64_t k0, k1, hash = word_hash(piece, len, &k0, &k1);
     CacheSlot *slot = NULL;
+    HotSlot *hot = NULL;
+    if (len <= 16) {
+        hot = &s->hot[(hash >> 7) & (HOT_SLOTS - 1)];
+        if (hot->len == len && hot->k0 == k0 && hot->k1 == k1)
+            return append_ids(out, hot->ids, hot->n_ids) == 0 ? 0 : error_set(err, "out of memory");
+    }
     if (len <= CACHE_MAX_PIECE) {
-        hash = tok_hash_bytes(piece, len);
         slot = cache_find(s, hash, piece, len);
         if (slot->key_len) {
-            if (append_ids(out, s->ids + slot->ids_off, slot->n_ids) != 0) return error_set(err, "out of memory");
+            const int32_t *ids = s->ids + slot->ids_off;
+            if (hot && slot->n_ids <= 3) {
+                *hot = (HotSlot){k0, k1, {0, 0, 0}, (uint8_t)len, (uint8_t)slot->n_ids};
+                memcpy(hot->ids, ids, slot->n_ids * sizeof *ids);
+            }
+            if (append_ids(out, ids, slot->n_ids) != 0) return error_set(err, "out of memory");
             return 0;
         }
     }
@@ -341,5 +379,9 @@ int tok_bpe_word(const Tokenizer *tok, TokBpeScratch *s, const uint8_t *piece, s
     }
     if (append_ids(out, s->sym, n) != 0) return error_set(err, "out of memory");
     if (slot) cache_store(s, slot, hash, piece, len, s->sym, n);
+    if (hot && n <= 3) {
+        *hot = (HotSlot){k0, k1, {0, 0, 0}, (uint8_t)len, (uint8_t)n};
+        memcpy(hot->ids, s->sym, n * sizeof *s->sym);
+    }
     return 0;
 }

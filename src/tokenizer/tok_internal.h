@@ -225,6 +225,8 @@ TokBpeScratch *tok_bpe_scratch_get(const Tokenizer *tok, size_t text_len);
 void tok_bpe_scratch_put(const Tokenizer *tok, TokBpeScratch *s);
 /* Fills the byte-pair table once merges are loaded. */
 int tok_bpe_prepare(Tokenizer *tok, Error *err);
+/* Starts loading the cache lines tok_bpe_word will read for this piece. */
+void tok_bpe_prefetch(const TokBpeScratch *s, const uint8_t *piece, size_t len);
 /* Appends the ids of one pre-token (raw bytes) to out. */
 int tok_bpe_word(const Tokenizer *tok, TokBpeScratch *s, const uint8_t *piece, size_t len, TokIds *out, Error *err);
 

@@ -35,6 +35,12 @@ int tok_utf8_sanitize(const uint8_t *in, size_t n, TokBytes *out, int *changed, 
 
 /* ---- encoding ---- */
 
+/* Pieces wait in a short queue before BPE so that their cache lines (hot cache,
+ * word cache) are prefetched while earlier pieces are merged: the caches are
+ * bigger than L2 and a lookup is otherwise a stall. Only used when pieces point
+ * into the caller's text (no normalizer or prefix-space copies that get reused). */
+#define QUEUE 8
+
 typedef struct {
     const Tokenizer *tok;
     TokBpeScratch *bpe;
@@ -42,6 +48,10 @@ typedef struct {
     TokBytes norm;
     TokIds *out;
     Error *err;
+    int use_queue;
+    size_t q_head, q_n;
+    const uint8_t *q_piece[QUEUE];
+    size_t q_len[QUEUE];
 } Encoder;
 
 static int encoder_init(Encoder *e, const Tokenizer *tok, size_t text_len, TokIds *out, Error *err) {
@@ -52,6 +62,9 @@ static int encoder_init(Encoder *e, const Tokenizer *tok, size_t text_len, TokId
     e->bpe = tok_bpe_scratch_get(tok, text_len);
     e->pre.md = pcre2_match_data_create(8, NULL);
     if (!e->bpe || !e->pre.md) return error_set(err, "out of memory"); /* encoder_free cleans up */
+    e->use_queue = tok->n_norms == 0;
+    for (int i = 0; i < tok->n_pre; i++)
+        if (tok->pre[i].kind == PRE_BYTELEVEL && tok->pre[i].add_prefix_space) e->use_queue = 0;
     return 0;
 }
 
@@ -64,9 +77,26 @@ static void encoder_free(Encoder *e) {
     e->pre.md = NULL;
 }
 
+static int flush_queue(Encoder *e) {
+    for (; e->q_n > 0; e->q_n--, e->q_head = (e->q_head + 1) % QUEUE)
+        if (tok_bpe_word(e->tok, e->bpe, e->q_piece[e->q_head], e->q_len[e->q_head], e->out, e->err) != 0) return -1;
+    return 0;
+}
+
 static int on_piece(void *ctx, const uint8_t *piece, size_t len) {
     Encoder *e = ctx;
-    return tok_bpe_word(e->tok, e->bpe, piece, len, e->out, e->err) != 0 ? 1 : 0;
+    if (!e->use_queue) return tok_bpe_word(e->tok, e->bpe, piece, len, e->out, e->err) != 0 ? 1 : 0;
+    if (e->q_n == QUEUE) {
+        if (tok_bpe_word(e->tok, e->bpe, e->q_piece[e->q_head], e->q_len[e->q_head], e->out, e->err) != 0) return 1;
+        e->q_head = (e->q_head + 1) % QUEUE;
+        e->q_n--;
+    }
+    tok_bpe_prefetch(e->bpe, piece, len);
+    size_t tail = (e->q_head + e->q_n) % QUEUE;
+    e->q_piece[tail] = piece;
+    e->q_len[tail] = len;
+    e->q_n++;
+    return 0;
 }
 
 static int encode_segment(Encoder *e, const uint8_t *text, size_t len) {
@@ -78,6 +108,7 @@ static int encode_segment(Encoder *e, const uint8_t *text, size_t len) {
         len = e->norm.len;
     }
     int rc = tok_pretokenize(e->tok, &e->pre, 0, text, len, on_piece, e);
+    if (rc == 0 && flush_queue(e) != 0) return -1;
     if (rc == 1) return -1;
     if (rc == -2) return error_set(e->err, "out of memory");
     if (rc != 0) return error_set(e->err, "pre-tokenizer regex failed");
