@@ -153,9 +153,62 @@ TEST(train_rejects_bad_options) {
     CHECK(strstr(err.message, "vocab size") != NULL);
 }
 
+TEST(train_allocation_failures_are_clean) {
+    const char *texts[1] = {"the cat sat on the mat; 고양이가 매트 위에 앉았다. the cat, the mat 12 34\n"};
+    size_t lens[1] = {strlen(texts[0])};
+    const char *specials[] = {"<s>"};
+    TokTrainOptions opt = {300, 1, 1, specials, 1, 0};
+    int failures = 0, k;
+    for (k = 1; k < 5000; k++) {
+        Error err = {0};
+        mem_fail_after(k);
+        int rc = tok_train_bpe(texts, lens, 1, &opt, "build/tmp/failing.json", &err);
+        mem_fail_after(0);
+        if (rc == 0) break;
+        failures++;
+        CHECKF(err.message[0] != 0, "failure %d left no message", k);
+    }
+    printf("  %d injected allocation failures in training, each a clean error\n", failures);
+    CHECK(failures > 10 && k < 5000);
+}
+
+TEST(files_loader_allocation_failures_are_clean) {
+    /* vocab.json + merges.txt + tokenizer_config.json written here, then loaded with
+     * every allocation failing in turn. */
+    Error err = {0};
+    CHECK(system("mkdir -p build/tmp/files") == 0);
+    const char *vocab = "{\"a\": 0, \"b\": 1, \"ab\": 2, \"\\u0120\": 3, \"<s>\": 4}";
+    const char *merges = "#version: 0.2\na b\n";
+    const char *config = "{\"added_tokens_decoder\": {\"4\": {\"content\": \"<s>\", \"special\": true}}}";
+    CHECK(file_write_atomic("build/tmp/files/vocab.json", vocab, strlen(vocab), &err) == 0);
+    CHECK(file_write_atomic("build/tmp/files/merges.txt", merges, strlen(merges), &err) == 0);
+    CHECK(file_write_atomic("build/tmp/files/tokenizer_config.json", config, strlen(config), &err) == 0);
+    int failures = 0, k;
+    for (k = 1; k < 2000; k++) {
+        Tokenizer *tok = NULL;
+        mem_fail_after(k);
+        int rc = tok_load(&tok, "build/tmp/files", &err);
+        mem_fail_after(0);
+        if (rc == 0) {
+            TokIds ids = {0};
+            CHECK(tok_encode(tok, "ab<s>ab", 7, &ids, &err) == 0);
+            CHECK(ids.n == 3 && ids.ids[0] == 2 && ids.ids[1] == 4 && ids.ids[2] == 2);
+            tok_ids_free(&ids);
+            tok_free(tok);
+            break;
+        }
+        failures++;
+        CHECKF(tok == NULL && err.message[0], "failure %d", k);
+    }
+    printf("  %d injected allocation failures in the vocab.json loader, each a clean error\n", failures);
+    CHECK(failures > 5 && k < 2000);
+}
+
 int main(void) {
     RUN(trained_tokenizer_matches_hf);
     RUN(trained_tokenizer_with_digits_matches_hf);
     RUN(train_rejects_bad_options);
+    RUN(train_allocation_failures_are_clean);
+    RUN(files_loader_allocation_failures_are_clean);
     return harness_finish();
 }
