@@ -5,6 +5,7 @@
 #include "tok_internal.h"
 
 #include <pthread.h>
+#include <utf8proc.h>
 
 /* ---- UTF-8 repair ---- */
 
@@ -115,11 +116,20 @@ static int encode_segment(Encoder *e, const uint8_t *text, size_t len) {
     return 0;
 }
 
+/* HF single_word: the characters around the match must not be alphanumeric or '_'
+ * (Rust's char::is_alphanumeric: letters and numbers). */
 static int is_word_char(const uint8_t *t, size_t at, size_t n, int before) {
-    /* HF single_word: the neighbours must not be alphanumeric or '_' (ASCII view). */
     if (before ? at == 0 : at >= n) return 0;
-    uint8_t c = before ? t[at - 1] : t[at];
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+    size_t p = at;
+    if (before) {
+        p = at - 1;
+        while (p > 0 && (t[p] & 0xC0) == 0x80) p--;
+    }
+    int len;
+    uint32_t cp = tok_utf8_decode(t + p, &len);
+    if (cp == '_') return 1;
+    utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+    return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) || tok_is_numeric(cp);
 }
 
 static int is_space_byte(uint8_t c) { return c == ' ' || (c >= 9 && c <= 13); }

@@ -144,6 +144,73 @@ static void train_and_compare(int split_digits) {
 TEST(trained_tokenizer_matches_hf) { train_and_compare(0); }
 TEST(trained_tokenizer_with_digits_matches_hf) { train_and_compare(1); }
 
+/* Added-token flags (lstrip, rstrip, single_word, non-special) and ids outside the model
+ * vocab, against HF on texts made to hit their edges. */
+TEST(added_token_flags_match_hf) {
+    if (!node_ready()) SKIP("node or tests/ref/node_modules missing");
+    char *json;
+    size_t len;
+    Error err = {0};
+    CHECK(file_read_all("tests/data/tiny_tokenizer.json", 1 << 20, &json, &len, &err) == 0);
+    if (!json) return;
+    cJSON *root = cJSON_Parse(json);
+    mem_free(json);
+    cJSON *added = cJSON_GetObjectItem(root, "added_tokens");
+    int next_id = cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "model"), "vocab"));
+    static const struct { const char *content; int special, lstrip, rstrip, single_word; } flags[] = {
+        {"<mask>", 1, 1, 0, 0}, {"</end>", 1, 0, 1, 0}, {"cat", 0, 0, 0, 1}, {"고양이", 0, 0, 0, 1},
+        {"<both>", 0, 1, 1, 0}, {"ab", 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddNumberToObject(t, "id", next_id++);
+        cJSON_AddStringToObject(t, "content", flags[i].content);
+        cJSON_AddBoolToObject(t, "single_word", flags[i].single_word);
+        cJSON_AddBoolToObject(t, "lstrip", flags[i].lstrip);
+        cJSON_AddBoolToObject(t, "rstrip", flags[i].rstrip);
+        cJSON_AddBoolToObject(t, "normalized", 0);
+        cJSON_AddBoolToObject(t, "special", flags[i].special);
+        cJSON_AddItemToArray(added, t);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    CHECK(system("mkdir -p build/tmp/flags") == 0);
+    CHECK(file_write_atomic("build/tmp/flags/tokenizer.json", text, strlen(text), &err) == 0);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    static const char *texts[] = {"a  <mask> b", "x</end>   y", "the cat sat", "concatenate cat_ cats", "(cat)",
+                                  "고양이가 고양이 야옹", "  <both>  z", "<mask><mask>  </end>\n\n", "abcab ab", "cat"};
+    TokBytes jsonl = {0};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) add_line(&jsonl, texts[i], strlen(texts[i]));
+    CHECK(file_write_atomic("build/tmp/flags/in.jsonl", jsonl.data, jsonl.len, &err) == 0);
+    tok_bytes_free(&jsonl);
+    CHECK(system("node tests/ref/hf_encode.js build/tmp/flags/tokenizer.json build/tmp/flags/in.jsonl build/tmp/flags/hf.jsonl") == 0);
+    Tokenizer *tok = NULL;
+    CHECKF(tok_load(&tok, "build/tmp/flags/tokenizer.json", &err) == 0, "%s", err.message);
+    char *hf = NULL;
+    size_t hf_len;
+    if (!tok || file_read_all("build/tmp/flags/hf.jsonl", 1 << 20, &hf, &hf_len, &err) != 0) {
+        tok_free(tok);
+        return;
+    }
+    char *line = hf;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char *nl = strchr(line, '\n');
+        cJSON *want = cJSON_ParseWithLength(line, (size_t)(nl - line));
+        TokIds ids = {0};
+        tok_encode(tok, texts[i], strlen(texts[i]), &ids, &err);
+        const cJSON *v;
+        int same = cJSON_GetArraySize(cJSON_GetObjectItem(want, "ids")) == (int)ids.n;
+        size_t k = 0;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(want, "ids")) if (same && ids.ids[k++] != (int32_t)v->valuedouble) same = 0;
+        CHECKF(same, "ids differ from HF on \"%s\"", texts[i]);
+        tok_ids_free(&ids);
+        cJSON_Delete(want);
+        line = nl + 1;
+    }
+    mem_free(hf);
+    tok_free(tok);
+}
+
 TEST(train_rejects_bad_options) {
     Error err = {0};
     const char *texts[1] = {"abc"};
@@ -207,6 +274,7 @@ TEST(files_loader_allocation_failures_are_clean) {
 int main(void) {
     RUN(trained_tokenizer_matches_hf);
     RUN(trained_tokenizer_with_digits_matches_hf);
+    RUN(added_token_flags_match_hf);
     RUN(train_rejects_bad_options);
     RUN(train_allocation_failures_are_clean);
     RUN(files_loader_allocation_failures_are_clean);
