@@ -261,43 +261,53 @@ static CacheSlot *cache_find(TokBpeScratch *s, uint64_t hash, const uint8_t *pie
     }
 }
 
-/* Doubles the cache (a pooled scratch serves ever more text) up to its cap. */
-static int cache_grow(TokBpeScratch *s) {
-    if (s->n_slots >= CACHE_MAX_SLOTS) return -1;
-    size_t n_slots = s->n_slots * 2, arena = s->arena * 2 > CACHE_MAX_ARENA ? CACHE_MAX_ARENA : s->arena * 2;
-    size_t id_arena = s->id_arena * 2 > CACHE_MAX_IDS ? CACHE_MAX_IDS : s->id_arena * 2;
-    CacheSlot *slots = mem_calloc(n_slots, sizeof *slots);
-    uint8_t *keys = mem_realloc(s->keys, arena);
-    if (keys) s->keys = keys;
-    int32_t *ids = keys ? mem_realloc(s->ids, id_arena * sizeof *ids) : NULL;
-    if (ids) s->ids = ids;
-    if (!slots || !keys || !ids) {
-        mem_free(slots);
-        return -1;
+/* Doubles whichever part of the cache is full (a pooled scratch serves ever more
+ * text), up to the caps; -1 when a full part cannot grow. */
+static int cache_grow(TokBpeScratch *s, size_t len, size_t n_ids) {
+    if (s->keys_used + len > s->arena) {
+        if (s->arena >= CACHE_MAX_ARENA) return -1;
+        size_t arena = s->arena * 2 > CACHE_MAX_ARENA ? CACHE_MAX_ARENA : s->arena * 2;
+        uint8_t *keys = mem_realloc(s->keys, arena);
+        if (!keys) return -1;
+        s->keys = keys;
+        s->arena = arena;
     }
-    for (size_t i = 0; i < s->n_slots; i++) {
-        const CacheSlot *c = &s->slots[i];
-        if (!c->key_len) continue;
-        size_t k = c->hash & (n_slots - 1);
-        while (slots[k].key_len) k = (k + 1) & (n_slots - 1);
-        slots[k] = *c;
+    if (s->ids_used + n_ids > s->id_arena) {
+        if (s->id_arena >= CACHE_MAX_IDS) return -1;
+        size_t id_arena = s->id_arena * 2 > CACHE_MAX_IDS ? CACHE_MAX_IDS : s->id_arena * 2;
+        int32_t *ids = mem_realloc(s->ids, id_arena * sizeof *ids);
+        if (!ids) return -1;
+        s->ids = ids;
+        s->id_arena = id_arena;
     }
-    mem_free(s->slots);
-    s->slots = slots;
-    s->n_slots = n_slots;
-    s->arena = arena;
-    s->id_arena = id_arena;
+    if (s->n_cached >= s->n_slots / 2) {
+        if (s->n_slots >= CACHE_MAX_SLOTS) return -1;
+        size_t n_slots = s->n_slots * 2;
+        CacheSlot *slots = mem_calloc(n_slots, sizeof *slots);
+        if (!slots) return -1;
+        for (size_t i = 0; i < s->n_slots; i++) {
+            const CacheSlot *c = &s->slots[i];
+            if (!c->key_len) continue;
+            size_t k = c->hash & (n_slots - 1);
+            while (slots[k].key_len) k = (k + 1) & (n_slots - 1);
+            slots[k] = *c;
+        }
+        mem_free(s->slots);
+        s->slots = slots;
+        s->n_slots = n_slots;
+    }
     return 0;
 }
 
 static void cache_store(TokBpeScratch *s, CacheSlot *slot, uint64_t hash, const uint8_t *piece, size_t len,
                         const int32_t *ids, size_t n_ids) {
     if (s->n_cached >= s->n_slots / 2 || s->keys_used + len > s->arena || s->ids_used + n_ids > s->id_arena) {
-        if (len > s->arena || n_ids > s->id_arena) return;
-        if (cache_grow(s) != 0 || s->keys_used + len > s->arena || s->ids_used + n_ids > s->id_arena) {
+        if (len > CACHE_MAX_ARENA || n_ids > CACHE_MAX_IDS) return;
+        if (cache_grow(s, len, n_ids) != 0) {
             memset(s->slots, 0, s->n_slots * sizeof *s->slots); /* full: start over */
             s->keys_used = s->ids_used = s->n_cached = 0;
         }
+        if (s->keys_used + len > s->arena || s->ids_used + n_ids > s->id_arena) return;
         slot = cache_find(s, hash, piece, len);
     }
     memcpy(s->keys + s->keys_used, piece, len);
