@@ -233,7 +233,8 @@ int tok_bpe_word(const Tokenizer *tok, TokBpeScratch *s, const uint8_t *piece, s
 /* ---- normalizers (normalize.c) ---- */
 int tok_normalize(const Tokenizer *tok, const uint8_t *text, size_t len, TokBytes *out, Error *err);
 
-/* ---- loaders (tokenizer_json.c) ---- */
+/* ---- loaders (tokenizer_json.c, tokenizer_gguf.c) ---- */
+int tok_load_gguf(Tokenizer **out, const char *path, Error *err);
 int tok_json_parse_model(Tokenizer **out, const void *root_json, const char *name, Error *err);
 
 /* ---- Python-style JSON text (json_py.c), for chat templates and the trainer ---- */

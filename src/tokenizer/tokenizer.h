@@ -12,8 +12,8 @@
  * What is read: tokenizer.json (BPE model with vocab, merges as "a b" strings or
  * as pairs, added_tokens with their flags, normalizer NFC/NFD/NFKC/NFKD/Lowercase/
  * Sequence, pre_tokenizer ByteLevel/Digits/Split/Sequence, ByteLevel decoder); a
- * vocab.json + merges.txt + tokenizer_config.json folder; or plain arrays (the
- * GGUF `tokenizer.ggml.*` keys) through tok_new_from_arrays.
+ * vocab.json + merges.txt + tokenizer_config.json folder; a GGUF file's
+ * `tokenizer.ggml.*` keys (tok_new_from_gguf, built on tok_new_from_arrays).
  *
  * Encoding follows HF: added tokens are matched first, leftmost-longest, on the
  * raw text (never split by BPE); the rest is normalized, pre-tokenized (the
@@ -86,6 +86,10 @@ int tok_new_from_files(Tokenizer **out, const char *vocab_json, const char *merg
  * (digits split one by one, then GPT-2 regex), "exaone4", "gpt2" or "default" (GPT-2 regex). */
 int tok_new_from_arrays(Tokenizer **out, const char *const *tokens, size_t n_tokens, const char *const *merges,
                         size_t n_merges, const int32_t *token_types, const char *pre, Error *err);
+/* The tokenizer in a GGUF file's metadata (tokenizer.ggml.* and tokenizer.chat_template,
+ * llama.cpp's keys); tokenizer.ggml.model must be "gpt2". tok_load does this for .gguf paths. */
+struct Gguf;
+int tok_new_from_gguf(Tokenizer **out, const struct Gguf *gguf, Error *err);
 void tok_free(Tokenizer *tok);
 
 int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, Error *err);

@@ -509,8 +509,7 @@ int tok_load(Tokenizer **out, const char *path, Error *err) {
         snprintf(file, sizeof file, "%s/tokenizer.json", dir);
     } else {
         if (!file_exists(path)) return error_set(err, "%s: no such file or folder", path);
-        if (is_gguf(path))
-            return error_set(err, "%s: GGUF tokenizers are read by the GGUF loader (not linked in this build)", path);
+        if (is_gguf(path)) return tok_load_gguf(out, path, err);
         snprintf(file, sizeof file, "%s", path);
         snprintf(dir, sizeof dir, "%s", path);
         char *slash = strrchr(dir, '/');

@@ -65,6 +65,17 @@ else
 fi
 expect_stderr "no chat template" 1 $EXAONE tokenize -m $TINY --chat tests/data/ko_en_corpus.txt
 
+# -m FILE.gguf: the GGUF that test_tokenizer writes from the EXAONE 4.0 files.
+if [ -n "$SHARED" ] && [ -f build/tmp/tokenizer-exaone4.gguf ]; then
+    line=$(head -n 1 "$SHARED/EXAONE-4.0-1.2B/golden.jsonl")
+    echo "$line" | /usr/bin/python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["text"])' > "$TMP/g.txt"
+    want=$(echo "$line" | /usr/bin/python3 -c 'import json,sys; print(" ".join(map(str, json.load(sys.stdin)["ids"])))')
+    got=$($EXAONE tokenize -m build/tmp/tokenizer-exaone4.gguf < "$TMP/g.txt")
+    [ "$got" = "$want" ] && _pass "-m tokenizer.gguf" || _fail "-m gguf" "got  $got" "want $want"
+else
+    skip "-m FILE.gguf (no build/tmp/tokenizer-exaone4.gguf from test_tokenizer)"
+fi
+
 # Training writes a tokenizer that loads.
 expect_exit 0 $EXAONE -q tokenize --train -o "$TMP/trained.json" --vocab-size 400 --special "<x>" tests/data/ko_en_corpus.txt
 expect_output "<x>" $EXAONE tokenize -m "$TMP/trained.json" --pieces "a<x>b"

@@ -4,6 +4,7 @@
 #include "../harness.h"
 #include "core/file.h"
 #include "core/mem.h"
+#include "formats/gguf.h"
 #include "tokenizer/tok_internal.h"
 #include "tokenizer/tokenizer.h"
 
@@ -216,48 +217,127 @@ TEST(scanner_matches_pcre2) {
 
 /* ---- the GGUF constructor, fed from vocab.json + merges.txt ---- */
 
-static Tokenizer *from_arrays(const char *dir, const char *pre, int with_types) {
+/* vocab.json + merges.txt + tokenizer_config.json as the arrays a GGUF holds. */
+typedef struct {
+    char *vtext, *mtext, *ctext;
+    cJSON *vocab, *config;
+    const char **tokens, **merges;
+    int32_t *types;
+    size_t n, n_merges;
+} Arrays;
+
+static void arrays_free(Arrays *a) {
+    free(a->tokens);
+    free(a->types);
+    free(a->merges);
+    cJSON_Delete(a->vocab);
+    cJSON_Delete(a->config);
+    mem_free(a->vtext);
+    mem_free(a->mtext);
+    mem_free(a->ctext);
+    memset(a, 0, sizeof *a);
+}
+
+static int arrays_read(Arrays *a, const char *dir) {
     char path[1024];
-    char *vtext = NULL, *mtext = NULL, *ctext = NULL;
     size_t vlen, mlen, clen;
     Error err = {0};
-    Tokenizer *tok = NULL;
+    memset(a, 0, sizeof *a);
     snprintf(path, sizeof path, "%s/vocab.json", dir);
-    if (file_read_all(path, 1 << 26, &vtext, &vlen, &err) != 0) return NULL;
+    if (file_read_all(path, 1 << 26, &a->vtext, &vlen, &err) != 0) return -1;
     snprintf(path, sizeof path, "%s/merges.txt", dir);
-    if (file_read_all(path, 1 << 26, &mtext, &mlen, &err) != 0) return NULL;
+    if (file_read_all(path, 1 << 26, &a->mtext, &mlen, &err) != 0) return -1;
     snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
-    if (file_read_all(path, 1 << 26, &ctext, &clen, &err) != 0) return NULL;
-    cJSON *vocab = cJSON_Parse(vtext), *config = cJSON_Parse(ctext);
-    size_t n = (size_t)cJSON_GetArraySize(vocab);
-    const char **tokens = calloc(n, sizeof *tokens);
-    int32_t *types = calloc(n, sizeof *types);
+    if (file_read_all(path, 1 << 26, &a->ctext, &clen, &err) != 0) return -1;
+    a->vocab = cJSON_Parse(a->vtext);
+    a->config = cJSON_Parse(a->ctext);
+    a->n = (size_t)cJSON_GetArraySize(a->vocab);
+    a->tokens = calloc(a->n, sizeof *a->tokens);
+    a->types = calloc(a->n, sizeof *a->types);
     const cJSON *v;
-    cJSON_ArrayForEach(v, vocab) tokens[(size_t)v->valuedouble] = v->string;
-    for (size_t i = 0; i < n; i++) types[i] = TOK_TYPE_NORMAL;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItem(config, "added_tokens_decoder")) {
+    cJSON_ArrayForEach(v, a->vocab) a->tokens[(size_t)v->valuedouble] = v->string;
+    for (size_t i = 0; i < a->n; i++) a->types[i] = TOK_TYPE_NORMAL;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(a->config, "added_tokens_decoder")) {
         int id = atoi(v->string);
-        types[id] = cJSON_IsTrue(cJSON_GetObjectItem(v, "special")) ? TOK_TYPE_CONTROL : TOK_TYPE_USER_DEFINED;
+        a->types[id] = cJSON_IsTrue(cJSON_GetObjectItem(v, "special")) ? TOK_TYPE_CONTROL : TOK_TYPE_USER_DEFINED;
     }
-    const char **merges = calloc(mlen / 2 + 1, sizeof *merges);
-    size_t n_merges = 0;
-    for (char *line = mtext; line && *line;) {
+    a->merges = calloc(mlen / 2 + 1, sizeof *a->merges);
+    for (char *line = a->mtext; line && *line;) {
         char *nl = strchr(line, '\n');
         if (nl) *nl = 0;
-        if (*line && strncmp(line, "#version", 8) != 0) merges[n_merges++] = line;
+        if (*line && strncmp(line, "#version", 8) != 0) a->merges[a->n_merges++] = line;
         line = nl ? nl + 1 : NULL;
     }
-    if (tok_new_from_arrays(&tok, tokens, n, merges, n_merges, with_types ? types : NULL, pre, &err) != 0)
+    return 0;
+}
+
+static Tokenizer *from_arrays(const char *dir, const char *pre, int with_types) {
+    Arrays a;
+    Error err = {0};
+    Tokenizer *tok = NULL;
+    if (arrays_read(&a, dir) == 0 &&
+        tok_new_from_arrays(&tok, a.tokens, a.n, a.merges, a.n_merges, with_types ? a.types : NULL, pre, &err) != 0)
         printf("  tok_new_from_arrays: %s\n", err.message);
-    free(tokens);
-    free(types);
-    free(merges);
-    cJSON_Delete(vocab);
-    cJSON_Delete(config);
-    mem_free(vtext);
-    mem_free(mtext);
-    mem_free(ctext);
+    arrays_free(&a);
     return tok;
+}
+
+/* A GGUF written with our writer under llama.cpp's key names; the ids are checked
+ * against HF's golden ids, so the writer is not its own oracle. */
+TEST(gguf_file_parity) {
+    const char *shared = harness_shared_exaone();
+    if (!shared) SKIP("../shared/exaone is absent");
+    static const char *pres[] = {"exaone4", "exaone"};
+    for (int m = 0; m < 2; m++) {
+        char dir[1024], path[1100], out[256];
+        snprintf(dir, sizeof dir, "%s/%s", shared, models[m]);
+        Arrays a;
+        Error err = {0};
+        GgufWriter *w = NULL;
+        CHECK(arrays_read(&a, dir) == 0);
+        CHECK(gguf_writer_new(&w, &err) == 0);
+        CHECK(gguf_add_str(w, "general.architecture", pres[m], &err) == 0);
+        CHECK(gguf_add_str(w, "tokenizer.ggml.model", "gpt2", &err) == 0);
+        CHECK(gguf_add_str(w, "tokenizer.ggml.pre", pres[m], &err) == 0);
+        CHECK(gguf_add_arr_str(w, "tokenizer.ggml.tokens", a.tokens, a.n, &err) == 0);
+        CHECK(gguf_add_arr(w, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, a.types, a.n, &err) == 0);
+        CHECK(gguf_add_arr_str(w, "tokenizer.ggml.merges", a.merges, a.n_merges, &err) == 0);
+        const cJSON *tmpl = cJSON_GetObjectItem(a.config, "chat_template");
+        if (cJSON_IsString(tmpl)) CHECK(gguf_add_str(w, "tokenizer.chat_template", tmpl->valuestring, &err) == 0);
+        CHECK(system("mkdir -p build/tmp") == 0);
+        snprintf(out, sizeof out, "build/tmp/tokenizer-%s.gguf", pres[m]);
+        CHECKF(gguf_write(w, out, &err) == 0, "%s", err.message);
+        gguf_writer_free(w);
+        arrays_free(&a);
+        Parity p = {0};
+        CHECKF(tok_load(&p.tok, out, &err) == 0, "%s", err.message);
+        if (!p.tok) continue;
+        snprintf(path, sizeof path, "%s/golden.jsonl", dir);
+        each_line(path, check_line, &p);
+        printf("  %s from %s: %d/%d identical ids\n", models[m], out, p.same, p.lines);
+        CHECK(p.lines > 0 && p.same == p.lines);
+        TokChatKind kind;
+        if (m == 1) CHECK(tok_chat_kind(tok_chat_template(p.tok), &kind, &err) == 0 && kind == TOK_CHAT_EXAONE3);
+        tok_free(p.tok);
+    }
+}
+
+TEST(gguf_without_tokenizer_is_an_error) {
+    GgufWriter *w = NULL;
+    Error err = {0};
+    Tokenizer *tok = NULL;
+    CHECK(gguf_writer_new(&w, &err) == 0);
+    CHECK(gguf_add_str(w, "general.architecture", "exaone", &err) == 0);
+    CHECK(system("mkdir -p build/tmp") == 0);
+    CHECK(gguf_write(w, "build/tmp/no-tokenizer.gguf", &err) == 0);
+    gguf_writer_free(w);
+    CHECK(tok_load(&tok, "build/tmp/no-tokenizer.gguf", &err) != 0 && tok == NULL);
+    CHECK(strstr(err.message, "tokenizer.ggml.model") != NULL);
+    CHECK(gguf_writer_new(&w, &err) == 0);
+    CHECK(gguf_add_str(w, "tokenizer.ggml.model", "llama", &err) == 0);
+    CHECK(gguf_write(w, "build/tmp/spm-tokenizer.gguf", &err) == 0);
+    gguf_writer_free(w);
+    CHECK(tok_load(&tok, "build/tmp/spm-tokenizer.gguf", &err) != 0 && strstr(err.message, "not supported"));
 }
 
 TEST(gguf_arrays_parity) {
@@ -600,6 +680,8 @@ int main(void) {
     RUN(golden_chat_parity);
     RUN(scanner_matches_pcre2);
     RUN(gguf_arrays_parity);
+    RUN(gguf_file_parity);
+    RUN(gguf_without_tokenizer_is_an_error);
     RUN(pretok_variants);
     RUN(vocab_merges_files_parity);
     RUN(round_trip_1mb);
