@@ -188,6 +188,8 @@ int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, 
  * character (see split_points). */
 static int parallel_safe(const Tokenizer *tok) {
     if (tok->added_has_newline) return 0;
+    for (size_t i = 0; i < tok->n_added; i++)
+        if (tok->added[i].rstrip) return 0; /* it would swallow the newline we cut at */
     for (int i = 0; i < tok->n_pre; i++) {
         const PreStep *st = &tok->pre[i];
         if (st->kind == PRE_SPLIT && !st->fast_gpt2) return 0;
