@@ -207,6 +207,16 @@ TEST(added_token_flags_match_hf) {
         cJSON_Delete(want);
         line = nl + 1;
     }
+    /* Two threads must agree with one even when an rstrip token sits before a newline. */
+    TokBytes big = {0};
+    while (big.len < 20000) tok_bytes_append(&big, "cat</end>\n<mask>\n  x\n", 21);
+    TokIds one = {0}, two = {0};
+    CHECK(tok_encode(tok, big.data, big.len, &one, &err) == 0);
+    CHECK(tok_encode_parallel(tok, big.data, big.len, 2, &two, &err) == 0);
+    CHECK(one.n == two.n && memcmp(one.ids, two.ids, one.n * sizeof *one.ids) == 0);
+    tok_ids_free(&one);
+    tok_ids_free(&two);
+    tok_bytes_free(&big);
     mem_free(hf);
     tok_free(tok);
 }
