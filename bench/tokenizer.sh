@@ -30,7 +30,14 @@ two=$(echo "$ours" | awk '/^threads 2:/ {print $3}')
 ref=$(echo "$hf" | awk '{print $2}')
 ids_ours=$(echo "$ours" | awk '/^threads 1:/ {print $6}' | tr -d ,)
 ids_hf=$(echo "$hf" | awk '{print $5}' | tr -d ,)
-[ "$ids_ours" = "$ids_hf" ] && echo "same number of ids: $ids_ours" || echo "WARNING: id counts differ: ours $ids_ours, hf $ids_hf"
+hash_ours=$(echo "$ours" | awk '/^threads 1:/ {print $NF}')
+hash_two=$(echo "$ours" | awk '/^threads 2:/ {print $NF}')
+hash_hf=$(echo "$hf" | awk '{print $NF}')
+if [ "$ids_ours" = "$ids_hf" ] && [ "$hash_ours" = "$hash_hf" ] && [ "$hash_two" = "$hash_hf" ]; then
+    echo "identical ids: $ids_ours ids, FNV-1a $hash_ours (1 and 2 threads) = HF's"
+else
+    echo "WARNING: ids differ: ours $ids_ours ($hash_ours, 2 threads $hash_two), hf $ids_hf ($hash_hf)"
+fi
 one_cpu=$(echo "$ours" | awk '/^threads 1:/ {print $8}')
 ref_cpu=$(echo "$hf" | awk '{print $7}')
 one_first=$(echo "$ours" | awk '/^threads 1:/ {print $14}')

@@ -32,7 +32,14 @@ typedef struct {
     size_t n_chunks;
     int thread, n_threads;
     size_t n_ids;
+    uint32_t *chunk_hash; /* FNV-1a of each chunk's ids, to compare with HF's exactly */
 } Work;
+
+static uint32_t fnv_ids(const int32_t *ids, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint32_t)ids[i]) * 16777619u;
+    return h;
+}
 
 static void *run(void *arg) {
     Work *w = arg;
@@ -46,6 +53,7 @@ static void *run(void *arg) {
             exit(1);
         }
         w->n_ids += ids.n;
+        w->chunk_hash[c] = fnv_ids(ids.ids, ids.n);
     }
     tok_ids_free(&ids);
     return NULL;
@@ -72,6 +80,7 @@ int main(int argc, char **argv) {
         cuts[++n_chunks] = q;
         p = q;
     }
+    uint32_t *chunk_hash = calloc(n_chunks + 1, sizeof *chunk_hash);
     for (int a = 3; a < argc || a == 3; a++) {
         int n_threads = a < argc ? atoi(argv[a]) : 1;
         if (n_threads < 1 || n_threads > 64) n_threads = 1;
@@ -82,7 +91,7 @@ int main(int argc, char **argv) {
             pthread_t threads[64];
             double t0 = time_seconds(), c0 = cpu_seconds();
             for (int t = 0; t < n_threads; t++) {
-                work[t] = (Work){tok, text, cuts, n_chunks, t, n_threads, 0};
+                work[t] = (Work){tok, text, cuts, n_chunks, t, n_threads, 0, chunk_hash};
                 if (t) pthread_create(&threads[t], NULL, run, &work[t]);
             }
             run(&work[0]);
@@ -94,11 +103,13 @@ int main(int argc, char **argv) {
             n_ids = 0;
             for (int t = 0; t < n_threads; t++) n_ids += work[t].n_ids;
         }
-        printf("threads %d: %.2f MB/s, ids %zu, cpu-time %.2f MB/s per CPU-second, first run %.2f MB/s\n", n_threads,
-               (double)len / 1e6 / best, n_ids, (double)len / 1e6 / best_cpu, (double)len / 1e6 / first);
+        uint32_t all = fnv_ids((const int32_t *)chunk_hash, n_chunks);
+        printf("threads %d: %.2f MB/s, ids %zu, cpu-time %.2f MB/s per CPU-second, first run %.2f MB/s, ids-hash %08x\n",
+               n_threads, (double)len / 1e6 / best, n_ids, (double)len / 1e6 / best_cpu, (double)len / 1e6 / first, all);
         fflush(stdout);
         if (a >= argc) break;
     }
+    free(chunk_hash);
     free(cuts);
     mem_free(text);
     tok_free(tok);
