@@ -15,5 +15,6 @@ extern const Command commands[];
 #define EXAONE_VERSION "0.1.0"
 
 int cmd_info(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 /* Kept in the order a new user meets them. */
 const Command commands[] = {
     {"info", cmd_info, "describe a model file (or this machine, with no file)"},
+    {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {NULL, NULL, NULL},
 };
 
