@@ -2,7 +2,7 @@
 #include "split.h"
 
 uint64_t data_hash(const char *key) {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 14695981039346656037ull; /* FNV-1a 64 offset basis */
     for (const unsigned char *p = (const unsigned char *)key; *p; p++) h = (h ^ *p) * 1099511628211ull;
     return h;
 }
