@@ -124,12 +124,32 @@ static int load_groups(EmojiCatalog *cat, const cJSON *messages, int ko, Error *
     return 0;
 }
 
+/* emojibase marks gender only on entries that have gendered siblings
+ * ("man: beard"); "man judge" or "family: man, boy" carry it in their code
+ * points instead: MAN/BOY/OLD MAN/PRINCE/MALE SIGN vs WOMAN/GIRL/OLD
+ * WOMAN/PRINCESS/FEMALE SIGN. Both kinds -> 2 (mixed). */
+static int gender_from_codepoints(const char *hexcode) {
+    static const unsigned long male[] = {0x1F468, 0x1F466, 0x1F474, 0x1F934, 0x2642}, female[] = {0x1F469, 0x1F467, 0x1F475, 0x1F478, 0x2640};
+    int has_male = 0, has_female = 0;
+    for (const char *p = hexcode; *p;) {
+        char *end;
+        unsigned long cp = strtoul(p, &end, 16);
+        if (end == p) break;
+        for (size_t i = 0; i < sizeof male / sizeof male[0]; i++) {
+            has_male |= cp == male[i];
+            has_female |= cp == female[i];
+        }
+        p = *end == '-' ? end + 1 : end;
+    }
+    return has_male && has_female ? 2 : has_male ? 1 : has_female ? 0 : -1;
+}
+
 static int add_entry(EmojiCatalog *cat, const cJSON *en, const cJSON *en_parent, const KoRef *ko, Error *err) {
     EmojiEntry *e = &cat->entries[cat->count++];
     const cJSON *group = cJSON_GetObjectItemCaseSensitive(en_parent, "group");
     const cJSON *gender = cJSON_GetObjectItemCaseSensitive(en, "gender");
     e->group = cJSON_IsNumber(group) && group->valueint >= 0 && group->valueint < EMOJI_MAX_GROUPS ? group->valueint : -1;
-    e->gender = cJSON_IsNumber(gender) ? gender->valueint : -1;
+    e->gender = cJSON_IsNumber(gender) ? gender->valueint : gender_from_codepoints(json_string(en, "hexcode"));
     describe_tone(en, e->tone);
     e->hexcode = mem_strdup(json_string(en, "hexcode"));
     e->base = mem_strdup(json_string(en_parent, "hexcode"));

@@ -5,7 +5,8 @@
  * variants live under an entry's "skins": they become entries of their own
  * that inherit the parent's keywords and group and remember `base` (the
  * parent's hexcode), `tone` (1-5, or "1,5" for two people) and `gender`
- * (0 female, 1 male, -1 none), for fairness evaluation later. Entries without
+ * (0 female, 1 male, 2 both, -1 none; from emojibase, else from the code
+ * points), for fairness evaluation later. Entries without
  * a Korean label are dropped (counted in n_without_korean).
  *
  *     EmojiCatalog cat;
@@ -31,7 +32,7 @@ typedef struct {
     int n_en_tags, n_ko_tags;
     int group;      /* index into the catalog's group names, -1 if none */
     char tone[16];  /* "" (no skin tone), "3", "1,5" */
-    int gender;     /* -1 none, 0 female, 1 male */
+    int gender;     /* -1 none, 0 female, 1 male, 2 both ("family: man, girl") */
 } EmojiEntry;
 
 typedef struct {

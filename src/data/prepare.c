@@ -128,7 +128,7 @@ static const char format_doc[] =
     "- `*.bin`: image packs. 32-byte header: magic `EXIMGP01`, u32 LE width, height,\n"
     "  channels, count, 8 zero bytes; then count images, row-major RGB (alpha over white).\n"
     "- `emoji64.tsv`: row, item (hexcode), style, split, base, emoji, group_en, group_ko,\n"
-    "  tone (1-5, \"1,5\" for two people, empty), gender (female/male/empty), en_label,\n"
+    "  tone (1-5, \"1,5\" for two people, empty), gender (female/male/mixed/empty), en_label,\n"
     "  ko_label, en_tags (;), ko_tags (;). Row = index in emoji64.bin.\n"
     "- `emoji64-oos.*`: the same for styles kept out of training (apple, facebook):\n"
     "  for out-of-style evaluation only. Never train on them.\n"

@@ -104,7 +104,7 @@ static int commit_set(StyleSet *set, Error *err) {
 /* Every style's picture of entry e into the set; returns the number added or -1. */
 static int add_images(PrepareRun *run, StyleSet *set, const EmojiCatalog *cat, const EmojiEntry *e, DataSplit split,
                       Error *err) {
-    static const char *genders[3] = {"", "female", "male"};
+    static const char *genders[4] = {"", "female", "male", "mixed"};
     char path[1300], row[32], en_tags[2048], ko_tags[2048];
     join_tags(e->en_tags, e->n_en_tags, en_tags, sizeof en_tags);
     join_tags(e->ko_tags, e->n_ko_tags, ko_tags, sizeof ko_tags);
@@ -125,7 +125,7 @@ static int add_images(PrepareRun *run, StyleSet *set, const EmojiCatalog *cat, c
         image_free(img);
         if (rc != 0) return -1;
         prepare_row(&set->index, row, e->hexcode, set->styles[s].style, data_split_name(split), e->base, e->emoji,
-                    group_en, group_ko, e->tone, genders[e->gender >= 0 && e->gender <= 1 ? e->gender + 1 : 0],
+                    group_en, group_ko, e->tone, genders[e->gender >= 0 && e->gender <= 2 ? e->gender + 1 : 0],
                     e->en_label, e->ko_label, en_tags, ko_tags, NULL);
         added++;
     }

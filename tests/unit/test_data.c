@@ -251,20 +251,21 @@ static const char *make_cache(void) {
                "{\"label\":\"waving hand\",\"hexcode\":\"1F44B\",\"tags\":[\"hello\",\"wave\"],\"group\":1,"
                " \"skins\":[{\"label\":\"waving hand: dark skin tone\",\"hexcode\":\"1F44B-1F3FF\",\"tone\":5}]},"
                "{\"label\":\"woman\",\"hexcode\":\"1F469\",\"gender\":0,\"group\":1},"
+               "{\"label\":\"family: man, girl\",\"hexcode\":\"1F468-200D-1F467\"},"
                "{\"label\":\"no picture\",\"hexcode\":\"1F1E6\"}]");
     snprintf(path, sizeof path, "%s/npm/emojibase-data/ko/data.json", root);
     write_text(path,
                "[{\"label\":\"빨간 사과\",\"hexcode\":\"1F34E\",\"tags\":[\"과일\"]},"
                "{\"label\":\"흔드는 손\",\"hexcode\":\"1F44B\",\"tags\":[\"안녕\"],"
                " \"skins\":[{\"label\":\"흔드는 손: 검은색 피부\",\"hexcode\":\"1F44B-1F3FF\"}]},"
-               "{\"label\":\"여자\",\"hexcode\":\"1F469\"},{\"label\":\"그림 없음\",\"hexcode\":\"1F1E6\"}]");
+               "{\"label\":\"여자\",\"hexcode\":\"1F469\"},{\"label\":\"가족: 남자 여자 아이\",\"hexcode\":\"1F468-200D-1F467\"},{\"label\":\"그림 없음\",\"hexcode\":\"1F1E6\"}]");
     snprintf(path, sizeof path, "%s/npm/emojibase-data/en/messages.json", root);
     write_text(path, "{\"groups\":[{\"key\":\"people-body\",\"message\":\"people & body\",\"order\":1}]}");
-    const char *hex[] = {"1f34e", "1f44b", "1f44b-1f3ff", "1f469"};
-    for (int i = 0; i < 4; i++) {
+    const char *hex[] = {"1f34e", "1f44b", "1f44b-1f3ff", "1f469", "1f468-200d-1f467"};
+    for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/npm/emoji-datasource-google/img/google/64/%s.png", root, hex[i]);
         write_png(path, 220, 20, 20);
-        if (i == 3) continue; /* twitter lacks one picture */
+        if (i >= 3) continue; /* twitter lacks some pictures */
         snprintf(path, sizeof path, "%s/npm/emoji-datasource-twitter/img/twitter/64/%s.png", root, hex[i]);
         write_png(path, 20, 20, 220);
     }
@@ -286,17 +287,17 @@ TEST(prepare_end_to_end_on_a_tiny_cache) {
     DataCounts c;
     Error err = {0};
     CHECKF(data_prepare(&opt, &c, &err) == 0, "%s", err.message);
-    CHECK(total(c.items[SOURCE_EMOJI]) == 4 && total(c.images[SOURCE_EMOJI]) == 7);
+    CHECK(total(c.items[SOURCE_EMOJI]) == 5 && total(c.images[SOURCE_EMOJI]) == 8);
     CHECK(total(c.images[SOURCE_EMOJI_OOS]) == 1);
     CHECK(total(c.images[SOURCE_TEXTURE64]) == 3 && total(c.images[SOURCE_TEXTURE128]) == 2);
     CHECK(c.emoji_without_image == 1);
-    /* 5 emoji name pairs + "Open" and "Close Window" ("_Open" duplicates "Open";
+    /* 6 emoji name pairs + "Open" and "Close Window" ("_Open" duplicates "Open";
      * "%s" is format-only; "red apple" is already an emoji name). */
-    CHECKF(total(c.texts[SOURCE_PAIRS]) == 7, "pairs %ld", total(c.texts[SOURCE_PAIRS]));
+    CHECKF(total(c.texts[SOURCE_PAIRS]) == 8, "pairs %ld", total(c.texts[SOURCE_PAIRS]));
     CHECK(c.pairs_duplicate == 2 && c.pairs_dropped == 1);
     ImagePack p;
-    CHECK(image_pack_open(&p, "build/test_data_cache/dataset/emoji64.bin", &err) == 0 && p.count == 7);
-    if (p.count == 7) {
+    CHECK(image_pack_open(&p, "build/test_data_cache/dataset/emoji64.bin", &err) == 0 && p.count == 8);
+    if (p.count == 8) {
         /* alpha composited over white: the transparent left edge is white, the rest the colour */
         const uint8_t *px = image_pack_pixels(&p, 0);
         CHECK(px[0] == 255 && px[1] == 255 && px[2] == 255);
@@ -308,6 +309,7 @@ TEST(prepare_end_to_end_on_a_tiny_cache) {
     CHECK(file_read_all("build/test_data_cache/dataset/emoji64.tsv", 1 << 20, &tsv, &size, &err) == 0);
     CHECK(tsv && strstr(tsv, "\t1F44B-1F3FF\ttwitter\t") && strstr(tsv, "\t5\t\twaving hand: dark skin tone\t"));
     CHECK(tsv && strstr(tsv, "\tfemale\twoman\t여자\t"));
+    CHECK(tsv && strstr(tsv, "\tmixed\tfamily: man, girl\t"));
     mem_free(tsv);
     CHECK(file_read_all("build/test_data_cache/dataset/captions.tsv", 1 << 20, &tsv, &size, &err) == 0);
     CHECK(tsv && strstr(tsv, "\t1F34E\t-\ten\tan emoji of a red apple\n") && strstr(tsv, "\tko\t빨간 사과 이모지\n"));
