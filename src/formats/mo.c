@@ -77,12 +77,15 @@ int mo_parse(const uint8_t *data, size_t size, const char *name, MoCatalog *out,
         }
         if (id_len == 0 || str_len == 0) continue; /* header entry, or untranslated */
         const char *eot = memchr(id, 4, id_len);   /* msgctxt \x04 msgid */
-        MoEntry *e = &out->entries[out->count];
+        const char *context = id;
+        size_t context_len = eot ? (size_t)(eot - id) : 0;
         if (eot) {
-            e->context = mem_strndup(id, (size_t)(eot - id));
-            id_len -= (size_t)(eot - id) + 1;
+            id_len -= context_len + 1;
             id = eot + 1;
+            if (id_len == 0) continue; /* a context with an empty msgid: nothing to translate */
         }
+        MoEntry *e = &out->entries[out->count];
+        if (eot) e->context = mem_strndup(context, context_len);
         e->msgid = mem_strndup(id, id_len);
         e->msgstr = mem_strndup(str, str_len);
         out->count++; /* counted before the check so mo_free releases a partial entry */

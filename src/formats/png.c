@@ -138,6 +138,15 @@ static void decode_body(png_structp png, png_infop info, PngJob *job, PngText *t
                  (unsigned)h, IMAGE_MAX_SIDE);
         png_error(png, job->message);
     }
+    /* Deflate expands at most 1032:1 (RFC 1951 block limits), so a file
+     * this small cannot hold this many pixels: refuse before allocating
+     * (a 100-byte PNG claiming 16384x16384 would otherwise cost 1 GiB). */
+    size_t raw = (size_t)h * png_get_rowbytes(png, info);
+    if (raw / 1032 > job->in_size) {
+        snprintf(job->message, sizeof job->message, "%ux%u image cannot fit in a %zu-byte file (corrupt or truncated)",
+                 (unsigned)w, (unsigned)h, job->in_size);
+        png_error(png, job->message);
+    }
     expand_to_rgba(png, info);
     if (png_get_rowbytes(png, info) != (size_t)w * 4) png_error(png, "unexpected row size after conversion");
     job->img = image_new((int)w, (int)h, 4, job->err);

@@ -48,12 +48,13 @@ static const Msg sample[] = {
     {"menu\004Quit", 0, "끝내기", 0},
     {"Untranslated", 0, "", 0},
     {"Save", 0, "저장\0저장들", 14},
+    {"ctx\004", 0, "빈 msgid", 0}, /* a context with an empty msgid: skipped */
 };
 
 TEST(reads_both_byte_orders) {
     for (int big = 0; big <= 1; big++) {
         uint8_t buf[1024];
-        size_t size = build_mo(buf, sample, 6, big, 0);
+        size_t size = build_mo(buf, sample, 7, big, 0);
         MoCatalog cat;
         Error err = {0};
         CHECKF(mo_parse(buf, size, "ko.mo", &cat, &err) == 0, "%s", err.message);
@@ -75,7 +76,7 @@ TEST(reads_both_byte_orders) {
 
 TEST(rejects_bad_headers_and_offsets) {
     uint8_t buf[1024];
-    size_t size = build_mo(buf, sample, 6, 0, 0);
+    size_t size = build_mo(buf, sample, 7, 0, 0);
     MoCatalog cat;
     Error err = {0};
     uint8_t copy[1024];
@@ -97,7 +98,7 @@ TEST(rejects_bad_headers_and_offsets) {
     CHECK(mo_parse(copy, size, "m.mo", &cat, &err) != 0 && strstr(err.message, "original string 2"));
     /* one translated length that runs past the end */
     memcpy(copy, buf, size);
-    put32(copy + 28 + 8 * 6 + 8 * 1, 0xfffffff0u, 0);
+    put32(copy + 28 + 8 * 7 + 8 * 1, 0xfffffff0u, 0);
     CHECK(mo_parse(copy, size, "m.mo", &cat, &err) != 0 && strstr(err.message, "translated string 1"));
     /* a string without its NUL inside the file */
     memcpy(copy, buf, size);
@@ -111,7 +112,7 @@ TEST(rejects_bad_headers_and_offsets) {
 
 TEST(every_truncation_is_a_clean_error) {
     uint8_t buf[1024];
-    size_t size = build_mo(buf, sample, 6, 1, 0);
+    size_t size = build_mo(buf, sample, 7, 1, 0);
     int clean = 1;
     for (size_t n = 0; n < size; n++) {
         uint8_t *prefix = malloc(n ? n : 1);
@@ -127,7 +128,7 @@ TEST(every_truncation_is_a_clean_error) {
 
 TEST(allocation_failures_are_clean) {
     uint8_t buf[1024];
-    size_t size = build_mo(buf, sample, 6, 0, 0);
+    size_t size = build_mo(buf, sample, 7, 0, 0);
     int done = 0;
     for (long n = 1; n < 100 && !done; n++) {
         MoCatalog cat;

@@ -200,14 +200,17 @@ TEST(rejects_bad_keys_sizes_and_signatures) {
     CHECK(pngio_decode(data, size, "x.png", 2, &out, NULL, &err) != 0);
     /* Patch the IHDR width to 0 and to 20000 (the CRC then fails too, but the
      * size check must not depend on which error comes first: we fix the CRC). */
-    for (int k = 0; k < 2; k++) {
+    /* k = 2: a plausible 16000x16000 header in a ~70-byte file (a decompression bomb guard). */
+    for (int k = 0; k < 3; k++) {
         uint8_t *copy = malloc(size);
         memcpy(copy, data, size);
-        uint32_t w = k == 0 ? 0 : 20000;
-        copy[16] = (uint8_t)(w >> 24);
-        copy[17] = (uint8_t)(w >> 16);
-        copy[18] = (uint8_t)(w >> 8);
-        copy[19] = (uint8_t)w;
+        uint32_t w = k == 0 ? 0 : k == 1 ? 20000 : 16000;
+        for (int at = 16; at <= (k == 2 ? 20 : 16); at += 4) {
+            copy[at] = (uint8_t)(w >> 24);
+            copy[at + 1] = (uint8_t)(w >> 16);
+            copy[at + 2] = (uint8_t)(w >> 8);
+            copy[at + 3] = (uint8_t)w;
+        }
         uint32_t crc = crc32_png(copy + 12, 17);
         copy[29] = (uint8_t)(crc >> 24);
         copy[30] = (uint8_t)(crc >> 16);
@@ -217,6 +220,7 @@ TEST(rejects_bad_keys_sizes_and_signatures) {
         CHECK(pngio_decode(copy, size, "huge.png", 3, &out, NULL, &err) != 0 && out == NULL);
         CHECKF(strstr(err.message, "huge.png") != NULL, "%s", err.message);
         if (k == 1) CHECKF(strstr(err.message, "20000x2") != NULL, "%s", err.message);
+        if (k == 2) CHECKF(strstr(err.message, "cannot fit") != NULL, "%s", err.message);
         free(copy);
     }
     mem_free(data);
