@@ -113,6 +113,11 @@ void captions_for_emoji(const EmojiEntry *e, CaptionList *out) {
     if (keys[0]) add(out, "ko", "%s", keys);
 }
 
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
 void captions_for_texture(TextureName name, TextureName category, const ColourSummary *c, CaptionList *out) {
     out->count = 0;
     char phrase[160];
@@ -123,15 +128,22 @@ void captions_for_texture(TextureName name, TextureName category, const ColourSu
     add(out, "en", "%s %s", c1, name.en);
     add(out, "en", "%s", a_phrase);
     add(out, "en", "seamless %s tile, %s", name.en, c1);
-    add(out, "en", "%s pattern", name.en);
-    if (c->n_top > 1) add(out, "en", "%s and %s %s pattern", c1, colour_en(c->top[1]), name.en);
-    if (strcmp(category.en, name.en) != 0) add(out, "en", "%s texture, %s, %s", category.en, name.en, c1);
+    /* No "ripples pattern pattern", "물결 무늬 무늬". */
+    add(out, "en", ends_with(name.en, "pattern") ? "%s" : "%s pattern", name.en);
+    if (c->n_top > 1)
+        add(out, "en", ends_with(name.en, "pattern") ? "%s and %s %s" : "%s and %s %s pattern", c1,
+            colour_en(c->top[1]), name.en);
+    /* The generic category ("pattern") says nothing the other captions do not. */
+    int named_category = strcmp(category.en, "pattern") != 0;
+    if (named_category && strcmp(category.en, name.en) != 0)
+        add(out, "en", "%s texture, %s, %s", category.en, name.en, c1);
     add(out, "ko", "%s %s", colour_ko_modifier(c->top[0]), name.ko);
     add(out, "ko", "%s %s 질감", colour_ko_modifier(c->top[0]), name.ko);
     add(out, "ko", "이음새 없는 %s 타일", name.ko);
-    add(out, "ko", "%s 무늬", name.ko);
+    add(out, "ko", ends_with(name.ko, "무늬") ? "%s" : "%s 무늬", name.ko);
     /* Every Korean colour noun ends in 색, a closed syllable: the particle is 과. */
     if (c->n_top > 1)
-        add(out, "ko", "%s과 %s %s 무늬", colour_ko_noun(c->top[0]), colour_ko_noun(c->top[1]), name.ko);
-    if (strcmp(category.ko, name.ko) != 0) add(out, "ko", "%s 질감, %s, %s", category.ko, name.ko, colour_ko_noun(c->top[0]));
+        add(out, "ko", ends_with(name.ko, "무늬") ? "%s과 %s %s" : "%s과 %s %s 무늬", colour_ko_noun(c->top[0]),
+            colour_ko_noun(c->top[1]), name.ko);
+    if (named_category && strcmp(category.ko, name.ko) != 0) add(out, "ko", "%s 질감, %s, %s", category.ko, name.ko, colour_ko_noun(c->top[0]));
 }

@@ -142,6 +142,9 @@ TEST(captions_use_the_real_words) {
     CHECK(has_caption(&list, "ko", "갈색 나무껍질 질감"));
     CHECK(has_caption(&list, "ko", "갈색과 검은색 나무껍질 무늬"));
     for (int i = 0; i < list.count; i++) CHECK(!strstr(list.items[i].text, ".pat") && !strstr(list.items[i].text, "_"));
+    captions_for_texture((TextureName){"ripples", "물결 무늬"}, (TextureName){"pattern", "무늬"}, &c, &list);
+    CHECK(has_caption(&list, "ko", "물결 무늬") && has_caption(&list, "ko", "갈색과 검은색 물결 무늬"));
+    for (int i = 0; i < list.count; i++) CHECK(!strstr(list.items[i].text, "무늬 무늬") && !strstr(list.items[i].text, "pattern texture"));
 }
 
 TEST(image_pack_roundtrip_and_truncation) {
