@@ -74,6 +74,8 @@ TEST(pair_cleaning_table) {
     long_en[250] = 0;
     CHECK(!text_clean_pair(long_en, "한국어", en, ko, sizeof en));
     CHECK(text_count_hangul("가a힣b") == 2);
+    CHECK(text_is_utf8("가 é 😀") && !text_is_utf8("\xc0\xaf") && !text_is_utf8("\xed\xa0\x80") &&
+          !text_is_utf8("\xf4\x90\x80\x80") && !text_is_utf8("\xe0\x80"));
 }
 
 TEST(colour_terms_of_plain_colours) {
