@@ -81,14 +81,13 @@ ThreadPool *pool_new(int n_threads) {
         }
         for (int i = 1; i < n_threads; i++) {
             WorkerArg *arg = mem_alloc(sizeof *arg);
+            if (arg) *arg = (WorkerArg){pool, i}; /* before the thread starts: it reads and frees arg */
             if (!arg || pthread_create(&pool->threads[i], NULL, worker_main, arg) != 0) {
                 mem_free(arg);
                 pool->n_threads = i; /* only join what started */
                 pool_free(pool);
                 return NULL;
             }
-            arg->pool = pool;
-            arg->index = i;
         }
     }
     return pool;
