@@ -238,7 +238,7 @@ void linear_forward_ws(ThreadPool *pool, float *y, const float *x, const void *W
         act.xq = work;
         act.xbf = work;
         act.avx = (char *)work + portable;
-        if (portable) pool_parallel_for(pool, M, prepare_rows, &act);
+        if (portable) pool_parallel_for(M >= 16 ? pool : NULL, M, prepare_rows, &act); /* decode: not worth a wake-up */
     }
     if (fast) {
         if (!work && w_type != DTYPE_F16 && w_type != DTYPE_F32) {

@@ -20,10 +20,15 @@
 #define INLINE static inline __attribute__((always_inline))
 #define M_BLOCK 64 /* x rows kept hot in L2 while weight rows stream past */
 
+/* Four q8_0 blocks of x. q8_0 weights: qs in natural order, corr[h] has
+ * -128·Σq of blocks 2h, 2h+1 in lanes 0 and 8. q4_0 weights: qs[16j..] holds
+ * elements 0..15 of block j, qs[64+16j..] elements 16..31; corr[0] has
+ * -8·Σq of block j in lane 4j. */
 typedef struct {
     int8_t qs[128];
     int32_t corr[2][16];
-    float d[2][16];
+    float d[4];
+    float pad[12];
 } QuantGroup;
 
 _Static_assert(sizeof(QuantGroup) == QUANT_GROUP_BYTES, "group layout");
@@ -41,29 +46,42 @@ static void prepare_quant_row(const LinearAct *a, int64_t m) {
         QuantGroup *g = groups + b / 4;
         int j = (int)(b % 4), sum = 0;
         for (int i = 0; i < QK8_0; i++) sum += x[b].qs[i];
-        float d = half(x[b].d);
+        g->d[j] = half(x[b].d);
         if (a->w_type == DTYPE_Q8_0) {
             memcpy(g->qs + 32 * j, x[b].qs, 32);
             g->corr[j / 2][8 * (j % 2)] = -128 * sum;
-            for (int l = 0; l < 8; l++) g->d[j / 2][8 * (j % 2) + l] = d;
         } else {
             memcpy(g->qs + 16 * j, x[b].qs, 16);
             memcpy(g->qs + 64 + 16 * j, x[b].qs + 16, 16);
             g->corr[0][4 * j] = -8 * sum;
-            for (int l = 0; l < 4; l++) g->d[0][4 * j + l] = d;
         }
     }
 }
 
-/* Sub-blocks of each 256 reordered 0,2,1,3,4,6,5,7 to match how q4_K packs
- * two sub-blocks into the low and high nibbles of one 32-byte run. */
+/* q8_K x per super-block for q4_K weights: sub-blocks reordered
+ * 0,2,1,3,4,6,5,7 to match how q4_K packs two sub-blocks into the low and
+ * high nibbles of one 32-byte run; per-sub-block sums (for the mins) as f32. */
+typedef struct {
+    int8_t qs[QK_K];
+    float bsum[8];
+    float d;
+    float pad[7];
+} SuperGroup;
+
+_Static_assert(sizeof(SuperGroup) == Q4K_GROUP_BYTES, "super-block layout");
+
 static void prepare_q4_K_row(const LinearAct *a, int64_t m) {
     static const int order[8] = {0, 2, 1, 3, 4, 6, 5, 7};
     int64_t nb = a->K / QK_K;
     const BlockQ8_K *x = (const BlockQ8_K *)a->xq + m * nb;
-    int8_t *dst = (int8_t *)a->avx + m * nb * QK_K;
-    for (int64_t b = 0; b < nb; b++)
-        for (int s = 0; s < 8; s++) memcpy(dst + b * QK_K + 32 * s, x[b].qs + 32 * order[s], 32);
+    SuperGroup *dst = (SuperGroup *)a->avx + m * nb;
+    for (int64_t b = 0; b < nb; b++) {
+        for (int s = 0; s < 8; s++) {
+            memcpy(dst[b].qs + 32 * s, x[b].qs + 32 * order[s], 32);
+            dst[b].bsum[s] = (float)(x[b].bsums[2 * s] + x[b].bsums[2 * s + 1]);
+        }
+        dst[b].d = x[b].d;
+    }
 }
 
 static void prepare_rows(void *ctx, int64_t begin, int64_t end, int thread) {
@@ -78,110 +96,152 @@ static void prepare_rows(void *ctx, int64_t begin, int64_t end, int thread) {
 
 void linear_avx512_prepare(ThreadPool *pool, LinearAct *act) {
     if (act->w_type == DTYPE_Q8_0 || act->w_type == DTYPE_Q4_0 || act->w_type == DTYPE_Q4_K)
-        pool_parallel_for(pool, act->M, prepare_rows, act);
+        pool_parallel_for(act->M >= 16 ? pool : NULL, act->M, prepare_rows, act);
 }
 
 /* ---- q8_0 / q4_0 tiles ---- */
 
-/* Two q8_0 blocks (avail >= 1 of them real) as unsigned bytes, scales in lane halves. */
-INLINE void load_q8_0_pair(const BlockQ8_0 *blk, int64_t avail, __m512i *q, __m512 *d) {
-    __m256i lo = _mm256_loadu_si256((const __m256i *)blk[0].qs);
-    __m256i hi = avail >= 2 ? _mm256_loadu_si256((const __m256i *)blk[1].qs) : _mm256_set1_epi8((char)0x80);
-    *q = _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), _mm512_set1_epi8((char)0x80));
-    float d1 = avail >= 2 ? half(blk[1].d) : 0.0f;
-    *d = _mm512_insertf32x8(_mm512_set1_ps(half(blk[0].d)), _mm256_set1_ps(d1), 1);
+/* Scales of four blocks (avail of them real, the rest 0) as f32. Blocks of
+ * q8_0 and q4_0 both start with their f16 scale. */
+INLINE __m128 load_scales4(const uint8_t *blk, int stride, int avail) {
+    if (avail == 4) { /* whole groups: pick the four f16 out of vector loads (word 9j or 17j) */
+        __m512i v0 = _mm512_loadu_si512(blk);
+        if (stride == sizeof(BlockQ4_0))
+            return _mm_cvtph_ps(_mm512_castsi512_si128(
+                _mm512_permutexvar_epi16(_mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                          0, 0, 0, 0, 0, 0, 0, 27, 18, 9, 0),
+                                         v0)));
+        __m512i v1 = _mm512_loadu_si512(blk + 64);
+        return _mm_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi16(
+            v0,
+            _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                             32 + 19, 32 + 2, 17, 0),
+            v1)));
+    }
+    __m128i h = _mm_cvtsi32_si128(*(const uint16_t *)blk);
+    if (avail > 1) h = _mm_insert_epi16(h, *(const uint16_t *)(blk + stride), 1);
+    if (avail > 2) h = _mm_insert_epi16(h, *(const uint16_t *)(blk + 2 * stride), 2);
+    if (avail > 3) h = _mm_insert_epi16(h, *(const uint16_t *)(blk + 3 * stride), 3);
+    return _mm_cvtph_ps(h);
 }
 
-/* Four q4_0 blocks (avail >= 1 real): low nibbles (elements 0..15 of block j
- * in 128-bit lane j), high nibbles (16..31), scales 4 lanes per block. */
-INLINE void load_q4_0_quad(const BlockQ4_0 *blk, int64_t avail, __m512i *lo, __m512i *hi, __m512 *d) {
+/* Four q8_0 blocks as unsigned bytes (w + 128): blocks 0,1 in q[0], 2,3 in q[1]. */
+INLINE void load_q8_0_group(const BlockQ8_0 *blk, int avail, __m512i q[2]) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    for (int h = 0; h < 2; h++) {
+        __m256i lo = avail > 2 * h ? _mm256_loadu_si256((const __m256i *)blk[2 * h].qs) : _mm256_set1_epi8((char)0x80);
+        __m256i hi =
+            avail > 2 * h + 1 ? _mm256_loadu_si256((const __m256i *)blk[2 * h + 1].qs) : _mm256_set1_epi8((char)0x80);
+        q[h] = _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), flip);
+    }
+}
+
+/* Four q4_0 blocks: low nibbles (elements 0..15 of block j in 128-bit lane j), high nibbles (16..31). */
+INLINE void load_q4_0_group(const BlockQ4_0 *blk, int avail, __m512i q[2]) {
     __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)blk[0].qs));
-    float ds[4] = {half(blk[0].d), 0, 0, 0};
-    for (int j = 1; j < 4; j++)
-        if (avail > j) {
-            __m128i part = _mm_loadu_si128((const __m128i *)blk[j].qs);
-            v = j == 1 ? _mm512_inserti32x4(v, part, 1) : j == 2 ? _mm512_inserti32x4(v, part, 2)
-                                                                 : _mm512_inserti32x4(v, part, 3);
-            ds[j] = half(blk[j].d);
+    if (avail > 1) v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)blk[1].qs), 1);
+    if (avail > 2) v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)blk[2].qs), 2);
+    if (avail > 3) v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)blk[3].qs), 3);
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    q[0] = _mm512_and_si512(v, nibble);
+    q[1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
+}
+
+/* Decode streams several weight rows at once; the hardware prefetcher
+ * tracks few streams per core, so ask for the group PREFETCH bytes ahead. */
+#define PREFETCH 1024
+INLINE void prefetch_group(const void *blk, size_t block_bytes) {
+    const char *p = (const char *)blk + PREFETCH;
+    _mm_prefetch(p, _MM_HINT_T0);
+    _mm_prefetch(p + 4 * block_bytes - 1, _MM_HINT_T0);
+}
+
+/* One group of four blocks for an RM x RN tile: the weight blocks are
+ * decoded once and used for every x row. */
+INLINE void group_quant(const LinearAct *a, int is_q8, int RM, int RN, const QuantGroup *const *xg, int64_t g,
+                        int64_t n0, int64_t nb, int avail, __m512 acc[4][4]) {
+    const __m512i spread4 = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    const __m512i spread01 = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i spread23 = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2);
+    __m512i q[4][2];
+    __m128 wd[4];
+    for (int r = 0; r < RN; r++) {
+        if (is_q8) {
+            const BlockQ8_0 *blk = (const BlockQ8_0 *)a->W + (n0 + r) * nb + 4 * g;
+            if (RM == 1) prefetch_group(blk, sizeof *blk);
+            load_q8_0_group(blk, avail, q[r]);
+            wd[r] = load_scales4((const uint8_t *)blk, sizeof(BlockQ8_0), avail);
+        } else {
+            const BlockQ4_0 *blk = (const BlockQ4_0 *)a->W + (n0 + r) * nb + 4 * g;
+            if (RM == 1) prefetch_group(blk, sizeof *blk);
+            load_q4_0_group(blk, avail, q[r]);
+            wd[r] = load_scales4((const uint8_t *)blk, sizeof(BlockQ4_0), avail);
         }
-    __m512i mask = _mm512_set1_epi8(0x0F);
-    *lo = _mm512_and_si512(v, mask);
-    *hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
-    const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
-    *d = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_loadu_ps(ds)));
+    }
+    for (int m = 0; m < RM; m++) {
+        const QuantGroup *x = xg[m] + g;
+        __m512i x0 = _mm512_load_si512(x->qs), x1 = _mm512_load_si512(x->qs + 64);
+        __m512i c0 = _mm512_load_si512(x->corr[0]);
+        __m128 xd = _mm_load_ps(x->d);
+        if (is_q8) {
+            __m512i c1 = _mm512_load_si512(x->corr[1]);
+            for (int r = 0; r < RN; r++) {
+                __m512 s = _mm512_castps128_ps512(_mm_mul_ps(wd[r], xd));
+                __m512i d0 = _mm512_dpbusd_epi32(c0, q[r][0], x0), d1 = _mm512_dpbusd_epi32(c1, q[r][1], x1);
+                acc[m][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), _mm512_permutexvar_ps(spread01, s), acc[m][r]);
+                acc[m][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d1), _mm512_permutexvar_ps(spread23, s), acc[m][r]);
+            }
+        } else {
+            for (int r = 0; r < RN; r++) {
+                __m512 s = _mm512_castps128_ps512(_mm_mul_ps(wd[r], xd));
+                __m512i d = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(c0, q[r][0], x0), q[r][1], x1);
+                acc[m][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), _mm512_permutexvar_ps(spread4, s), acc[m][r]);
+            }
+        }
+    }
 }
 
 INLINE void tile_quant(const LinearAct *a, int is_q8, int RM, int RN, int64_t m0, int64_t n0) {
-    int64_t nb = a->K / QK8_0, ng = (nb + 3) / 4;
+    int64_t nb = a->K / QK8_0, full = nb / 4;
+    int64_t ng = (nb + 3) / 4;
     const QuantGroup *xg[4];
     for (int m = 0; m < RM; m++) xg[m] = (const QuantGroup *)a->avx + (m0 + m) * ng;
     __m512 acc[4][4];
     for (int m = 0; m < RM; m++)
         for (int r = 0; r < RN; r++) acc[m][r] = _mm512_setzero_ps();
-    for (int64_t g = 0; g < ng; g++) {
-        int64_t b0 = 4 * g, avail = nb - b0 < 4 ? nb - b0 : 4;
-        if (is_q8) {
-            for (int h = 0; h < 2 && 2 * h < avail; h++) {
-                __m512i wq[4];
-                __m512 wd[4];
-                for (int r = 0; r < RN; r++)
-                    load_q8_0_pair((const BlockQ8_0 *)a->W + (n0 + r) * nb + b0 + 2 * h, avail - 2 * h, &wq[r],
-                                   &wd[r]);
-                for (int m = 0; m < RM; m++) {
-                    const QuantGroup *x = xg[m] + g;
-                    __m512i xv = _mm512_loadu_si512(x->qs + 64 * h), corr = _mm512_load_si512(x->corr[h]);
-                    __m512 xd = _mm512_load_ps(x->d[h]);
-                    for (int r = 0; r < RN; r++) {
-                        __m512i dot = _mm512_dpbusd_epi32(corr, wq[r], xv);
-                        acc[m][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(wd[r], xd), acc[m][r]);
-                    }
-                }
-            }
-        } else {
-            __m512i lo[4], hi[4];
-            __m512 wd[4];
-            for (int r = 0; r < RN; r++)
-                load_q4_0_quad((const BlockQ4_0 *)a->W + (n0 + r) * nb + b0, avail, &lo[r], &hi[r], &wd[r]);
-            for (int m = 0; m < RM; m++) {
-                const QuantGroup *x = xg[m] + g;
-                __m512i xlo = _mm512_load_si512(x->qs), xhi = _mm512_load_si512(x->qs + 64);
-                __m512i corr = _mm512_load_si512(x->corr[0]);
-                __m512 xd = _mm512_load_ps(x->d[0]);
-                for (int r = 0; r < RN; r++) {
-                    __m512i dot = _mm512_dpbusd_epi32(corr, lo[r], xlo);
-                    dot = _mm512_dpbusd_epi32(dot, hi[r], xhi);
-                    acc[m][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(wd[r], xd), acc[m][r]);
-                }
-            }
-        }
-    }
+    for (int64_t g = 0; g < full; g++) group_quant(a, is_q8, RM, RN, xg, g, n0, nb, 4, acc);
+    if (full < ng) group_quant(a, is_q8, RM, RN, xg, full, n0, nb, (int)(nb - 4 * full), acc);
     for (int m = 0; m < RM; m++)
         for (int r = 0; r < RN; r++) a->y[(m0 + m) * a->N + n0 + r] = _mm512_reduce_add_ps(acc[m][r]);
 }
 
 /* ---- q4_K tiles (one weight row, RM x rows) ---- */
 
-static void q4_K_scales(const uint8_t *scales, float d, float *sc, int *mn) {
-    for (int s = 0; s < 8; s++) {
-        int scale, min;
-        if (s < 4) {
-            scale = scales[s] & 63;
-            min = scales[s + 4] & 63;
-        } else {
-            scale = (scales[s + 4] & 0xF) | ((scales[s - 4] >> 6) << 4);
-            min = (scales[s + 4] >> 4) | ((scales[s] >> 6) << 4);
-        }
-        sc[s] = d * (float)scale;
-        mn[s] = min;
-    }
+/* The eight 6-bit scales and mins of a q4_K super-block as bytes, four at a
+ * time in 32-bit words (the unpacking of ggml's get_scale_min_k4, word-wise). */
+INLINE void q4_K_unpack(const uint8_t *scales, uint32_t sc[2], uint32_t mn[2]) {
+    uint32_t u[3];
+    memcpy(u, scales, 12);
+    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
+    sc[0] = u[0] & low6;
+    mn[0] = u[1] & low6;
+    sc[1] = (u[2] & low4) | (((u[0] >> 6) & top2) << 4);
+    mn[1] = ((u[2] >> 4) & low4) | (((u[1] >> 6) & top2) << 4);
+}
+
+INLINE __m256 bytes_to_f32(const uint32_t w[2]) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, (int)w[1], (int)w[0])));
 }
 
 INLINE void tile_q4_K(const LinearAct *a, int RM, int64_t m0, int64_t n) {
     int64_t nb = a->K / QK_K;
     const BlockQ4_K *w = (const BlockQ4_K *)a->W + n * nb;
     __m512 acc[4];
-    float mins[4] = {0, 0, 0, 0};
-    for (int m = 0; m < RM; m++) acc[m] = _mm512_setzero_ps();
+    __m256 macc[4];
+    for (int m = 0; m < RM; m++) {
+        acc[m] = _mm512_setzero_ps();
+        macc[m] = _mm256_setzero_ps();
+    }
     /* lanes 0-7 take the first sub-block of a nibble pair, lanes 8-15 the second */
     const __m512i pick[4] = {
         _mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0),
@@ -191,31 +251,35 @@ INLINE void tile_q4_K(const LinearAct *a, int RM, int64_t m0, int64_t n) {
     };
     const __m512i nibble = _mm512_set1_epi8(0x0F);
     for (int64_t b = 0; b < nb; b++) {
-        float sc[8];
-        int mn[8];
-        q4_K_scales(w[b].scales, half(w[b].d), sc, mn);
-        float dmin = half(w[b].dmin);
-        __m512 scv = _mm512_castps256_ps512(_mm256_loadu_ps(sc));
+        if (RM == 1) _mm_prefetch((const char *)(w + b) + 1024, _MM_HINT_T0);
+        uint32_t sc[2], mn[2];
+        q4_K_unpack(w[b].scales, sc, mn);
+        __m512 scv = _mm512_castps256_ps512(_mm256_mul_ps(bytes_to_f32(sc), _mm256_set1_ps(half(w[b].d))));
+        __m256 mnv = _mm256_mul_ps(bytes_to_f32(mn), _mm256_set1_ps(half(w[b].dmin)));
         __m512 s[4];
         for (int i = 0; i < 4; i++) s[i] = _mm512_permutexvar_ps(pick[i], scv);
         __m512i v0 = _mm512_loadu_si512(w[b].qs), v1 = _mm512_loadu_si512(w[b].qs + 64);
         __m512i q[4] = {_mm512_and_si512(v0, nibble), _mm512_and_si512(_mm512_srli_epi16(v0, 4), nibble),
                         _mm512_and_si512(v1, nibble), _mm512_and_si512(_mm512_srli_epi16(v1, 4), nibble)};
         for (int m = 0; m < RM; m++) {
-            const int8_t *xs = (const int8_t *)a->avx + ((m0 + m) * nb + b) * QK_K;
-            const BlockQ8_K *xb = (const BlockQ8_K *)a->xq + (m0 + m) * nb + b;
+            const SuperGroup *x = (const SuperGroup *)a->avx + (m0 + m) * nb + b;
             __m512 t = _mm512_setzero_ps();
             for (int i = 0; i < 4; i++) {
-                __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[i], _mm512_load_si512(xs + 64 * i));
+                __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[i], _mm512_load_si512(x->qs + 64 * i));
                 t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), s[i], t);
             }
-            acc[m] = _mm512_fmadd_ps(t, _mm512_set1_ps(xb->d), acc[m]);
-            int msum = 0;
-            for (int i = 0; i < 8; i++) msum += mn[i] * (xb->bsums[2 * i] + xb->bsums[2 * i + 1]);
-            mins[m] += xb->d * dmin * (float)msum;
+            __m512 xd = _mm512_set1_ps(x->d);
+            acc[m] = _mm512_fmadd_ps(t, xd, acc[m]);
+            macc[m] = _mm256_fmadd_ps(_mm256_mul_ps(mnv, _mm256_load_ps(x->bsum)), _mm512_castps512_ps256(xd), macc[m]);
         }
     }
-    for (int m = 0; m < RM; m++) a->y[(m0 + m) * a->N + n] = _mm512_reduce_add_ps(acc[m]) - mins[m];
+    for (int m = 0; m < RM; m++) {
+        __m256 mins = macc[m];
+        __m128 m4 = _mm_add_ps(_mm256_castps256_ps128(mins), _mm256_extractf128_ps(mins, 1));
+        m4 = _mm_add_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_add_ss(m4, _mm_movehdup_ps(m4));
+        a->y[(m0 + m) * a->N + n] = _mm512_reduce_add_ps(acc[m]) - _mm_cvtss_f32(m4);
+    }
 }
 
 /* ---- float weights, one x row (decode) ---- */
@@ -260,7 +324,7 @@ static float dot_bf16_row(const uint16_t *w, const uint16_t *x, int64_t K) {
 static void quant_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     const LinearAct *a = ctx;
     int q8 = a->w_type == DTYPE_Q8_0;
-    int rn = q8 ? 4 : 2;
+    int rn = q8 || a->M < 4 ? 4 : 2; /* q4_0 prefill tiles 4x2: 4x4 would spill */
     for (int64_t mb = 0; mb < a->M; mb += M_BLOCK) {
         int64_t me = a->M - mb < M_BLOCK ? a->M : mb + M_BLOCK;
         for (int64_t n = begin; n < end;) {
@@ -272,6 +336,10 @@ static void quant_rows(void *ctx, int64_t begin, int64_t end, int thread) {
                     else if (full_n) tile_quant(a, 1, 1, 4, m, n);
                     else if (full_m) tile_quant(a, 1, 4, 1, m, n);
                     else tile_quant(a, 1, 1, 1, m, n);
+                } else if (rn == 4) {
+                    if (full_n) tile_quant(a, 0, 1, 4, m, n);
+                    else tile_quant(a, 0, 1, 1, m, n);
+                    full_m = 0;
                 } else {
                     if (full_n && full_m) tile_quant(a, 0, 4, 2, m, n);
                     else if (full_n) tile_quant(a, 0, 1, 2, m, n);

@@ -27,15 +27,17 @@ typedef struct {
     float *y;
 } LinearAct;
 
-/* q8_0/q4_0 activations per 4 blocks: int8 qs[128], int32 corr[2][16], float d[2][16]. */
-#define QUANT_GROUP_BYTES 384
+/* q8_0/q4_0 activations per 4 blocks: int8 qs[128], int32 corr[2][16], float d[4], pad[12]. */
+#define QUANT_GROUP_BYTES 320
+/* q4_K activations per super-block: int8 qs[256], float bsum[8], d, pad[7]. */
+#define Q4K_GROUP_BYTES 320
 
 /* Plain arithmetic (compiled without AVX-512 flags, safe on any CPU). */
 static inline size_t linear_avx512_act_bytes(DType w_type, int64_t M, int64_t K) {
     switch (w_type) {
     case DTYPE_Q8_0:
     case DTYPE_Q4_0: return (size_t)(M * ((K / QK8_0 + 3) / 4)) * QUANT_GROUP_BYTES;
-    case DTYPE_Q4_K: return (size_t)(M * (K / QK_K)) * QK_K;
+    case DTYPE_Q4_K: return (size_t)(M * (K / QK_K)) * Q4K_GROUP_BYTES;
     default: return 0;
     }
 }
