@@ -76,8 +76,22 @@ static void prepare_rows(void *ctx, int64_t begin, int64_t end, int thread) {
         const float *x = a->x + m * a->K;
         switch (a->w_type) {
         case DTYPE_Q8_0:
-        case DTYPE_Q4_0: dtype_from_f32(DTYPE_Q8_0, x, (BlockQ8_0 *)a->xq + m * (a->K / QK8_0), a->K); break;
-        case DTYPE_Q4_K: quantize_row_q8_K(x, (BlockQ8_K *)a->xq + m * (a->K / QK_K), a->K); break;
+        case DTYPE_Q4_0: {
+            BlockQ8_0 *dst = (BlockQ8_0 *)a->xq + m * (a->K / QK8_0);
+            if (a->fast)
+                quantize_q8_0_avx512(x, dst, a->K);
+            else
+                dtype_from_f32(DTYPE_Q8_0, x, dst, a->K);
+            break;
+        }
+        case DTYPE_Q4_K: {
+            BlockQ8_K *dst = (BlockQ8_K *)a->xq + m * (a->K / QK_K);
+            if (a->fast)
+                quantize_q8_K_avx512(x, dst, a->K);
+            else
+                quantize_row_q8_K(x, dst, a->K);
+            break;
+        }
         case DTYPE_BF16: {
             uint16_t *row = (uint16_t *)a->xbf + m * a->x_stride;
             for (int64_t k = 0; k < a->K; k++) row[k] = f32_to_bf16(x[k]);
@@ -232,7 +246,7 @@ void linear_forward_ws(ThreadPool *pool, float *y, const float *x, const void *W
         matmul_f32_nt(pool, y, x, W, M, N, K, 0);
         return;
     }
-    LinearAct act = {w_type, M, N, K, x, NULL, NULL, bf16_stride(K), NULL, W, y};
+    LinearAct act = {w_type, M, N, K, x, NULL, NULL, bf16_stride(K), fast, NULL, W, y};
     size_t portable = portable_act_bytes(w_type, M, K);
     if (work) {
         act.xq = work;
@@ -253,6 +267,20 @@ void linear_forward_ws(ThreadPool *pool, float *y, const float *x, const void *W
         pool_parallel_for(pool, N, unprepared_rows, &act);
     else
         pool_parallel_for(pool, N, portable_rows, &act);
+}
+
+void quantize_row_q8_0_fast(const float *x, BlockQ8_0 *dst, int64_t K) {
+    if (use_avx512())
+        quantize_q8_0_avx512(x, dst, K);
+    else
+        dtype_from_f32(DTYPE_Q8_0, x, dst, K);
+}
+
+void quantize_row_q8_K_fast(const float *x, BlockQ8_K *dst, int64_t K) {
+    if (use_avx512())
+        quantize_q8_K_avx512(x, dst, K);
+    else
+        quantize_row_q8_K(x, dst, K);
 }
 
 void linear_forward(ThreadPool *pool, float *y, const float *x, const void *W, DType w_type, int64_t M, int64_t N,

@@ -55,5 +55,9 @@ void linear_forward_ws(ThreadPool *pool, float *y, const float *x, const void *W
 /* Activation quantization used above, exposed for tests and callers that
  * reuse one quantized x for several weights. dst holds K/256 blocks. */
 void quantize_row_q8_K(const float *x, BlockQ8_K *dst, int64_t K);
+/* The same bytes (q8_0 as dtype_from_f32 writes them, q8_K as above),
+ * vectorised when the CPU allows. */
+void quantize_row_q8_0_fast(const float *x, BlockQ8_0 *dst, int64_t K);
+void quantize_row_q8_K_fast(const float *x, BlockQ8_K *dst, int64_t K);
 
 #endif

@@ -35,6 +35,54 @@ _Static_assert(sizeof(QuantGroup) == QUANT_GROUP_BYTES, "group layout");
 
 static inline float half(uint16_t h) { return _cvtsh_ss(h); }
 
+/* ---- activation quantization (same bytes as the scalar rules) ---- */
+
+/* roundf(v * id) for 16 lanes: truncate, then step away from zero when the
+ * dropped fraction is >= 0.5 (round half away from zero, unlike vrndscale's
+ * half-even); v - trunc(v) is exact, so this is bit-identical to roundf. */
+INLINE __m128i round_to_i8(__m512 v, __m512 id) {
+    __m512 p = _mm512_mul_ps(v, id);
+    __m512 t = _mm512_roundscale_ps(p, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m512 frac = _mm512_abs_ps(_mm512_sub_ps(p, t));
+    __mmask16 up = _mm512_cmp_ps_mask(frac, _mm512_set1_ps(0.5f), _CMP_GE_OQ);
+    __m512 one = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(_mm512_set1_ps(1.0f)),
+                                                     _mm512_and_si512(_mm512_castps_si512(p),
+                                                                      _mm512_set1_epi32((int)0x80000000u))));
+    t = _mm512_mask_add_ps(t, up, t, one);
+    return _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(t));
+}
+
+INLINE float abs_max(const float *x, int n) {
+    __m512 m = _mm512_setzero_ps();
+    for (int i = 0; i < n; i += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + i)));
+    return _mm512_reduce_max_ps(m);
+}
+
+void quantize_q8_0_avx512(const float *x, BlockQ8_0 *dst, int64_t K) {
+    for (int64_t b = 0; b < K / QK8_0; b++) {
+        const float *v = x + b * QK8_0;
+        float d = abs_max(v, QK8_0) / 127.0f, id = d ? 1.0f / d : 0.0f;
+        dst[b].d = f32_to_f16(d);
+        __m512 idv = _mm512_set1_ps(id);
+        _mm_storeu_si128((__m128i *)dst[b].qs, round_to_i8(_mm512_loadu_ps(v), idv));
+        _mm_storeu_si128((__m128i *)(dst[b].qs + 16), round_to_i8(_mm512_loadu_ps(v + 16), idv));
+    }
+}
+
+void quantize_q8_K_avx512(const float *x, BlockQ8_K *dst, int64_t K) {
+    for (int64_t b = 0; b < K / QK_K; b++) {
+        const float *v = x + b * QK_K;
+        float d = abs_max(v, QK_K) / 127.0f, id = d ? 1.0f / d : 0.0f;
+        dst[b].d = d;
+        __m512 idv = _mm512_set1_ps(id);
+        for (int g = 0; g < QK_K / 16; g++) {
+            __m128i q = round_to_i8(_mm512_loadu_ps(v + 16 * g), idv);
+            _mm_storeu_si128((__m128i *)(dst[b].qs + 16 * g), q);
+            dst[b].bsums[g] = (int16_t)_mm512_reduce_add_epi32(_mm512_cvtepi8_epi32(q));
+        }
+    }
+}
+
 /* ---- activation layout ---- */
 
 static void prepare_quant_row(const LinearAct *a, int64_t m) {

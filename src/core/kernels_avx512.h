@@ -22,6 +22,7 @@ typedef struct {
     const void *xq;        /* q8_0: BlockQ8_0[M][K/32]; q4_K: BlockQ8_K[M][K/256] */
     const uint16_t *xbf;   /* bf16: [M][x_stride] rounded x, zero padded */
     int64_t x_stride;      /* bf16 row stride in elements (multiple of 32) */
+    int fast;              /* 1: the AVX-512 paths run */
     void *avx;             /* AVX layout of xq (filled by linear_avx512_prepare) */
     const void *W;
     float *y;
@@ -41,6 +42,9 @@ static inline size_t linear_avx512_act_bytes(DType w_type, int64_t M, int64_t K)
     default: return 0;
     }
 }
+/* Same bytes as dtype_from_f32(DTYPE_Q8_0) / quantize_row_q8_K. */
+void quantize_q8_0_avx512(const float *x, BlockQ8_0 *dst, int64_t K);
+void quantize_q8_K_avx512(const float *x, BlockQ8_K *dst, int64_t K);
 void linear_avx512_prepare(ThreadPool *pool, LinearAct *act);
 void linear_avx512(ThreadPool *pool, LinearAct *act);
 

@@ -102,6 +102,35 @@ TEST(quantize_bytes_match_reference) {
     }
 }
 
+/* The vectorised activation quantizers write the scalar rules' bytes,
+ * including round-half-away-from-zero ties and all-zero blocks. */
+TEST(fast_quantizers_match_scalar) {
+    enum { K = 1024 };
+    static float x[K];
+    uint32_t seed = 7;
+    for (int i = 0; i < K; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (float)((int32_t)(seed >> 8) - (1 << 23)) / (float)(1 << 20);
+    }
+    /* block 0: scale exactly 1 with halfway values; block 1: zeros */
+    x[0] = 127.0f;
+    for (int i = 1; i < 32; i++) x[i] = (float)(i - 16) + (i % 2 ? 0.5f : -0.5f);
+    x[5] = 0.49999997f;
+    for (int i = 32; i < 64; i++) x[i] = 0.0f;
+    for (int fast = 0; fast <= 1; fast++) {
+        set_path(fast);
+        static BlockQ8_0 a[K / 32], b[K / 32];
+        static BlockQ8_K c[K / 256], d[K / 256];
+        dtype_from_f32(DTYPE_Q8_0, x, a, K);
+        quantize_row_q8_0_fast(x, b, K);
+        CHECKF(memcmp(a, b, sizeof a) == 0, "q8_0 bytes differ (fast=%d)", fast);
+        quantize_row_q8_K(x, c, K);
+        quantize_row_q8_K_fast(x, d, K);
+        CHECKF(memcmp(c, d, sizeof c) == 0, "q8_K bytes differ (fast=%d)", fast);
+        CHECK(a[0].qs[1] == -15 && a[0].qs[2] == -15 && a[0].qs[3] == -13 && a[0].qs[5] == 0);
+    }
+}
+
 static void run_linear_cases(ThreadPool *pool, int fast) {
     FILE *fp = NULL;
     char path[600], line[256];
@@ -330,6 +359,7 @@ int main(void) {
     have_ref = harness_ref("kernels_ref.py", ref_dir, sizeof ref_dir) == 0;
     RUN(tensor_layout_and_ownership);
     RUN(quantize_bytes_match_reference);
+    RUN(fast_quantizers_match_scalar);
     RUN(gemm_matches_torch_both_paths);
     RUN(linear_forward_matches_torch_both_paths);
     RUN(linear_forward_survives_scratch_failure);
