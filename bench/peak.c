@@ -1,7 +1,8 @@
 /* bench/peak.c — what this machine can do at most: f32 FMA, bf16 dot
  * (vdpbf16ps), int8 dot (vpdpbusd) throughput and memory read bandwidth,
  * on 1 and 2 threads. The roofline the kernel benches are measured against.
- * usage: peak [THREADS]   prints "name threads value unit" lines. */
+ * usage: peak [THREADS] [compute]   prints "name threads value unit" lines;
+ * "compute" skips the bandwidth test. */
 #include "bench_common.h"
 
 #include <immintrin.h>
@@ -99,7 +100,8 @@ static double run_threads(int threads, int kind, float *buf, size_t n) {
 
 int main(int argc, char **argv) {
     int max_threads = argc > 1 ? atoi(argv[1]) : 2;
-    size_t n = (size_t)1 << 28; /* 1 GiB of floats: far beyond any cache */
+    int compute_only = argc > 2 && strcmp(argv[2], "compute") == 0;
+    size_t n = compute_only ? 1024 : (size_t)1 << 28; /* 1 GiB of floats: far beyond any cache */
     float *buf = aligned_alloc(64, n * sizeof(float));
     if (!buf) return 1;
     memset(buf, 0, n * sizeof(float));
@@ -114,6 +116,7 @@ int main(int argc, char **argv) {
         best = 1e30;
         for (int r = 0; r < 7; r++) { double t = run_threads(threads, 2, buf, n); best = t < best ? t : best; }
         printf("dot_int8 %d %.1f GOP/s\n", threads, ops * 128 / best * 1e-9);
+        if (compute_only) continue;
         best = 1e30;
         for (int r = 0; r < 7; r++) { double t = run_threads(threads, 3, buf, n); best = t < best ? t : best; }
         printf("read_bw %d %.1f GB/s\n", threads, 5.0 * (double)n * sizeof(float) / best * 1e-9);
