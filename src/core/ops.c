@@ -1,10 +1,18 @@
-/* Portable f32 operations (ops.h). The compiler vectorises the element-wise
- * loops for AVX2; the transcendental ones call libm per element. */
+/* Portable f32 operations (ops.h), and the dispatch to ops_avx512.c for
+ * the exp-heavy ones and rmsnorm. The compiler vectorises the plain loops
+ * for AVX2; the transcendental ones call libm per element. */
 #include "ops.h"
+
+#include "cpu.h"
+#include "ops_avx512.h"
 
 #include <math.h>
 
 void ops_softmax(float *x, int64_t rows, int64_t n) {
+    if (cpu_features()->avx512) {
+        ops_softmax_avx512(x, rows, n);
+        return;
+    }
     for (int64_t r = 0; r < rows; r++) {
         float *row = x + r * n;
         float max = -INFINITY;
@@ -24,6 +32,10 @@ void ops_softmax(float *x, int64_t rows, int64_t n) {
 }
 
 void ops_rmsnorm(float *y, const float *x, const float *weight, int64_t rows, int64_t n, float eps) {
+    if (cpu_features()->avx512) {
+        ops_rmsnorm_avx512(y, x, weight, rows, n, eps);
+        return;
+    }
     for (int64_t r = 0; r < rows; r++) {
         const float *in = x + r * n;
         float *out = y + r * n;
@@ -71,10 +83,18 @@ void ops_rope(float *x, const int32_t *positions, const float *inv_freq, int64_t
 }
 
 void ops_silu(float *y, const float *x, int64_t n) {
+    if (cpu_features()->avx512) {
+        ops_silu_avx512(y, x, n);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) y[i] = x[i] / (1.0f + expf(-x[i]));
 }
 
 void ops_gelu_tanh(float *y, const float *x, int64_t n) {
+    if (cpu_features()->avx512) {
+        ops_gelu_tanh_avx512(y, x, n);
+        return;
+    }
     const float k = 0.7978845608028654f; /* sqrt(2/pi) */
     for (int64_t i = 0; i < n; i++) {
         float v = x[i];
@@ -87,6 +107,10 @@ void ops_gelu_erf(float *y, const float *x, int64_t n) {
 }
 
 void ops_swiglu(float *y, const float *gate, const float *up, int64_t n) {
+    if (cpu_features()->avx512) {
+        ops_swiglu_avx512(y, gate, up, n);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) y[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
 }
 

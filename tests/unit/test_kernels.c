@@ -313,8 +313,7 @@ static void run_op(const char *name, int64_t rows, int64_t n, float *y, const fl
     }
 }
 
-TEST(ops_match_torch) {
-    if (!have_ref) SKIP("reference outputs missing");
+static void run_op_cases(int fast) {
     char path[600], line[256];
     snprintf(path, sizeof path, "%s/cases.txt", ref_dir);
     FILE *fp = fopen(path, "r");
@@ -337,7 +336,7 @@ TEST(ops_match_torch) {
                 if (!(fabs((double)y[i] - want[i]) <= 4e-6 * (1 + fabs((double)want[i])))) {
                     if (bad++ < 3) printf("  %s [%lld]: got %.9g want %.9g\n", id, (long long)i, y[i], want[i]);
                 }
-            CHECKF(bad == 0, "%s: %d values off", id, bad);
+            CHECKF(bad == 0, "%s (%s): %d values off", id, fast ? "avx512" : "portable", bad);
             mem_free(y);
             n_cases++;
         }
@@ -346,6 +345,14 @@ TEST(ops_match_torch) {
     }
     fclose(fp);
     CHECK(n_cases == 30);
+}
+
+TEST(ops_match_torch_both_paths) {
+    if (!have_ref) SKIP("reference outputs missing");
+    for (int fast = 0; fast <= 1; fast++) {
+        set_path(fast);
+        run_op_cases(fast);
+    }
     float inv[64];
     ops_rope_inv_freq(inv, 128, 1e6f);
     size_t size = 0;
@@ -363,7 +370,7 @@ int main(void) {
     RUN(gemm_matches_torch_both_paths);
     RUN(linear_forward_matches_torch_both_paths);
     RUN(linear_forward_survives_scratch_failure);
-    RUN(ops_match_torch);
+    RUN(ops_match_torch_both_paths);
     scratch_release();
     return harness_finish();
 }
