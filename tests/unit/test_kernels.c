@@ -152,9 +152,11 @@ static void run_linear_cases(ThreadPool *pool, int fast) {
         if (x && w && want && scale) {
             DType t = (DType)dtype_from_name(dtype);
             CHECK(linear_supported(t, K));
-            float *y = mem_alloc((size_t)(M * N) * sizeof(float));
+            float *y = mem_alloc((size_t)(M * N + 16) * sizeof(float));
             for (int64_t i = 0; i < M * N; i++) y[i] = NAN;
+            for (int i = 0; i < 16; i++) y[M * N + i] = 12345.0f;
             linear_forward(pool, y, x, w, t, M, N, K);
+            for (int i = 0; i < 16; i++) CHECKF(y[M * N + i] == 12345.0f, "linear %s wrote past its end", id);
             char what[160];
             snprintf(what, sizeof what, "linear %s (%s, %d threads)", id, fast ? "avx512" : "portable",
                      pool_threads(pool));
@@ -206,7 +208,8 @@ static void run_gemm_cases(ThreadPool *pool, int fast) {
         double *want = load("gemm", id, "c.f64", NULL), *scale = load("gemm", id, "s.f64", NULL);
         CHECK(a && b && c0 && want && scale);
         if (a && b && c0 && want && scale) {
-            float *c = mem_alloc((size_t)(M * N) * sizeof(float));
+            float *c = mem_alloc((size_t)(M * N + 16) * sizeof(float));
+            for (int i = 0; i < 16; i++) c[M * N + i] = 12345.0f;
             double *want0 = mem_alloc((size_t)(M * N) * sizeof(double));
             for (int64_t i = 0; i < M * N; i++) want0[i] = want[i] - (double)c0[i];
             for (int accumulate = 0; accumulate <= 1; accumulate++) {
@@ -223,6 +226,7 @@ static void run_gemm_cases(ThreadPool *pool, int fast) {
                 snprintf(what, sizeof what, "gemm %s acc=%d (%s, %d threads)", id, accumulate,
                          fast ? "avx512" : "portable", pool_threads(pool));
                 CHECKF(count_bad(what, c, accumulate ? want : want0, scale, M * N, K) == 0, "%s", what);
+                for (int i = 0; i < 16; i++) CHECKF(c[M * N + i] == 12345.0f, "%s wrote past its end", what);
             }
             mem_free(c);
             mem_free(want0);
@@ -329,8 +333,10 @@ static void run_op_cases(int fast) {
         float *x = load("op", id, "x.f32", NULL), *want = load("op", id, "y.f32", NULL);
         CHECK(x && want);
         if (x && want) {
-            float *y = mem_alloc((size_t)(rows * n) * sizeof(float));
+            float *y = mem_alloc((size_t)(rows * n + 16) * sizeof(float));
+            for (int i = 0; i < 16; i++) y[rows * n + i] = 12345.0f; /* canary: tails must not write past n */
             run_op(name, rows, n, y, x, id);
+            for (int i = 0; i < 16; i++) CHECKF(y[rows * n + i] == 12345.0f, "%s wrote past its end", id);
             int bad = 0;
             for (int64_t i = 0; i < rows * n; i++)
                 if (!(fabs((double)y[i] - want[i]) <= 4e-6 * (1 + fabs((double)want[i])))) {
