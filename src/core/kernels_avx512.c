@@ -13,6 +13,7 @@
 #include "kernels_avx512.h"
 
 #include "matmul_avx512.h"
+#include "workshare.h"
 
 #include <immintrin.h>
 #include <string.h>
@@ -431,14 +432,17 @@ static void float_rows(void *ctx, int64_t begin, int64_t end, int thread) {
 }
 
 void linear_avx512(ThreadPool *pool, LinearAct *act) {
+    /* ~8 pieces of weight rows per thread, taken on demand (workshare.h) */
+    int64_t chunk = (act->N + 8 * pool_threads(pool) - 1) / (8 * pool_threads(pool));
+    chunk = chunk < 16 ? 16 : (chunk + 3) / 4 * 4;
     switch (act->w_type) {
     case DTYPE_Q8_0:
-    case DTYPE_Q4_0: pool_parallel_for(pool, act->N, quant_rows, act); return;
-    case DTYPE_Q4_K: pool_parallel_for(pool, act->N, q4_K_rows, act); return;
+    case DTYPE_Q4_0: workshare_for(pool, act->N, chunk, quant_rows, act); return;
+    case DTYPE_Q4_K: workshare_for(pool, act->N, chunk, q4_K_rows, act); return;
     default: break;
     }
     if (act->M == 1) {
-        pool_parallel_for(pool, act->N, float_rows, act);
+        workshare_for(pool, act->N, chunk, float_rows, act);
         return;
     }
     GemmArgs g = {act->y, act->x, act->K, 1, act->W, act->w_type, 1, act->K, act->M, act->N, act->K, 0,
