@@ -311,7 +311,7 @@ void gemm_avx512(ThreadPool *pool, const GemmArgs *args) {
     if (args->M <= 0 || args->N <= 0) return;
     int threads = pool_threads(pool);
     /* Tiny products are not worth waking the workers for. */
-    if (threads == 1 || (double)args->M * (double)args->N * (double)args->K < 1e5) {
+    if (threads == 1 || (double)args->M * (double)args->N * (double)args->K < 8e6) {
         gemm_rect(args, 0, args->M, 0, args->N);
         return;
     }
