@@ -373,7 +373,17 @@ static float dot_bf16_row(const uint16_t *w, const uint16_t *x, int64_t K) {
 static void quant_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     const LinearAct *a = ctx;
     int q8 = a->w_type == DTYPE_Q8_0;
-    int rn = q8 || a->M < 4 ? 4 : 2; /* q4_0 prefill tiles 4x2: 4x4 would spill */
+    if (a->M < 4) { /* decode: one weight row at a time streams fastest (measured: 27 vs 19 GB/s for 4 rows) */
+        for (int64_t n = begin; n < end; n++)
+            for (int64_t m = 0; m < a->M; m++) {
+                if (q8)
+                    tile_quant(a, 1, 1, 1, m, n);
+                else
+                    tile_quant(a, 0, 1, 1, m, n);
+            }
+        return;
+    }
+    int rn = q8 ? 4 : 2; /* q4_0 tiles 4x2: 4x4 would spill */
     for (int64_t mb = 0; mb < a->M; mb += M_BLOCK) {
         int64_t me = a->M - mb < M_BLOCK ? a->M : mb + M_BLOCK;
         for (int64_t n = begin; n < end;) {
@@ -385,10 +395,6 @@ static void quant_rows(void *ctx, int64_t begin, int64_t end, int thread) {
                     else if (full_n) tile_quant(a, 1, 1, 4, m, n);
                     else if (full_m) tile_quant(a, 1, 4, 1, m, n);
                     else tile_quant(a, 1, 1, 1, m, n);
-                } else if (rn == 4) {
-                    if (full_n) tile_quant(a, 0, 1, 4, m, n);
-                    else tile_quant(a, 0, 1, 1, m, n);
-                    full_m = 0;
                 } else {
                     if (full_n && full_m) tile_quant(a, 0, 4, 2, m, n);
                     else if (full_n) tile_quant(a, 0, 1, 2, m, n);
