@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Builds EXAONE-mini's raw bilingual corpus (before VQ encoding).
 
-usage: tools/mini-corpus.py OUT_DIR [--dataset DIR] [--images DIR]... [--emojibase DIR] [--mo-dir DIR]
+usage: tools/mini-corpus.py OUT_DIR --dataset DIR
+       tools/mini-corpus.py OUT_DIR [--images DIR]... [--emojibase DIR] [--mo-dir DIR]
 
 Writes OUT_DIR/{train,val,test}.tsv in the record format of src/train/mini_data.h,
 except that image records name a PNG instead of codes (`exaone mini-encode` turns
@@ -9,6 +10,10 @@ them into codes):  I <tab> ITEM <tab> /path/to/image.png
 and OUT_DIR/bpe.txt, the text the BPE vocabulary is trained on (train split only).
 
 Sources:
+  --dataset DIR     the dataset of `exaone data prepare` (FORMAT.md there): emoji and texture
+                    image packs (written out as PNGs under OUT_DIR/images), captions.tsv,
+                    pairs.tsv, corpus-*.txt, with that dataset's own split. Preferred.
+  or, without it (a fallback that needs only npm and the installed catalogs):
   --images DIR      emoji PNGs named by hexcode (emoji-datasource-* img/STYLE/64), repeatable:
                     every style is one more image of the same item
   --emojibase DIR   emojibase-data with ko/data.json and en/data.json (labels, tags; joined on hexcode)
@@ -126,8 +131,71 @@ def candidates(hexcode):
     yield "-".join(parts + ["fe0f"]) + ".png"
 
 
+def read_pack(path):
+    with open(path, "rb") as f:
+        head = f.read(32)
+        if head[:8] != b"EXIMGP01":
+            raise ValueError(f"{path}: not an image pack")
+        w, h, c, n = struct.unpack("<IIII", head[8:24])
+        return w, h, c, n, f.read()
+
+
+def from_dataset(a, put, bpe):
+    from PIL import Image
+    d = a.dataset
+    img_dir = os.path.join(a.out, "images")
+    os.makedirs(img_dir, exist_ok=True)
+    ids = {}
+
+    def item_id(key):
+        return ids.setdefault(key, len(ids))
+
+    def write_png(pack, row, data, w, h, c):
+        p = os.path.join(img_dir, f"{pack}-{row}.png")
+        if not os.path.exists(p):
+            size = w * h * c
+            Image.frombytes("RGB", (w, h), data[row * size:(row + 1) * size]).save(p)
+        return p
+
+    w, h, c, n, data = read_pack(os.path.join(d, "emoji64.bin"))
+    for line in open(os.path.join(d, "emoji64.tsv"), encoding="utf-8").read().splitlines()[1:]:
+        f = line.split("\t")
+        row, item, split = int(f[0]), f[1], f[3]
+        put(split, f"I\t{item_id('emoji:' + item)}\t{write_png('emoji64', row, data, w, h, c)}", "image")
+    tex = os.path.join(d, "texture64.bin")
+    tw = read_pack(tex) if os.path.exists(tex) else None
+    for line in open(os.path.join(d, "captions.tsv"), encoding="utf-8").read().splitlines()[1:]:
+        split, item, image, lang, text = line.split("\t", 4)
+        text = clean(text)
+        if not text or lang not in ("en", "ko"):
+            continue
+        if image == "-":
+            key = "emoji:" + item if not item.startswith(("emoji:", "texture:")) else item
+        elif image.startswith("texture64:") and tw:
+            key = image
+            if key not in ids:
+                put(split, f"I\t{item_id(key)}\t{write_png('texture64', int(image.split(':')[1]), tw[4], *tw[:3])}",
+                    "image")
+        else:
+            continue
+        put(split, f"C\t{item_id(key)}\t{lang}\t{text}", "caption")
+    for line in open(os.path.join(d, "pairs.tsv"), encoding="utf-8").read().splitlines()[1:]:
+        split, _, en, ko = line.split("\t", 3)
+        en, ko = clean(en), clean(ko)
+        if en and ko:
+            put(split, f"P\t{en}\t{ko}", "pair")
+    for split in ("train", "val", "test"):
+        for text in open(os.path.join(d, f"corpus-{split}.txt"), encoding="utf-8").read().splitlines():
+            text = clean(text)
+            if text:
+                put(split, f"T\t{'ko' if HANGUL.search(text) else 'en'}\t{text}", "text")
+                if split == "train":
+                    bpe.write(text + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset")
     ap.add_argument("out")
     ap.add_argument("--images", action="append", default=[])
     ap.add_argument("--emojibase")
@@ -144,7 +212,9 @@ def main():
         counts[(split, kind)] = counts.get((split, kind), 0) + 1
 
     item = 0
-    if a.emojibase:
+    if a.dataset:
+        from_dataset(a, put, bpe)
+    if a.emojibase and not a.dataset:
         for hexcode, images, caps, (le, lk) in emoji_items(a.emojibase, a.images):
             s = split_of("emoji:" + hexcode)
             for p in images:
