@@ -1,10 +1,10 @@
 """EXAONE-mini forward pass in PyTorch, written from the model description
 (src/models/mini.h, mini_seq.h) and independent of the C code.
 
-usage: /usr/bin/python3 tests/ref/mini_ref.py DIR
-DIR holds config.json, model.safetensors (F32 or BF16) and input.json
-{"tokens": [...], "segments": [...], "prefix": P, "image_start": S}.
-Writes DIR/logits.f32: float32 little-endian [len(tokens), vocab_size].
+usage: /usr/bin/python3 tests/ref/mini_ref.py MODEL_DIR [IO_DIR]
+MODEL_DIR holds config.json and model.safetensors (F32 or BF16); IO_DIR (default
+MODEL_DIR) holds input.json {"tokens": [...], "segments": [...], "prefix": P,
+"image_start": S} and receives logits.f32: float32 little-endian [len(tokens), vocab_size].
 """
 import json
 import math
@@ -100,12 +100,13 @@ def forward(cfg, w, tokens, segments, prefix, image_start):
 
 def main():
     d = sys.argv[1]
+    io = sys.argv[2] if len(sys.argv) > 2 else d
     cfg = json.load(open(f"{d}/config.json"))
     w = read_safetensors(f"{d}/model.safetensors")
-    inp = json.load(open(f"{d}/input.json"))
+    inp = json.load(open(f"{io}/input.json"))
     logits = forward(cfg, w, inp["tokens"], inp["segments"], inp["prefix"], inp["image_start"])
     assert logits.shape == (len(inp["tokens"]), cfg["vocab_size"])
-    with open(f"{d}/logits.f32", "wb") as f:
+    with open(f"{io}/logits.f32", "wb") as f:
         f.write(logits.float().numpy().astype("<f4").tobytes())
 
 

@@ -201,9 +201,9 @@ static int write_input(const char *dir, const MiniSeq *s) {
 
 static float *run_reference(const char *dir, int n) {
     char cmd[512], path[256];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/mini_ref.py %s", dir);
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/ref/mini_ref.py %s " DIR, dir);
     if (system(cmd) != 0) return NULL;
-    snprintf(path, sizeof path, "%s/logits.f32", dir);
+    snprintf(path, sizeof path, DIR "/logits.f32");
     char *data = NULL;
     size_t size = 0;
     Error err = {0};
@@ -232,7 +232,7 @@ static void compare_model(const char *dir, const MiniSeq *s, const float *gpt_lo
     CHECKF(mini_load(&m, dir, 1, &err) == 0, "load %s: %s", dir, err.message);
     if (!m) return;
     int V = mini_config(m)->vocab, n = s->len;
-    CHECK(write_input(dir, s) == 0);
+    CHECK(write_input(DIR, s) == 0);
     float *ref = run_reference(dir, n * V);
     CHECKF(ref != NULL, "tests/ref/mini_ref.py failed on %s", dir);
     float *one = mem_alloc((size_t)n * V * sizeof(float)), *inc = mem_alloc((size_t)n * V * sizeof(float));
