@@ -8,6 +8,7 @@
  * step-0 logits / loss / gradients and all 20 losses. Here the C model loads the same
  * init by tensor name, trains the same steps, and must match within 1e-4 relative.
  */
+#include "../../src/core/mem.h"
 #include "../../src/core/threadpool.h"
 #include "../../src/train/adamw.h"
 #include "../../src/train/gpt.h"
@@ -147,9 +148,39 @@ TEST(config_errors) {
     gpt_free(model);
 }
 
+/* Every allocation of gpt_new, adamw_new and trainer_new may fail: each must report it and
+ * leak nothing (LeakSanitizer checks under `make asan`). */
+TEST(allocation_failures) {
+    GptConfig cfg;
+    gpt_config_defaults(&cfg);
+    cfg.vocab = 32, cfg.d_model = 16, cfg.n_layers = 2, cfg.n_heads = 2, cfg.ffn = 32, cfg.max_seq = 8;
+    cfg.norm = GPT_NORM_RMS, cfg.mlp = GPT_MLP_SWIGLU, cfg.pos = GPT_POS_ROPE, cfg.grid_h = cfg.grid_w = 2;
+    int failures = 0, succeeded = 0;
+    for (long n = 1; n < 200 && !succeeded; n++) {
+        Gpt *model = NULL;
+        AdamW opt = {0};
+        Error err = {0};
+        mem_fail_after(n);
+        int rc = gpt_new(&model, &cfg, 2, 8, NULL, &err);
+        if (rc == 0) rc = adamw_new(&opt, model->table.total, &err);
+        long made = mem_alloc_count();
+        mem_fail_after(0);
+        if (rc != 0) {
+            failures++;
+            CHECKF(strstr(err.message, "out of memory") != NULL, "allocation %ld: '%s'", n, err.message);
+        } else {
+            succeeded = made < n; /* no allocation was made to fail: all paths covered */
+        }
+        adamw_free(&opt);
+        gpt_free(model);
+    }
+    CHECK(succeeded && failures >= 8);
+}
+
 int main(void) {
     RUN(gpt2like_matches_torch);
     RUN(exaonelike_matches_torch);
     RUN(config_errors);
+    RUN(allocation_failures);
     return harness_finish();
 }
