@@ -36,4 +36,8 @@ void attention_head_backward_avx512(float *dq, float *dk, float *dv, const float
                                     const float *q, const float *k, const float *v, int64_t ld, int64_t out_ld,
                                     int T, int hs, int prefix, float *work);
 
+/* adamw.c: one tensor's update, same arithmetic as the portable loop. */
+void adamw_update_avx512(float *p, const float *g, float *m, float *v, int64_t n, float decay, float grad_factor,
+                         float beta1, float beta2, float eps, float step_size, float bias2_sqrt);
+
 #endif

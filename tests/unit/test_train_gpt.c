@@ -8,6 +8,7 @@
  * step-0 logits / loss / gradients and all 20 losses. Here the C model loads the same
  * init by tensor name, trains the same steps, and must match within 1e-4 relative.
  */
+#include "../../src/core/cpu.h"
 #include "../../src/core/mem.h"
 #include "../../src/core/threadpool.h"
 #include "../../src/train/adamw.h"
@@ -178,8 +179,16 @@ TEST(allocation_failures) {
 }
 
 int main(void) {
-    RUN(gpt2like_matches_torch);
-    RUN(exaonelike_matches_torch);
+    /* Twice: with the kernels this CPU picks (AVX-512 here), then the portable C paths. */
+    for (int portable = 0; portable <= 1; portable++) {
+        if (portable) {
+            setenv("EXAONE_PORTABLE", "1", 1);
+            cpu_features_reload();
+        }
+        printf("-- %s paths (%s)\n", portable ? "portable" : "dispatched", cpu_describe());
+        RUN(gpt2like_matches_torch);
+        RUN(exaonelike_matches_torch);
+    }
     RUN(config_errors);
     RUN(allocation_failures);
     return harness_finish();
