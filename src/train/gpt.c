@@ -1,6 +1,7 @@
 /* Decoder-only transformer for training (see gpt.h). Legend in real.h. */
 #include "gpt.h"
 
+#include "../core/cpu.h"
 #include "../core/mem.h"
 #include "activation.h"
 #include "attention.h"
@@ -248,6 +249,15 @@ int gpt_new(Gpt **out, const GptConfig *config, int max_B, int max_T, ThreadPool
     if (gpt_check_config(config, err) != 0) return -1;
     if (max_B <= 0 || max_T <= 0 || max_T > config->max_seq)
         return error_set(err, "gpt: batch %d x %d does not fit max_seq %d", max_B, max_T, config->max_seq);
+    /* An upper bound of the activation arena in double, so that the size_t
+     * products in gpt_carve cannot overflow for any config that passes here. */
+    const GptConfig *c = config;
+    double N_d = (double)max_B * max_T, per_layer = N_d * (12.0 * c->d_model + 3.0 * c->ffn + 8) +
+                                                     (double)max_B * c->n_heads * max_T * max_T;
+    double floats = per_layer * c->n_layers + N_d * (6.0 * c->d_model + c->vocab + 8) +
+                    (double)max_T * (c->d_model + max_T) * cpu_count() + (double)c->max_seq * c->d_model;
+    if (floats > 0x1p40)
+        return error_set(err, "gpt: activations for %d x %d tokens would need %.3g floats", max_B, max_T, floats);
     Gpt *m = mem_calloc(1, sizeof *m);
     if (!m) return error_set(err, "gpt: out of memory");
     m->config = *config;

@@ -147,6 +147,10 @@ TEST(config_errors) {
     CHECK(gpt_forward(model, &batch, 1, 4, &err) == 0);
     CHECK(gpt_forward(model, &batch, 2, 4, &err) != 0);
     gpt_free(model);
+    /* sizes whose products would overflow size_t must be refused, not wrapped */
+    cfg.vocab = 1 << 24, cfg.d_model = 1 << 16, cfg.n_heads = 1, cfg.ffn = 1 << 20, cfg.max_seq = 1 << 20;
+    model = NULL;
+    CHECK(gpt_new(&model, &cfg, 65536, 1 << 20, NULL, &err) != 0 && model == NULL && strstr(err.message, "floats"));
 }
 
 /* Every allocation of gpt_new, adamw_new and trainer_new may fail: each must report it and
