@@ -333,8 +333,16 @@ void gpt_init_random(Gpt *m, uint64_t seed) {
         int is_norm = strstr(e->name, "ln_") != NULL;
         int is_proj = strstr(e->name, "out_proj.weight") || strstr(e->name, "c_proj.weight");
         float std = is_proj ? proj_std : 0.02f;
-        for (size_t k = 0; k < e->numel; k++)
-            p[k] = is_bias ? 0.0f : is_norm ? 1.0f : (float)(rng_normal(&rng) * std);
+        if (is_bias || is_norm) {
+            for (size_t k = 0; k < e->numel; k++) p[k] = is_bias ? 0.0f : 1.0f;
+            continue;
+        }
+        for (size_t k = 0; k < e->numel; k += 2) {
+            double a, b;
+            rng_normal2(&rng, &a, &b);
+            p[k] = (float)(a * std);
+            if (k + 1 < e->numel) p[k + 1] = (float)(b * std);
+        }
     }
 }
 
