@@ -18,7 +18,7 @@ import train_gpt_ref as ref  # noqa: E402
 D, L, T, B, V, STEPS, THREADS = (int(a) for a in sys.argv[1:8])
 torch.set_num_threads(THREADS)
 c = dict(vocab=V, d_model=D, n_layers=L, n_heads=D // 64, ffn=4 * D, max_seq=T, norm="layer", mlp="gelu",
-         pos="learned", tied=1, bias=1, grid_h=0, grid_w=0, decay_embeddings=0)
+         pos="learned", tied=1, bias=1, grid_h=0, grid_w=0, decay_embeddings=0, n_segments=0, n_kv_heads=D // 64)
 P = ref.init_params(c, torch.Generator().manual_seed(1))
 decay = [p for p in P.values() if p.ndim == 2 and p is not P["transformer.wte.weight"]
          and p is not P["transformer.wpe.weight"]]

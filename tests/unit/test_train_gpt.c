@@ -2,8 +2,8 @@
  *
  * tests/ref/train_gpt_ref.py builds two small transformers in plain torch (a GPT-2-like
  * one and an EXAONE-mini-like one: RMSNorm, SwiGLU, RoPE, prefix-LM masks, 2-D image
- * positions, segment embeddings, label smoothing, ignored targets, gradient
- * accumulation), trains them 20
+ * positions, segment embeddings, grouped-query attention, label smoothing, ignored
+ * targets, gradient accumulation), trains them 20
  * AdamW steps (warmup + cosine, clipping, decay mask) and saves init weights, batch,
  * step-0 logits / loss / gradients and all 20 losses. Here the C model loads the same
  * init by tensor name, trains the same steps, and must match within 1e-4 relative.
@@ -38,6 +38,7 @@ static void run_reference(const char *name) {
     cfg.vocab = ci[0], cfg.d_model = ci[1], cfg.n_layers = ci[2], cfg.n_heads = ci[3], cfg.ffn = ci[4];
     cfg.max_seq = ci[5], cfg.norm = ci[6], cfg.mlp = ci[7], cfg.pos = ci[8], cfg.tied = ci[9], cfg.bias = ci[10];
     cfg.grid_h = ci[11], cfg.grid_w = ci[12], cfg.decay_embeddings = ci[13], cfg.n_segments = ci[19];
+    cfg.n_kv_heads = ci[20];
     int B = ci[14], T = ci[15], A = ci[16], steps = ci[17], warmup = ci[18];
     float lr = hp[0], min_lr = hp[1];
     AdamWConfig opt_cfg = {.beta1 = hp[2], .beta2 = hp[3], .eps = hp[4], .weight_decay = hp[5], .grad_clip = hp[6]};

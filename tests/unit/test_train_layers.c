@@ -98,19 +98,21 @@ TEST(linear_matches_torch) {
 }
 
 TEST(attention_matches_torch) {
-    const char *names[2] = {"attention_causal", "attention_prefix"};
-    for (int k = 0; k < 2; k++) {
+    const char *names[3] = {"attention_causal", "attention_prefix", "attention_gqa"};
+    for (int k = 0; k < 3; k++) {
         if (open_ref(names[k]) != 0) return;
         const RefTensor *qkv = ref_get(&ref, "qkv");
-        int B = (int)qkv->dims[0], T = (int)qkv->dims[1], C = (int)qkv->dims[2] / 3, NH = 4, hs = C / NH;
+        const int32_t *heads = ref_get(&ref, "heads")->i32; /* NH, NKV, hs */
+        int B = (int)qkv->dims[0], T = (int)qkv->dims[1], NH = heads[0], NKV = heads[1], hs = heads[2];
+        int C = NH * hs, KVC = NKV * hs, W = C + 2 * KVC;
         const RefTensor *prefix = ref_find(&ref, "prefix");
         float *out = empty_like("out"), *att = calloc((size_t)B * NH * T * T, 4);
         float *scratch = calloc((size_t)attention_scratch_floats(T, hs, pool_threads(pool)), 4);
         float *d = grad_like("qkv");
-        attention_forward(pool, out, att, scratch, qkv->f32, qkv->f32 + C, qkv->f32 + 2 * C, 3 * C,
-                          prefix ? prefix->i32 : NULL, B, T, NH, hs);
-        attention_backward(pool, d, d + C, d + 2 * C, scratch, in("dout"), att, qkv->f32, qkv->f32 + C,
-                           qkv->f32 + 2 * C, 3 * C, prefix ? prefix->i32 : NULL, B, T, NH, hs);
+        attention_forward(pool, out, att, scratch, qkv->f32, qkv->f32 + C, qkv->f32 + C + KVC, W,
+                          prefix ? prefix->i32 : NULL, B, T, NH, NKV, hs);
+        attention_backward(pool, d, d + C, d + C + KVC, scratch, in("dout"), att, qkv->f32, qkv->f32 + C,
+                           qkv->f32 + C + KVC, W, prefix ? prefix->i32 : NULL, B, T, NH, NKV, hs);
         expect(names[k], out, "out", 0);
         expect(names[k], d, "dqkv", 1);
         free(att);
