@@ -274,7 +274,7 @@ int gpt_new(Gpt **out, const GptConfig *config, int max_B, int max_T, ThreadPool
     m->max_T = max_T;
     int L = config->n_layers;
     size_t N = (size_t)max_B * (size_t)max_T;
-    if (gpt_build_table(&m->table, config, err) != 0) goto fail;
+    if (gpt_build_table(&m->table, &m->config, err) != 0) goto fail;
     m->layer = mem_calloc((size_t)L, sizeof *m->layer);
     m->dlayer = mem_calloc((size_t)L, sizeof *m->dlayer);
     m->acts = mem_calloc(1, sizeof *m->acts);
