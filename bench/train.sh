@@ -41,10 +41,13 @@ CFG
     ours=$(./exaone -q train "$cfg" --steps $((STEPS + 1)))
     torch=$(/usr/bin/python3 bench/train_torch.py "$D" "$L" "$T" "$B" "$V" "$STEPS" "$THREADS" 2>/dev/null)
     o=$(sed -E 's/.*tokens_per_s=([0-9.]+).*/\1/' <<<"$ours")
+    oc=$(sed -E 's/.*tokens_per_cpu_s=([0-9.]+).*/\1/' <<<"$ours")
+    tc=$(sed -E 's/.*tokens_per_cpu_s=([0-9.]+).*/\1/' <<<"$torch")
     g=$(sed -E 's/.*matmul_gflops=([0-9.]+).*/\1/' <<<"$ours")
     s=$(sed -E 's/.*matmul_share=([0-9.]+).*/\1/' <<<"$ours")
-    t=$(sed -E 's/.*tokens_per_s=([0-9.]+).*/\1/' <<<"$torch")
-    awk -v d="$D" -v l="$L" -v tt="$T" -v b="$B" -v v="$V" -v o="$o" -v t="$t" -v g="$g" -v s="$s" -v p="$peak" 'BEGIN {
-        printf "d=%d L=%d T=%d B=%d V=%d: exaone %.0f tok/s, torch %.0f tok/s, ratio %.2fx; matmuls %.1f GFLOP/s = %.0f%% of peak, %.0f%% of step time\n",
-            d, l, tt, b, v, o, t, o / t, g, 100 * g / p, 100 * s }'
+    t=$(sed -E 's/.*[^_]tokens_per_s=([0-9.]+).*/\1/' <<<" $torch")
+    awk -v d="$D" -v l="$L" -v tt="$T" -v b="$B" -v v="$V" -v o="$o" -v t="$t" -v g="$g" -v s="$s" -v p="$peak" \
+        -v oc="$oc" -v tc="$tc" 'BEGIN {
+        printf "d=%d L=%d T=%d B=%d V=%d: exaone %.0f tok/s, torch %.0f tok/s, ratio %.2fx (per CPU-second: %.0f vs %.0f, %.2fx); matmuls %.1f GFLOP/s = %.0f%% of peak, %.0f%% of step time\n",
+            d, l, tt, b, v, o, t, o / t, oc, tc, oc / tc, g, 100 * g / p, 100 * s }'
 done
