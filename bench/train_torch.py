@@ -2,7 +2,8 @@
 
 Trains the same GPT-2-style model as `exaone train` (LayerNorm, GELU, learned
 positions, tied embeddings, biases, ffn = 4 d, head size 64) in fp32 with torch's
-AdamW on random tokens, and prints "tokens_per_s=X". The model code is the one of the
+AdamW on random tokens, and prints "tokens_per_s=X tokens_per_cpu_s=Y" (Y per CPU-second
+of all threads: steadier on a busy machine). The model code is the one of the
 PyTorch reference test (tests/ref/train_gpt_ref.py).
 """
 import os
@@ -18,7 +19,7 @@ import train_gpt_ref as ref  # noqa: E402
 D, L, T, B, V, STEPS, THREADS = (int(a) for a in sys.argv[1:8])
 torch.set_num_threads(THREADS)
 c = dict(vocab=V, d_model=D, n_layers=L, n_heads=D // 64, ffn=4 * D, max_seq=T, norm="layer", mlp="gelu",
-         pos="learned", tied=1, bias=1, grid_h=0, grid_w=0, decay_embeddings=0)
+         pos="learned", tied=1, bias=1, grid_h=0, grid_w=0, decay_embeddings=0, n_segments=0, n_kv_heads=D // 64)
 P = ref.init_params(c, torch.Generator().manual_seed(1))
 decay = [p for p in P.values() if p.ndim == 2 and p is not P["transformer.wte.weight"]
          and p is not P["transformer.wpe.weight"]]
@@ -40,11 +41,11 @@ def step():
 
 
 step()  # warm-up
-start = time.time()
+start, cpu_start = time.time(), time.process_time()
 for _ in range(STEPS):
     step()
-elapsed = time.time() - start
+elapsed, cpu = time.time() - start, time.process_time() - cpu_start
 print("torch %s threads=%d blas=%s" % (torch.__version__, torch.get_num_threads(),
                                       "openblas" if "openblas" in open("/proc/self/maps").read() else "?"),
       file=sys.stderr)
-print("tokens_per_s=%.1f" % (B * T * STEPS / elapsed))
+print("tokens_per_s=%.1f tokens_per_cpu_s=%.1f" % (B * T * STEPS / elapsed, B * T * STEPS / cpu))

@@ -10,6 +10,15 @@
 #include "commands.h"
 
 #include <stdio.h>
+#include <time.h>
+
+/* CPU seconds of the whole process (all threads): a rate per CPU-second is far
+ * less disturbed by other jobs on a shared machine than one per wall second. */
+static double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static const char *usage =
     "usage: exaone train CONFIG [--steps N] [--until N] [--threads N] [--data PATH] [--resume CKPT]\n\n"
@@ -20,8 +29,9 @@ static const char *usage =
     "int32 token ids, or 'random' for synthetic tokens (benchmarks).\n\n"
     "Progress goes to stderr (a bar on a terminal), one CSV row per step to the\n"
     "'log' file if set, and a summary line to stdout:\n"
-    "  steps=N loss=X tokens_per_s=Y matmul_gflops=G matmul_share=S\n"
-    "(rates exclude the first, warm-up step; S = share of the time in matrix products)\n\n"
+    "  steps=N loss=X tokens_per_s=Y matmul_gflops=G matmul_share=S tokens_per_cpu_s=Z\n"
+    "(rates exclude the first, warm-up step; S = share of the time in matrix products;\n"
+    "Z = tokens per CPU-second of all threads)\n\n"
     "Checkpoints: with 'checkpoint = PATH' (and 'checkpoint_every = N'), a safetensors\n"
     "file with the parameters, AdamW moments, step and data position is written\n"
     "atomically every N steps and at the end; --resume PATH continues from one\n"
@@ -62,14 +72,17 @@ static int run_training(const TrainConfig *cfg, Dist *dist, int64_t until, const
     }
     Progress bar;
     if (lead) progress_begin(&bar, "training", last, "step");
-    double tokens_per_step = (double)cfg->batch * cfg->seq * cfg->accum * dist->size, timed = 0;
+    double tokens_per_step = (double)cfg->batch * cfg->seq * cfg->accum * dist->size, timed = 0, cpu_start = 0;
     TrainStats s = {0};
     while (tr->step < last) {
         if (trainer_step(tr, &s, &err) != 0) {
             rc = 1;
             break;
         }
-        if (tr->step == first + 1) linear_profile_reset(); /* the warm-up step is not timed */
+        if (tr->step == first + 1) { /* the warm-up step is not timed */
+            linear_profile_reset();
+            cpu_start = cpu_seconds();
+        }
         if (tr->step > first + 1) timed += s.seconds;
         double rate = tokens_per_step / s.seconds;
         if (have_csv) {
@@ -99,8 +112,10 @@ static int run_training(const TrainConfig *cfg, Dist *dist, int64_t until, const
         double rate = done > 1 ? tokens_per_step * (double)(done - 1) / timed : tokens_per_step / s.seconds;
         double mm_seconds, mm_flops;
         linear_profile(&mm_seconds, &mm_flops);
-        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f\n", (long long)tr->step,
-               s.loss, rate, mm_seconds > 0 ? mm_flops / mm_seconds / 1e9 : 0.0, timed > 0 ? mm_seconds / timed : 0.0);
+        double cpu = cpu_seconds() - cpu_start;
+        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f tokens_per_cpu_s=%.1f\n",
+               (long long)tr->step, s.loss, rate, mm_seconds > 0 ? mm_flops / mm_seconds / 1e9 : 0.0,
+               timed > 0 ? mm_seconds / timed : 0.0, done > 1 && cpu > 0 ? tokens_per_step * (double)(done - 1) / cpu : 0.0);
     }
     trainer_free(tr);
     return rc;

@@ -21,6 +21,7 @@ const Command commands[] = {
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {"train", cmd_train, "train a transformer from a key = value config"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
+    {"train", cmd_train, "train a transformer from a key = value config"},
     {NULL, NULL, NULL},
 };
 

@@ -14,7 +14,7 @@ typedef struct {
     const real *q, *k, *v, *dout, *catt;
     int64_t ld;
     const int *prefix;
-    int T, NH, hs;
+    int T, NH, NKV, hs;
     int fast; /* AVX-512 per-head kernels */
 } AttentionJob;
 
@@ -49,45 +49,51 @@ static real attention_dot(const real *a, const real *b, int n) {
     return (s0 + s1) + (s2 + s3);
 }
 
+/* Tasks are (sequence, kv head) pairs: the query heads that share a kv head run in
+ * one task, so their dk / dv sums never race. */
 static void attention_forward_heads(void *ctx, int64_t begin, int64_t end, int thread) {
     AttentionJob *j = ctx;
-    int T = j->T, NH = j->NH, hs = j->hs, C = NH * hs;
+    int T = j->T, NH = j->NH, NKV = j->NKV, hs = j->hs, C = NH * hs, group = NH / NKV;
     real scale = 1 / sqrt((real)hs);
-    for (int64_t bh = begin; bh < end; bh++) {
-        int b = (int)(bh / NH), h = (int)(bh % NH);
+    for (int64_t task = begin; task < end; task++) {
+        int b = (int)(task / NKV), g = (int)(task % NKV);
+        for (int h = g * group; h < (g + 1) * group; h++) {
+            int64_t bh = (int64_t)b * NH + h;
 #ifdef TRAIN_REAL_IS_FLOAT
-        if (j->fast) {
-            int64_t first = (int64_t)b * T;
-            attention_head_forward_avx512(j->out + first * C + h * hs, j->att + bh * T * T, j->q + first * j->ld + h * hs,
-                                          j->k + first * j->ld + h * hs, j->v + first * j->ld + h * hs, j->ld, C, T,
-                                          hs, attention_prefix(j, b), j->scratch + thread * attention_work_floats(T, hs));
-            continue;
-        }
+            if (j->fast) {
+                int64_t first = (int64_t)b * T;
+                attention_head_forward_avx512(j->out + first * C + h * hs, j->att + bh * T * T,
+                                              j->q + first * j->ld + h * hs, j->k + first * j->ld + g * hs,
+                                              j->v + first * j->ld + g * hs, j->ld, C, T, hs, attention_prefix(j, b),
+                                              j->scratch + thread * attention_work_floats(T, hs));
+                continue;
+            }
 #endif
-        for (int i = 0; i < T; i++) {
-            int64_t row = (int64_t)b * T + i;
-            const real *qi = j->q + row * j->ld + h * hs;
-            real *p = j->att + (bh * T + i) * T;
-            int L = attention_visible(j, b, i);
-            real maxv = -INFINITY;
-            for (int t = 0; t < L; t++) {
-                const real *kt = j->k + ((int64_t)b * T + t) * j->ld + h * hs;
-                p[t] = attention_dot(qi, kt, hs) * scale;
-                if (p[t] > maxv) maxv = p[t];
-            }
-            real sum = 0;
-            for (int t = 0; t < L; t++) {
-                p[t] = exp(p[t] - maxv);
-                sum += p[t];
-            }
-            real inv = 1 / sum;
-            for (int t = 0; t < L; t++) p[t] *= inv;
-            for (int t = L; t < T; t++) p[t] = 0;
-            real *o = j->out + row * C + h * hs;
-            memset(o, 0, (size_t)hs * sizeof *o);
-            for (int t = 0; t < L; t++) {
-                const real *vt = j->v + ((int64_t)b * T + t) * j->ld + h * hs;
-                for (int d = 0; d < hs; d++) o[d] += p[t] * vt[d];
+            for (int i = 0; i < T; i++) {
+                int64_t row = (int64_t)b * T + i;
+                const real *qi = j->q + row * j->ld + h * hs;
+                real *p = j->att + (bh * T + i) * T;
+                int L = attention_visible(j, b, i);
+                real maxv = -INFINITY;
+                for (int t = 0; t < L; t++) {
+                    const real *kt = j->k + ((int64_t)b * T + t) * j->ld + g * hs;
+                    p[t] = attention_dot(qi, kt, hs) * scale;
+                    if (p[t] > maxv) maxv = p[t];
+                }
+                real sum = 0;
+                for (int t = 0; t < L; t++) {
+                    p[t] = exp(p[t] - maxv);
+                    sum += p[t];
+                }
+                real inv = 1 / sum;
+                for (int t = 0; t < L; t++) p[t] *= inv;
+                for (int t = L; t < T; t++) p[t] = 0;
+                real *o = j->out + row * C + h * hs;
+                memset(o, 0, (size_t)hs * sizeof *o);
+                for (int t = 0; t < L; t++) {
+                    const real *vt = j->v + ((int64_t)b * T + t) * j->ld + g * hs;
+                    for (int d = 0; d < hs; d++) o[d] += p[t] * vt[d];
+                }
             }
         }
     }
@@ -98,43 +104,46 @@ static void attention_forward_heads(void *ctx, int64_t begin, int64_t end, int t
  *   dq_i += scale sum_t dS_t k_t,  dk_t += scale dS_t q_i,  dv_t += P_t dout_i */
 static void attention_backward_heads(void *ctx, int64_t begin, int64_t end, int thread) {
     AttentionJob *j = ctx;
-    int T = j->T, NH = j->NH, hs = j->hs, C = NH * hs;
+    int T = j->T, NH = j->NH, NKV = j->NKV, hs = j->hs, C = NH * hs, group = NH / NKV;
     real scale = 1 / sqrt((real)hs);
-    for (int64_t bh = begin; bh < end; bh++) {
-        int b = (int)(bh / NH), h = (int)(bh % NH);
+    for (int64_t task = begin; task < end; task++) {
+        int b = (int)(task / NKV), g = (int)(task % NKV);
+        for (int h = g * group; h < (g + 1) * group; h++) {
+            int64_t bh = (int64_t)b * NH + h;
 #ifdef TRAIN_REAL_IS_FLOAT
-        if (j->fast) {
-            int64_t first = (int64_t)b * T, off = first * j->ld + h * hs;
-            attention_head_backward_avx512(j->dq + off, j->dk + off, j->dv + off, j->dout + first * C + h * hs,
-                                           j->catt + bh * T * T, j->q + off, j->k + off, j->v + off, j->ld, C, T, hs,
-                                           attention_prefix(j, b), j->scratch + thread * attention_work_floats(T, hs));
-            continue;
-        }
-#endif
-        real *dp = j->scratch + thread * attention_work_floats(T, hs);
-        for (int i = 0; i < T; i++) {
-            int64_t row = (int64_t)b * T + i;
-            const real *p = j->catt + (bh * T + i) * T;
-            const real *dout = j->dout + row * C + h * hs;
-            const real *qi = j->q + row * j->ld + h * hs;
-            real *dqi = j->dq + row * j->ld + h * hs;
-            int L = attention_visible(j, b, i);
-            real dot = 0;
-            for (int t = 0; t < L; t++) {
-                int64_t trow = ((int64_t)b * T + t) * j->ld + h * hs;
-                dp[t] = attention_dot(dout, j->v + trow, hs);
-                dot += p[t] * dp[t];
-                real *dvt = j->dv + trow;
-                for (int d = 0; d < hs; d++) dvt[d] += p[t] * dout[d];
+            if (j->fast) {
+                int64_t first = (int64_t)b * T, qo = first * j->ld + h * hs, ko = first * j->ld + g * hs;
+                attention_head_backward_avx512(j->dq + qo, j->dk + ko, j->dv + ko, j->dout + first * C + h * hs,
+                                               j->catt + bh * T * T, j->q + qo, j->k + ko, j->v + ko, j->ld, C, T, hs,
+                                               attention_prefix(j, b), j->scratch + thread * attention_work_floats(T, hs));
+                continue;
             }
-            for (int t = 0; t < L; t++) {
-                int64_t trow = ((int64_t)b * T + t) * j->ld + h * hs;
-                real ds = p[t] * (dp[t] - dot) * scale;
-                const real *kt = j->k + trow;
-                real *dkt = j->dk + trow;
-                for (int d = 0; d < hs; d++) {
-                    dqi[d] += ds * kt[d];
-                    dkt[d] += ds * qi[d];
+#endif
+            real *dp = j->scratch + thread * attention_work_floats(T, hs);
+            for (int i = 0; i < T; i++) {
+                int64_t row = (int64_t)b * T + i;
+                const real *p = j->catt + (bh * T + i) * T;
+                const real *dout = j->dout + row * C + h * hs;
+                const real *qi = j->q + row * j->ld + h * hs;
+                real *dqi = j->dq + row * j->ld + h * hs;
+                int L = attention_visible(j, b, i);
+                real dot = 0;
+                for (int t = 0; t < L; t++) {
+                    int64_t trow = ((int64_t)b * T + t) * j->ld + g * hs;
+                    dp[t] = attention_dot(dout, j->v + trow, hs);
+                    dot += p[t] * dp[t];
+                    real *dvt = j->dv + trow;
+                    for (int d = 0; d < hs; d++) dvt[d] += p[t] * dout[d];
+                }
+                for (int t = 0; t < L; t++) {
+                    int64_t trow = ((int64_t)b * T + t) * j->ld + g * hs;
+                    real ds = p[t] * (dp[t] - dot) * scale;
+                    const real *kt = j->k + trow;
+                    real *dkt = j->dk + trow;
+                    for (int d = 0; d < hs; d++) {
+                        dqi[d] += ds * kt[d];
+                        dkt[d] += ds * qi[d];
+                    }
                 }
             }
         }
@@ -150,17 +159,17 @@ static int attention_fast(int hs) {
 }
 
 void attention_forward(ThreadPool *pool, real *out, real *att, real *scratch, const real *q, const real *k,
-                       const real *v, int64_t ld, const int *prefix, int B, int T, int NH, int hs) {
+                       const real *v, int64_t ld, const int *prefix, int B, int T, int NH, int NKV, int hs) {
     AttentionJob job = {.out = out, .att = att, .scratch = scratch, .q = q, .k = k, .v = v, .ld = ld,
-                        .prefix = prefix, .T = T, .NH = NH, .hs = hs, .fast = attention_fast(hs)};
-    pool_parallel_for(pool, (int64_t)B * NH, attention_forward_heads, &job);
+                        .prefix = prefix, .T = T, .NH = NH, .NKV = NKV, .hs = hs, .fast = attention_fast(hs)};
+    pool_parallel_for(pool, (int64_t)B * NKV, attention_forward_heads, &job);
 }
 
 void attention_backward(ThreadPool *pool, real *dq, real *dk, real *dv, real *scratch, const real *dout,
                         const real *att, const real *q, const real *k, const real *v, int64_t ld,
-                        const int *prefix, int B, int T, int NH, int hs) {
+                        const int *prefix, int B, int T, int NH, int NKV, int hs) {
     AttentionJob job = {.dq = dq, .dk = dk, .dv = dv, .scratch = scratch, .dout = dout, .catt = att, .q = q,
-                        .k = k, .v = v, .ld = ld, .prefix = prefix, .T = T, .NH = NH, .hs = hs,
+                        .k = k, .v = v, .ld = ld, .prefix = prefix, .T = T, .NH = NH, .NKV = NKV, .hs = hs,
                         .fast = attention_fast(hs)};
-    pool_parallel_for(pool, (int64_t)B * NH, attention_backward_heads, &job);
+    pool_parallel_for(pool, (int64_t)B * NKV, attention_backward_heads, &job);
 }

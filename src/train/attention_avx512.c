@@ -96,6 +96,37 @@ INLINE void head_forward(float *out, float *att, const float *q, const float *k,
     }
 }
 
+/* Pass 2 for keys t .. t+KB-1: dk += sum_i dS[i,key] q_i, dv += sum_i P[i,key] dout_i,
+ * over the queries that see key t. Those that see t+1 are a subset of them, and
+ * masked entries of dS and P are exactly 0, so the extra terms add nothing. */
+INLINE void key_grads(float *dk, float *dv, const float *dS, const float *att, const float *q, const float *dout,
+                      int64_t ld, int64_t out_ld, int T, int prefix, int t, const int HS16, const int KB) {
+    __m512 ak[2][8], av[2][8];
+    for (int b = 0; b < KB; b++)
+        for (int j = 0; j < HS16; j++) ak[b][j] = av[b][j] = _mm512_setzero_ps();
+    for (int i = t < prefix ? 0 : t; i < T; i++) {
+        __m512 qi[8], gi[8];
+        for (int j = 0; j < HS16; j++) {
+            qi[j] = _mm512_loadu_ps(q + i * ld + 16 * j);
+            gi[j] = _mm512_loadu_ps(dout + i * out_ld + 16 * j);
+        }
+        for (int b = 0; b < KB; b++) {
+            __m512 bs = _mm512_set1_ps(dS[(int64_t)i * T + t + b]), bp = _mm512_set1_ps(att[(int64_t)i * T + t + b]);
+            for (int j = 0; j < HS16; j++) {
+                ak[b][j] = _mm512_fmadd_ps(bs, qi[j], ak[b][j]);
+                av[b][j] = _mm512_fmadd_ps(bp, gi[j], av[b][j]);
+            }
+        }
+    }
+    for (int b = 0; b < KB; b++) {
+        float *dkt = dk + (t + b) * ld, *dvt = dv + (t + b) * ld;
+        for (int j = 0; j < HS16; j++) {
+            _mm512_storeu_ps(dkt + 16 * j, _mm512_add_ps(ak[b][j], _mm512_loadu_ps(dkt + 16 * j)));
+            _mm512_storeu_ps(dvt + 16 * j, _mm512_add_ps(av[b][j], _mm512_loadu_ps(dvt + 16 * j)));
+        }
+    }
+}
+
 /* Two passes, so that no row of dk / dv is read and written once per query:
  *   1. per query i: dP_i = dout_i · Vᵀ (4 queries x 64 keys per block, via Vᵀ), then
  *      dS_i = P_i (dP_i - P_i·dP_i) * scale, kept in work; dq_i += dS_i · K
@@ -131,6 +162,7 @@ INLINE void head_backward(float *dq, float *dk, float *dv, const float *dout, co
             __m512 r = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, ds + t), vdot), scale);
             _mm512_mask_storeu_ps(ds + t, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p + t), r));
         }
+        if (L < T) memset(ds + L, 0, (size_t)(T - L) * sizeof *ds); /* masked: exactly 0, pass 2 may read it */
         __m512 acc[HS16];
         for (int j = 0; j < HS16; j++) acc[j] = _mm512_setzero_ps();
         for (int t = 0; t < L; t++) {
@@ -140,21 +172,11 @@ INLINE void head_backward(float *dq, float *dk, float *dv, const float *dout, co
         for (int j = 0; j < HS16; j++)
             _mm512_storeu_ps(dq + i * ld + 16 * j, _mm512_add_ps(acc[j], _mm512_loadu_ps(dq + i * ld + 16 * j)));
     }
-    for (int t = 0; t < T; t++) {
-        __m512 ak[HS16], av[HS16];
-        for (int j = 0; j < HS16; j++) ak[j] = av[j] = _mm512_setzero_ps();
-        for (int i = t < prefix ? 0 : t; i < T; i++) {
-            __m512 bs = _mm512_set1_ps(dS[(int64_t)i * T + t]), bp = _mm512_set1_ps(att[(int64_t)i * T + t]);
-            for (int j = 0; j < HS16; j++) {
-                ak[j] = _mm512_fmadd_ps(bs, _mm512_loadu_ps(q + i * ld + 16 * j), ak[j]);
-                av[j] = _mm512_fmadd_ps(bp, _mm512_loadu_ps(dout + i * out_ld + 16 * j), av[j]);
-            }
-        }
-        for (int j = 0; j < HS16; j++) {
-            _mm512_storeu_ps(dk + t * ld + 16 * j, _mm512_add_ps(ak[j], _mm512_loadu_ps(dk + t * ld + 16 * j)));
-            _mm512_storeu_ps(dv + t * ld + 16 * j, _mm512_add_ps(av[j], _mm512_loadu_ps(dv + t * ld + 16 * j)));
-        }
-    }
+    /* Two keys per pass when the accumulators fit in registers (hs <= 64). */
+    int t = 0;
+    if (HS16 <= 4)
+        for (; t + 2 <= T; t += 2) key_grads(dk, dv, dS, att, q, dout, ld, out_ld, T, prefix, t, HS16, 2);
+    for (; t < T; t++) key_grads(dk, dv, dS, att, q, dout, ld, out_ld, T, prefix, t, HS16, 1);
 }
 
 /* The caller (attention.c) only comes here for hs in {32, 64, 128}. */

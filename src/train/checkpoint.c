@@ -26,7 +26,8 @@ static int model_dims(const Trainer *tr, DimEntry *dims) {
                       {"n_heads", c->n_heads}, {"ffn", c->ffn},       {"max_seq", c->max_seq},
                       {"norm", c->norm},     {"mlp", c->mlp},         {"pos", c->pos},
                       {"tied", c->tied},     {"bias", c->bias},       {"grid_h", c->grid_h},
-                      {"grid_w", c->grid_w},   {"n_segments", c->n_segments}};
+                      {"grid_w", c->grid_w},   {"n_segments", c->n_segments},
+                      {"n_kv_heads", c->n_kv_heads}};
     int n = (int)(sizeof all / sizeof all[0]);
     memcpy(dims, all, sizeof all);
     return n;

@@ -1,6 +1,7 @@
 /* Decoder-only transformer for training (see gpt.h). Legend in real.h. */
 #include "gpt.h"
 
+#include "../core/cpu.h"
 #include "../core/mem.h"
 #include "activation.h"
 #include "attention.h"
@@ -22,7 +23,7 @@
  * when config.bias = 0, ln_*_b when the norm is RMSNorm. */
 struct GptLayer {
     float *ln1_w, *ln1_b;
-    float *qkv_w, *qkv_b;   /* [3C, C]: q_proj, k_proj, v_proj rows in order */
+    float *qkv_w, *qkv_b;   /* [C + 2 KVC, C]: q_proj, k_proj, v_proj rows in order */
     float *proj_w, *proj_b; /* out_proj [C, C] */
     float *ln2_w, *ln2_b;
     float *fc_w, *fc_b;     /* [FW, C]: c_fc (GELU) or c_fc_0 (gate), c_fc_1 (up) */
@@ -37,7 +38,7 @@ typedef struct {
 /* Saved activations of one block. */
 typedef struct {
     float *ln1, *ln1_mean, *ln1_rstd; /* [N,C], [N], [N] */
-    float *qkv;                       /* [N,3C], q and k after RoPE */
+    float *qkv;                       /* [N, QKV], q and k after RoPE */
     float *att;                       /* [B,NH,T,T] probabilities */
     float *atty;                      /* [N,C] attention output */
     float *res2;                      /* [N,C] x after the attention branch */
@@ -57,7 +58,7 @@ struct GptActs {
     /* scratch shared by all blocks */
     float *proj;              /* [N,C] output of out_proj / c_proj before the residual add */
     float *dres, *dln;        /* [N,C] */
-    float *dqkv;              /* [N,3C] */
+    float *dqkv;              /* [N, QKV] */
     float *datty;             /* [N,C] */
     float *dfch, *dfch_act;   /* [N,FW], [N,F] */
     float *attn_scratch;      /* attention_scratch_floats() */
@@ -69,6 +70,10 @@ struct GptActs {
 
 static int gpt_fc_width(const GptConfig *c) { return c->mlp == GPT_MLP_SWIGLU ? 2 * c->ffn : c->ffn; }
 
+/* Channels of k (and of v): KVC = n_kv_heads * hs; the fused q|k|v row is QKV = C + 2 KVC wide. */
+static int gpt_kv_width(const GptConfig *c) { return c->n_kv_heads * (c->d_model / c->n_heads); }
+static int gpt_qkv_width(const GptConfig *c) { return c->d_model + 2 * gpt_kv_width(c); }
+
 static int add(ParamTable *t, Error *err, int decay, int64_t rows, int64_t cols, const char *fmt, int layer) {
     char name[96];
     snprintf(name, sizeof name, fmt, layer);
@@ -78,7 +83,7 @@ static int add(ParamTable *t, Error *err, int decay, int64_t rows, int64_t cols,
 /* The table: the one place that says which tensors exist, their names and order. */
 static int gpt_build_table(ParamTable *t, const GptConfig *c, Error *err) {
     int C = c->d_model, F = c->ffn, emb_decay = c->decay_embeddings ? PARAM_DECAY : PARAM_NO_DECAY;
-    int ln = c->norm == GPT_NORM_LAYER, b = c->bias, D = PARAM_DECAY, ND = PARAM_NO_DECAY;
+    int ln = c->norm == GPT_NORM_LAYER, b = c->bias, D = PARAM_DECAY, ND = PARAM_NO_DECAY, KVC = gpt_kv_width(c);
     int rc = add(t, err, emb_decay, c->vocab, C, "transformer.wte.weight", 0);
     if (!rc && c->pos == GPT_POS_LEARNED) rc = add(t, err, emb_decay, c->max_seq, C, "transformer.wpe.weight", 0);
     if (!rc && c->grid_h > 0) {
@@ -90,12 +95,12 @@ static int gpt_build_table(ParamTable *t, const GptConfig *c, Error *err) {
         rc |= add(t, err, ND, C, 0, "transformer.h.%d.ln_1.weight", l);
         if (ln) rc |= add(t, err, ND, C, 0, "transformer.h.%d.ln_1.bias", l);
         rc |= add(t, err, D, C, C, "transformer.h.%d.attn.attention.q_proj.weight", l);
-        rc |= add(t, err, D, C, C, "transformer.h.%d.attn.attention.k_proj.weight", l);
-        rc |= add(t, err, D, C, C, "transformer.h.%d.attn.attention.v_proj.weight", l);
+        rc |= add(t, err, D, KVC, C, "transformer.h.%d.attn.attention.k_proj.weight", l);
+        rc |= add(t, err, D, KVC, C, "transformer.h.%d.attn.attention.v_proj.weight", l);
         if (b) {
             rc |= add(t, err, ND, C, 0, "transformer.h.%d.attn.attention.q_proj.bias", l);
-            rc |= add(t, err, ND, C, 0, "transformer.h.%d.attn.attention.k_proj.bias", l);
-            rc |= add(t, err, ND, C, 0, "transformer.h.%d.attn.attention.v_proj.bias", l);
+            rc |= add(t, err, ND, KVC, 0, "transformer.h.%d.attn.attention.k_proj.bias", l);
+            rc |= add(t, err, ND, KVC, 0, "transformer.h.%d.attn.attention.v_proj.bias", l);
         }
         rc |= add(t, err, D, C, C, "transformer.h.%d.attn.attention.out_proj.weight", l);
         if (b) rc |= add(t, err, ND, C, 0, "transformer.h.%d.attn.attention.out_proj.bias", l);
@@ -177,6 +182,7 @@ static void gpt_carve(Gpt *m, Carver *cv) {
     const GptConfig *c = &m->config;
     GptActs *a = m->acts;
     size_t N = (size_t)m->max_B * (size_t)m->max_T, C = (size_t)c->d_model, F = (size_t)c->ffn;
+    size_t QKV = (size_t)gpt_qkv_width(c);
     size_t FW = (size_t)gpt_fc_width(c), att = (size_t)m->max_B * (size_t)c->n_heads * (size_t)m->max_T * (size_t)m->max_T;
     a->x0 = carve(cv, N * C);
     for (int l = 0; l < c->n_layers; l++) {
@@ -184,7 +190,7 @@ static void gpt_carve(Gpt *m, Carver *cv) {
         y->ln1 = carve(cv, N * C);
         y->ln1_mean = carve(cv, N);
         y->ln1_rstd = carve(cv, N);
-        y->qkv = carve(cv, N * 3 * C);
+        y->qkv = carve(cv, N * QKV);
         y->att = carve(cv, att);
         y->atty = carve(cv, N * C);
         y->res2 = carve(cv, N * C);
@@ -204,7 +210,7 @@ static void gpt_carve(Gpt *m, Carver *cv) {
     a->proj = carve(cv, N * C);
     a->dres = carve(cv, N * C);
     a->dln = carve(cv, N * C);
-    a->dqkv = carve(cv, N * 3 * C);
+    a->dqkv = carve(cv, N * QKV);
     a->datty = carve(cv, N * C);
     a->dfch = carve(cv, N * FW);
     a->dfch_act = carve(cv, N * F);
@@ -227,6 +233,8 @@ static int gpt_check_config(const GptConfig *c, Error *err) {
         return error_set(err, "gpt config: vocab, d_model, n_layers, n_heads, ffn, max_seq must be > 0");
     if (c->d_model % c->n_heads != 0)
         return error_set(err, "gpt config: d_model %d is not a multiple of n_heads %d", c->d_model, c->n_heads);
+    if (c->n_kv_heads < 0 || c->n_kv_heads > c->n_heads || (c->n_kv_heads && c->n_heads % c->n_kv_heads != 0))
+        return error_set(err, "gpt config: n_kv_heads %d must divide n_heads %d", c->n_kv_heads, c->n_heads);
     if (c->pos == GPT_POS_ROPE && (c->d_model / c->n_heads) % 2 != 0)
         return error_set(err, "gpt config: rotary positions need an even head size");
     if (c->norm < 0 || c->norm > 1 || c->mlp < 0 || c->mlp > 1 || c->pos < 0 || c->pos > 1)
@@ -248,15 +256,25 @@ int gpt_new(Gpt **out, const GptConfig *config, int max_B, int max_T, ThreadPool
     if (gpt_check_config(config, err) != 0) return -1;
     if (max_B <= 0 || max_T <= 0 || max_T > config->max_seq)
         return error_set(err, "gpt: batch %d x %d does not fit max_seq %d", max_B, max_T, config->max_seq);
+    /* An upper bound of the activation arena in double, so that the size_t
+     * products in gpt_carve cannot overflow for any config that passes here. */
+    const GptConfig *c = config;
+    double N_d = (double)max_B * max_T, per_layer = N_d * (12.0 * c->d_model + 3.0 * c->ffn + 8) +
+                                                     (double)max_B * c->n_heads * max_T * max_T;
+    double floats = per_layer * c->n_layers + N_d * (6.0 * c->d_model + c->vocab + 8) +
+                    (double)max_T * (c->d_model + max_T) * cpu_count() + (double)c->max_seq * c->d_model;
+    if (floats > 0x1p40)
+        return error_set(err, "gpt: activations for %d x %d tokens would need %.3g floats", max_B, max_T, floats);
     Gpt *m = mem_calloc(1, sizeof *m);
     if (!m) return error_set(err, "gpt: out of memory");
     m->config = *config;
+    if (m->config.n_kv_heads == 0) m->config.n_kv_heads = m->config.n_heads;
     m->pool = pool;
     m->max_B = max_B;
     m->max_T = max_T;
     int L = config->n_layers;
     size_t N = (size_t)max_B * (size_t)max_T;
-    if (gpt_build_table(&m->table, config, err) != 0) goto fail;
+    if (gpt_build_table(&m->table, &m->config, err) != 0) goto fail;
     m->layer = mem_calloc((size_t)L, sizeof *m->layer);
     m->dlayer = mem_calloc((size_t)L, sizeof *m->dlayer);
     m->acts = mem_calloc(1, sizeof *m->acts);
@@ -323,8 +341,16 @@ void gpt_init_random(Gpt *m, uint64_t seed) {
         int is_norm = strstr(e->name, "ln_") != NULL;
         int is_proj = strstr(e->name, "out_proj.weight") || strstr(e->name, "c_proj.weight");
         float std = is_proj ? proj_std : 0.02f;
-        for (size_t k = 0; k < e->numel; k++)
-            p[k] = is_bias ? 0.0f : is_norm ? 1.0f : (float)(rng_normal(&rng) * std);
+        if (is_bias || is_norm) {
+            for (size_t k = 0; k < e->numel; k++) p[k] = is_bias ? 0.0f : 1.0f;
+            continue;
+        }
+        for (size_t k = 0; k < e->numel; k += 2) {
+            double a, b;
+            rng_normal2(&rng, &a, &b);
+            p[k] = (float)(a * std);
+            if (k + 1 < e->numel) p[k + 1] = (float)(b * std);
+        }
     }
 }
 
@@ -377,7 +403,8 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
     const GptConfig *c = &m->config;
     GptActs *a = m->acts;
     const GptTop *w = &a->top;
-    int C = c->d_model, NH = c->n_heads, hs = C / NH, F = c->ffn, FW = gpt_fc_width(c), V = c->vocab;
+    int C = c->d_model, NH = c->n_heads, NKV = c->n_kv_heads, hs = C / NH, F = c->ffn, FW = gpt_fc_width(c);
+    int V = c->vocab, KVC = gpt_kv_width(c), QKV = gpt_qkv_width(c);
     int64_t N = (int64_t)B * T;
     m->B = B;
     m->T = T;
@@ -404,27 +431,27 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
         const GptLayer *p = &m->layer[l];
         GptLayerActs *y = &a->layer[l];
         gpt_norm_forward(m, y->ln1, y->ln1_mean, y->ln1_rstd, x, p->ln1_w, p->ln1_b, N);
-        linear_forward(m->pool, y->qkv, y->ln1, p->qkv_w, p->qkv_b, N, C, 3 * C);
+        linear_layer_forward(m->pool, y->qkv, y->ln1, p->qkv_w, p->qkv_b, N, C, QKV);
         if (c->pos == GPT_POS_ROPE) {
-            rope_forward(y->qkv, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
-            rope_forward(y->qkv + C, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
+            rope_forward(y->qkv, QKV, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
+            rope_forward(y->qkv + C, QKV, a->pos, a->rope_cos, a->rope_sin, N, NKV, hs);
         }
-        attention_forward(m->pool, y->atty, y->att, a->attn_scratch, y->qkv, y->qkv + C, y->qkv + 2 * C, 3 * C, prefix,
-                          B, T, NH, hs);
-        linear_forward(m->pool, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
+        attention_forward(m->pool, y->atty, y->att, a->attn_scratch, y->qkv, y->qkv + C, y->qkv + C + KVC, QKV, prefix,
+                          B, T, NH, NKV, hs);
+        linear_layer_forward(m->pool, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
         residual_forward(y->res2, x, a->proj, N * C);
         gpt_norm_forward(m, y->ln2, y->ln2_mean, y->ln2_rstd, y->res2, p->ln2_w, p->ln2_b, N);
-        linear_forward(m->pool, y->fch, y->ln2, p->fc_w, p->fc_b, N, C, FW);
+        linear_layer_forward(m->pool, y->fch, y->ln2, p->fc_w, p->fc_b, N, C, FW);
         if (c->mlp == GPT_MLP_SWIGLU)
             swiglu_forward(m->pool, y->fch_act, y->fch, N, F);
         else
             gelu_forward(m->pool, y->fch_act, y->fch, N * F);
-        linear_forward(m->pool, a->proj, y->fch_act, p->fcproj_w, p->fcproj_b, N, F, C);
+        linear_layer_forward(m->pool, a->proj, y->fch_act, p->fcproj_w, p->fcproj_b, N, F, C);
         residual_forward(y->res3, y->res2, a->proj, N * C);
         x = y->res3;
     }
     gpt_norm_forward(m, a->lnf, a->lnf_mean, a->lnf_rstd, x, w->lnf_w, w->lnf_b, N);
-    linear_forward(m->pool, a->logits, a->lnf, w->lm_head, NULL, N, C, V);
+    linear_layer_forward(m->pool, a->logits, a->lnf, w->lm_head, NULL, N, C, V);
     m->loss = 0;
     m->n_targets = 0;
     if (batch->targets) {
@@ -447,7 +474,8 @@ void gpt_backward(Gpt *m, float grad_scale) {
     GptActs *a = m->acts;
     const GptTop *w = &a->top;
     GptTop *dw = &a->dtop;
-    int B = m->B, T = m->T, C = c->d_model, NH = c->n_heads, hs = C / NH, F = c->ffn, FW = gpt_fc_width(c);
+    int B = m->B, T = m->T, C = c->d_model, NH = c->n_heads, NKV = c->n_kv_heads, hs = C / NH, F = c->ffn;
+    int FW = gpt_fc_width(c), KVC = gpt_kv_width(c), QKV = gpt_qkv_width(c);
     int V = c->vocab;
     int64_t N = (int64_t)B * T;
     size_t NC = (size_t)N * (size_t)C;
@@ -457,7 +485,7 @@ void gpt_backward(Gpt *m, float grad_scale) {
     crossentropy_backward(m->pool, a->logits, a->logits, a->lse, a->targets, grad_scale / (float)m->n_targets, N, V,
                           c->label_smoothing, GPT_IGNORE_INDEX);
     memset(a->dln, 0, NC * sizeof(float));
-    linear_backward(m->pool, a->dln, dw->lm_head, NULL, a->logits, a->lnf, w->lm_head, N, C, V);
+    linear_layer_backward(m->pool, a->dln, dw->lm_head, NULL, a->logits, a->lnf, w->lm_head, N, C, V);
     const float *x_last = c->n_layers ? a->layer[c->n_layers - 1].res3 : a->x0;
     memset(a->dres, 0, NC * sizeof(float));
     gpt_norm_backward(m, a->dres, dw->lnf_w, dw->lnf_b, a->dln, x_last, w->lnf_w, a->lnf_mean, a->lnf_rstd, N);
@@ -469,27 +497,27 @@ void gpt_backward(Gpt *m, float grad_scale) {
         const float *x_in = l ? a->layer[l - 1].res3 : a->x0;
         /* MLP branch: res3 = res2 + c_proj(act(c_fc(ln2(res2)))) */
         memset(a->dfch_act, 0, (size_t)N * (size_t)F * sizeof(float));
-        linear_backward(m->pool, a->dfch_act, dp->fcproj_w, dp->fcproj_b, a->dres, y->fch_act, p->fcproj_w, N, F, C);
+        linear_layer_backward(m->pool, a->dfch_act, dp->fcproj_w, dp->fcproj_b, a->dres, y->fch_act, p->fcproj_w, N, F, C);
         memset(a->dfch, 0, (size_t)N * (size_t)FW * sizeof(float));
         if (c->mlp == GPT_MLP_SWIGLU)
             swiglu_backward(m->pool, a->dfch, y->fch, a->dfch_act, N, F);
         else
             gelu_backward(m->pool, a->dfch, y->fch, a->dfch_act, N * F);
         memset(a->dln, 0, NC * sizeof(float));
-        linear_backward(m->pool, a->dln, dp->fc_w, dp->fc_b, a->dfch, y->ln2, p->fc_w, N, C, FW);
+        linear_layer_backward(m->pool, a->dln, dp->fc_w, dp->fc_b, a->dfch, y->ln2, p->fc_w, N, C, FW);
         gpt_norm_backward(m, a->dres, dp->ln2_w, dp->ln2_b, a->dln, y->res2, p->ln2_w, y->ln2_mean, y->ln2_rstd, N);
         /* attention branch: res2 = x_in + out_proj(attention(qkv(ln1(x_in)))) */
         memset(a->datty, 0, NC * sizeof(float));
-        linear_backward(m->pool, a->datty, dp->proj_w, dp->proj_b, a->dres, y->atty, p->proj_w, N, C, C);
-        memset(a->dqkv, 0, 3 * NC * sizeof(float));
-        attention_backward(m->pool, a->dqkv, a->dqkv + C, a->dqkv + 2 * C, a->attn_scratch, a->datty, y->att, y->qkv,
-                           y->qkv + C, y->qkv + 2 * C, 3 * C, prefix, B, T, NH, hs);
+        linear_layer_backward(m->pool, a->datty, dp->proj_w, dp->proj_b, a->dres, y->atty, p->proj_w, N, C, C);
+        memset(a->dqkv, 0, (size_t)N * (size_t)QKV * sizeof(float));
+        attention_backward(m->pool, a->dqkv, a->dqkv + C, a->dqkv + C + KVC, a->attn_scratch, a->datty, y->att, y->qkv,
+                           y->qkv + C, y->qkv + C + KVC, QKV, prefix, B, T, NH, NKV, hs);
         if (c->pos == GPT_POS_ROPE) {
-            rope_backward(a->dqkv, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
-            rope_backward(a->dqkv + C, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
+            rope_backward(a->dqkv, QKV, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
+            rope_backward(a->dqkv + C, QKV, a->pos, a->rope_cos, a->rope_sin, N, NKV, hs);
         }
         memset(a->dln, 0, NC * sizeof(float));
-        linear_backward(m->pool, a->dln, dp->qkv_w, dp->qkv_b, a->dqkv, y->ln1, p->qkv_w, N, C, 3 * C);
+        linear_layer_backward(m->pool, a->dln, dp->qkv_w, dp->qkv_b, a->dqkv, y->ln1, p->qkv_w, N, C, QKV);
         gpt_norm_backward(m, a->dres, dp->ln1_w, dp->ln1_b, a->dln, x_in, p->ln1_w, y->ln1_mean, y->ln1_rstd, N);
     }
     embedding_backward(dw->wte, a->dres, a->tokens, N, C);

@@ -14,7 +14,8 @@
  * parallel buffer with the same layout; every activation comes from one
  * arena sized at gpt_new for at most B x T tokens, so a step never allocates.
  * q/k/v weights (and c_fc_0/c_fc_1) sit next to each other in the buffer, so
- * each is one [3C, C] (or [2F, C]) product.
+ * each is one [C + 2 KVC, C] (or [2F, C]) product. With n_kv_heads < n_heads the
+ * attention is grouped-query (k_proj / v_proj are [KVC, C], KVC = n_kv_heads * hs).
  *
  *     Gpt *model;
  *     if (gpt_new(&model, &config, B, T, pool, &err) != 0) ...
@@ -41,6 +42,7 @@ enum { GPT_POS_LEARNED = 0, GPT_POS_ROPE = 1 };
 
 typedef struct {
     int vocab, d_model, n_layers, n_heads, ffn, max_seq;
+    int n_kv_heads;              /* grouped-query attention; 0 = n_heads (model->config holds the value) */
     int norm, mlp, pos;          /* GPT_NORM_*, GPT_MLP_*, GPT_POS_* */
     int tied;                    /* lm head reuses transformer.wte.weight */
     int bias;                    /* linear layers have biases */

@@ -41,6 +41,7 @@ static const Key keys[] = {
     {"d_model", KEY_INT, OFF(model.d_model), 1, 1 << 16, {0}},
     {"n_layers", KEY_INT, OFF(model.n_layers), 1, 1024, {0}},
     {"n_heads", KEY_INT, OFF(model.n_heads), 1, 1024, {0}},
+    {"n_kv_heads", KEY_INT, OFF(model.n_kv_heads), 0, 1024, {0}},
     {"ffn", KEY_INT, OFF(model.ffn), 1, 1 << 20, {0}},
     {"max_seq", KEY_INT, OFF(model.max_seq), 1, 1 << 20, {0}},
     {"norm", KEY_CHOICE, OFF(model.norm), 0, 0, {"layer", "rms"}},

@@ -3,7 +3,7 @@
  *     # model
  *     vocab = 8192        d_model = 256     n_layers = 6    n_heads = 4
  *     ffn = 1024          max_seq = 128     norm = rms      mlp = swiglu
- *     pos = rope          tied = 1          bias = 0
+ *     pos = rope          tied = 1          bias = 0        n_kv_heads = 2
  *     # training
  *     data = tokens.bin   (int32 little-endian token ids; "random" = synthetic)
  *     steps = 1000  batch = 16  seq = 128  accum = 1  lr = 3e-4  min_lr = 3e-5

@@ -22,13 +22,13 @@ CONFIGS = {
     # GPT-2 flavour: LayerNorm, GELU(tanh), learned positions, tied, biases, causal.
     "gpt2like": dict(vocab=96, d_model=32, n_layers=2, n_heads=4, ffn=128, max_seq=16, norm="layer", mlp="gelu",
                      pos="learned", tied=1, bias=1, grid_h=0, grid_w=0, decay_embeddings=0, B=4, T=16, accum=1,
-                     smoothing=0.0, prefix=False, n_segments=0),
+                     smoothing=0.0, prefix=False, n_segments=0, n_kv_heads=4),
     # EXAONE-mini flavour: RMSNorm, SwiGLU, RoPE, untied, no biases, prefix-LM masks, 2-D image
-    # positions, segment embeddings, label smoothing, ignored targets, decayed embeddings,
-    # 2 micro-batches.
+    # positions, segment embeddings, grouped-query attention (1 kv head), label smoothing,
+    # ignored targets, decayed embeddings, 2 micro-batches.
     "exaonelike": dict(vocab=80, d_model=32, n_layers=2, n_heads=2, ffn=64, max_seq=24, norm="rms", mlp="swiglu",
                        pos="rope", tied=0, bias=0, grid_h=2, grid_w=3, decay_embeddings=1, B=3, T=12, accum=2,
-                       smoothing=0.1, prefix=True, n_segments=3),
+                       smoothing=0.1, prefix=True, n_segments=3, n_kv_heads=1),
 }
 HP = dict(lr=1e-2, min_lr=1e-3, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1, grad_clip=1.0,
           rope_theta=10000.0, norm_eps=1e-5, steps=20, warmup=5)
@@ -50,10 +50,11 @@ def param_specs(c):
             specs.append((h + ln + ".weight", (C,)))
             if c["norm"] == "layer":
                 specs.append((h + ln + ".bias", (C,)))
-        for p in ("q_proj", "k_proj", "v_proj", "out_proj"):
-            specs.append((h + "attn.attention." + p + ".weight", (C, C)))
+        KVC = c["n_kv_heads"] * (C // c["n_heads"])
+        for p, rows in (("q_proj", C), ("k_proj", KVC), ("v_proj", KVC), ("out_proj", C)):
+            specs.append((h + "attn.attention." + p + ".weight", (rows, C)))
             if c["bias"]:
-                specs.append((h + "attn.attention." + p + ".bias", (C,)))
+                specs.append((h + "attn.attention." + p + ".bias", (rows,)))
         fcs = ["c_fc_0", "c_fc_1"] if c["mlp"] == "swiglu" else ["c_fc"]
         for p in fcs:
             specs.append((h + "mlp." + p + ".weight", (Fh, C)))
@@ -127,9 +128,11 @@ def forward(c, P, tokens, prefix, image_start, segments=None):
         g = lambda n: P.get(h + n)  # noqa: E731
         a = norm(c, x, g("ln_1.weight"), g("ln_1.bias"))
         q, k, v = (F.linear(a, g("attn.attention.%s.weight" % p), g("attn.attention.%s.bias" % p))
-                   .view(B, T, NH, hs).transpose(1, 2) for p in ("q_proj", "k_proj", "v_proj"))
+                   .view(B, T, -1, hs).transpose(1, 2) for p in ("q_proj", "k_proj", "v_proj"))
         if c["pos"] == "rope":
             q, k = rope(q, T), rope(k, T)
+        group = NH // c["n_kv_heads"]  # grouped-query: each kv head serves `group` query heads
+        k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hs)
         s = s.masked_fill(~allowed[:, None], float("-inf"))
         y = (F.softmax(s, -1) @ v).transpose(1, 2).reshape(B, T, C)
@@ -203,7 +206,7 @@ def run(name, c, outdir):
     cfg = [c["vocab"], c["d_model"], c["n_layers"], c["n_heads"], c["ffn"], c["max_seq"],
            1 if c["norm"] == "rms" else 0, 1 if c["mlp"] == "swiglu" else 0, 1 if c["pos"] == "rope" else 0,
            c["tied"], c["bias"], c["grid_h"], c["grid_w"], c["decay_embeddings"], B, T, A, HP["steps"],
-           HP["warmup"], c["n_segments"]]
+           HP["warmup"], c["n_segments"], c["n_kv_heads"]]
     hp = [HP["lr"], HP["min_lr"], HP["beta1"], HP["beta2"], HP["eps"], HP["weight_decay"], HP["grad_clip"],
           HP["rope_theta"], HP["norm_eps"], c["smoothing"]]
     tensors = {"config": torch.tensor(cfg, dtype=torch.int32), "hparams": torch.tensor(hp)}

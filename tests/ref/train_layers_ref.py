@@ -48,8 +48,11 @@ x, w, b = leaf(N, C), leaf(80, C, scale=0.1), leaf(80)
 save("linear", dict(inp=x, w=w, bias=b), F.linear(x, w, b))
 
 
-def attention(qkv, prefix):
-    q, k, v = (t.reshape(B, T, NH, HS).transpose(1, 2) for t in qkv.split(C, -1))
+def attention(qkv, prefix, nkv=NH):
+    """Grouped-query when nkv < NH: query head h uses kv head h // (NH // nkv)."""
+    q, k, v = qkv.split([C, nkv * HS, nkv * HS], -1)
+    q = q.reshape(B, T, NH, HS).transpose(1, 2)
+    k, v = (t.reshape(B, T, nkv, HS).transpose(1, 2).repeat_interleave(NH // nkv, dim=1) for t in (k, v))
     s = q @ k.transpose(-1, -2) / math.sqrt(HS)
     i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
     allowed = (j <= i)[None].expand(B, T, T)
@@ -59,11 +62,16 @@ def attention(qkv, prefix):
     return (F.softmax(s, -1) @ v).transpose(1, 2).reshape(B, T, C)
 
 
+heads = torch.tensor([NH, NH, HS], dtype=torch.int32)
 qkv = leaf(B, T, 3 * C)
-save("attention_causal", dict(qkv=qkv), attention(qkv, None))
+save("attention_causal", dict(qkv=qkv), attention(qkv, None), dict(heads=heads))
 qkv = leaf(B, T, 3 * C)
 prefix = torch.tensor([9, 0], dtype=torch.int32)
-save("attention_prefix", dict(qkv=qkv), attention(qkv, prefix), dict(prefix=prefix))
+save("attention_prefix", dict(qkv=qkv), attention(qkv, prefix), dict(prefix=prefix, heads=heads))
+qkv = leaf(B, T, C + 2 * HS)  # one kv head shared by all 4 query heads
+prefix = torch.tensor([0, 13], dtype=torch.int32)
+save("attention_gqa", dict(qkv=qkv), attention(qkv, prefix, 1),
+     dict(prefix=prefix, heads=torch.tensor([NH, 1, HS], dtype=torch.int32)))
 
 x = leaf(B, T, NH, HS)
 inv = 10000.0 ** (-torch.arange(0, HS, 2, dtype=torch.float64) / HS)

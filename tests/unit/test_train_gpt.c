@@ -2,12 +2,14 @@
  *
  * tests/ref/train_gpt_ref.py builds two small transformers in plain torch (a GPT-2-like
  * one and an EXAONE-mini-like one: RMSNorm, SwiGLU, RoPE, prefix-LM masks, 2-D image
- * positions, segment embeddings, label smoothing, ignored targets, gradient
- * accumulation), trains them 20
+ * positions, segment embeddings, grouped-query attention, label smoothing, ignored
+ * targets, gradient accumulation), trains them 20
  * AdamW steps (warmup + cosine, clipping, decay mask) and saves init weights, batch,
  * step-0 logits / loss / gradients and all 20 losses. Here the C model loads the same
  * init by tensor name, trains the same steps, and must match within 1e-4 relative.
  */
+#include "../../src/core/cpu.h"
+#include "../../src/core/mem.h"
 #include "../../src/core/threadpool.h"
 #include "../../src/train/adamw.h"
 #include "../../src/train/gpt.h"
@@ -36,6 +38,7 @@ static void run_reference(const char *name) {
     cfg.vocab = ci[0], cfg.d_model = ci[1], cfg.n_layers = ci[2], cfg.n_heads = ci[3], cfg.ffn = ci[4];
     cfg.max_seq = ci[5], cfg.norm = ci[6], cfg.mlp = ci[7], cfg.pos = ci[8], cfg.tied = ci[9], cfg.bias = ci[10];
     cfg.grid_h = ci[11], cfg.grid_w = ci[12], cfg.decay_embeddings = ci[13], cfg.n_segments = ci[19];
+    cfg.n_kv_heads = ci[20];
     int B = ci[14], T = ci[15], A = ci[16], steps = ci[17], warmup = ci[18];
     float lr = hp[0], min_lr = hp[1];
     AdamWConfig opt_cfg = {.beta1 = hp[2], .beta2 = hp[3], .eps = hp[4], .weight_decay = hp[5], .grad_clip = hp[6]};
@@ -145,11 +148,53 @@ TEST(config_errors) {
     CHECK(gpt_forward(model, &batch, 1, 4, &err) == 0);
     CHECK(gpt_forward(model, &batch, 2, 4, &err) != 0);
     gpt_free(model);
+    /* sizes whose products would overflow size_t must be refused, not wrapped */
+    cfg.vocab = 1 << 24, cfg.d_model = 1 << 16, cfg.n_heads = 1, cfg.ffn = 1 << 20, cfg.max_seq = 1 << 20;
+    model = NULL;
+    CHECK(gpt_new(&model, &cfg, 65536, 1 << 20, NULL, &err) != 0 && model == NULL && strstr(err.message, "floats"));
+}
+
+/* Every allocation of gpt_new, adamw_new and trainer_new may fail: each must report it and
+ * leak nothing (LeakSanitizer checks under `make asan`). */
+TEST(allocation_failures) {
+    GptConfig cfg;
+    gpt_config_defaults(&cfg);
+    cfg.vocab = 32, cfg.d_model = 16, cfg.n_layers = 2, cfg.n_heads = 2, cfg.ffn = 32, cfg.max_seq = 8;
+    cfg.norm = GPT_NORM_RMS, cfg.mlp = GPT_MLP_SWIGLU, cfg.pos = GPT_POS_ROPE, cfg.grid_h = cfg.grid_w = 2;
+    int failures = 0, succeeded = 0;
+    for (long n = 1; n < 200 && !succeeded; n++) {
+        Gpt *model = NULL;
+        AdamW opt = {0};
+        Error err = {0};
+        mem_fail_after(n);
+        int rc = gpt_new(&model, &cfg, 2, 8, NULL, &err);
+        if (rc == 0) rc = adamw_new(&opt, model->table.total, &err);
+        long made = mem_alloc_count();
+        mem_fail_after(0);
+        if (rc != 0) {
+            failures++;
+            CHECKF(strstr(err.message, "out of memory") != NULL, "allocation %ld: '%s'", n, err.message);
+        } else {
+            succeeded = made < n; /* no allocation was made to fail: all paths covered */
+        }
+        adamw_free(&opt);
+        gpt_free(model);
+    }
+    CHECK(succeeded && failures >= 8);
 }
 
 int main(void) {
-    RUN(gpt2like_matches_torch);
-    RUN(exaonelike_matches_torch);
+    /* Twice: with the kernels this CPU picks (AVX-512 here), then the portable C paths. */
+    for (int portable = 0; portable <= 1; portable++) {
+        if (portable) {
+            setenv("EXAONE_PORTABLE", "1", 1);
+            cpu_features_reload();
+        }
+        printf("-- %s paths (%s)\n", portable ? "portable" : "dispatched", cpu_describe());
+        RUN(gpt2like_matches_torch);
+        RUN(exaonelike_matches_torch);
+    }
     RUN(config_errors);
+    RUN(allocation_failures);
     return harness_finish();
 }

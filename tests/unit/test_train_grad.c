@@ -201,11 +201,11 @@ TEST(norm_grad) {
 
 /* ---- linear ---- flag: has bias */
 static void linear_fwd(Case *c) {
-    linear_forward(NULL, c->out, c->in[0].x, c->in[1].x, c->flag ? c->in[2].x : NULL, (int64_t)c->B * c->T, c->C,
+    linear_layer_forward(NULL, c->out, c->in[0].x, c->in[1].x, c->flag ? c->in[2].x : NULL, (int64_t)c->B * c->T, c->C,
                    c->OC);
 }
 static void linear_bwd(Case *c) {
-    linear_backward(NULL, c->in[0].grad, c->in[1].grad, c->flag ? c->in[2].grad : NULL, c->dout, c->in[0].x,
+    linear_layer_backward(NULL, c->in[0].grad, c->in[1].grad, c->flag ? c->in[2].grad : NULL, c->dout, c->in[0].x,
                     c->in[1].x, (int64_t)c->B * c->T, c->C, c->OC);
 }
 
@@ -252,41 +252,44 @@ TEST(rope_grad) {
 }
 
 /* ---- attention ---- q,k,v interleaved in one [N,3C] buffer (ld = 3C), as in the model */
+/* flag = number of kv heads (grouped-query when < NH); rows are [q C | k KVC | v KVC] */
 static void attn_fwd(Case *c) {
-    int C = c->NH * c->hs;
+    int C = c->NH * c->hs, KVC = c->flag * c->hs;
     const double *qkv = c->in[0].x;
-    attention_forward(NULL, c->out, c->s1, c->s2, qkv, qkv + C, qkv + 2 * C, 3 * C, c->prefix, c->B, c->T, c->NH,
-                      c->hs);
+    attention_forward(NULL, c->out, c->s1, c->s2, qkv, qkv + C, qkv + C + KVC, C + 2 * KVC, c->prefix, c->B, c->T,
+                      c->NH, c->flag, c->hs);
 }
 static void attn_bwd(Case *c) {
-    int C = c->NH * c->hs;
+    int C = c->NH * c->hs, KVC = c->flag * c->hs;
     const double *qkv = c->in[0].x;
     double *d = c->in[0].grad;
-    attention_backward(NULL, d, d + C, d + 2 * C, c->s2, c->dout, c->s1, qkv, qkv + C, qkv + 2 * C, 3 * C,
-                       c->prefix, c->B, c->T, c->NH, c->hs);
+    attention_backward(NULL, d, d + C, d + C + KVC, c->s2, c->dout, c->s1, qkv, qkv + C, qkv + C + KVC, C + 2 * KVC,
+                       c->prefix, c->B, c->T, c->NH, c->flag, c->hs);
 }
 
 TEST(attention_grad) {
-    const char *labels[3] = {"attention(causal)", "attention(prefix)", "attention(bidirectional)"};
-    for (int kind = 0; kind < 3; kind++) {
-        Case c = {.forward = attn_fwd, .backward = attn_bwd, .B = 2, .T = 5, .NH = 2, .hs = 4};
-        int C = c.NH * c.hs;
+    const char *labels[4] = {"attention(causal)", "attention(prefix)", "attention(bidirectional)",
+                             "attention(grouped-query, prefix)"};
+    for (int kind = 0; kind < 4; kind++) {
+        Case c = {.forward = attn_fwd, .backward = attn_bwd, .B = 2, .T = 5, .NH = kind == 3 ? 4 : 2, .hs = 4};
+        c.flag = kind == 3 ? 2 : c.NH; /* kv heads */
+        int width = (c.NH + 2 * c.flag) * c.hs;
         int64_t N = (int64_t)c.B * c.T;
         if (kind > 0) {
             c.prefix = malloc(2 * sizeof(int));
-            c.prefix[0] = kind == 1 ? 3 : 99;
-            c.prefix[1] = kind == 1 ? 0 : 5;
+            c.prefix[0] = kind == 2 ? 99 : 3;
+            c.prefix[1] = kind == 2 ? 5 : 0;
         }
         c.s1 = const_buf((int64_t)c.B * c.NH * c.T * c.T, 0);
         c.s2 = const_buf(attention_scratch_floats(c.T, c.hs, 1), 0);
-        case_add(&c, "qkv", rnd_buf(N * 3 * C, 1), N * 3 * C);
-        case_output(&c, N * C);
+        case_add(&c, "qkv", rnd_buf(N * width, 1), N * width);
+        case_output(&c, N * c.NH * c.hs);
         case_check(&c, labels[kind]);
         /* The mask itself: a masked probability is exactly 0, a visible one is not. */
         for (int b = 0; b < c.B; b++)
             for (int i = 0; i < c.T; i++)
                 for (int t = 0; t < c.T; t++) {
-                    int p = kind == 0 ? 0 : c.prefix[b];
+                    int p = kind == 0 ? 0 : c.prefix[b];  /* head 1 of every kind */
                     int visible = t <= i || t < p;
                     double prob = c.s1[(((int64_t)b * c.NH + 1) * c.T + i) * c.T + t];
                     CHECK(visible ? prob > 0 : prob == 0);

@@ -88,8 +88,8 @@ TEST(linear_matches_torch) {
     int OC = (int)numel("bias"), C = (int)(numel("w") / OC);
     int64_t N = numel("inp") / C;
     float *out = empty_like("out"), *dinp = grad_like("inp"), *dw = grad_like("w"), *db = grad_like("bias");
-    linear_forward(pool, out, in("inp"), in("w"), in("bias"), N, C, OC);
-    linear_backward(pool, dinp, dw, db, in("dout"), in("inp"), in("w"), N, C, OC);
+    linear_layer_forward(pool, out, in("inp"), in("w"), in("bias"), N, C, OC);
+    linear_layer_backward(pool, dinp, dw, db, in("dout"), in("inp"), in("w"), N, C, OC);
     expect("linear", out, "out", 0);
     expect("linear", dinp, "dinp", 1);
     expect("linear", dw, "dw", 1);
@@ -98,19 +98,21 @@ TEST(linear_matches_torch) {
 }
 
 TEST(attention_matches_torch) {
-    const char *names[2] = {"attention_causal", "attention_prefix"};
-    for (int k = 0; k < 2; k++) {
+    const char *names[3] = {"attention_causal", "attention_prefix", "attention_gqa"};
+    for (int k = 0; k < 3; k++) {
         if (open_ref(names[k]) != 0) return;
         const RefTensor *qkv = ref_get(&ref, "qkv");
-        int B = (int)qkv->dims[0], T = (int)qkv->dims[1], C = (int)qkv->dims[2] / 3, NH = 4, hs = C / NH;
+        const int32_t *heads = ref_get(&ref, "heads")->i32; /* NH, NKV, hs */
+        int B = (int)qkv->dims[0], T = (int)qkv->dims[1], NH = heads[0], NKV = heads[1], hs = heads[2];
+        int C = NH * hs, KVC = NKV * hs, W = C + 2 * KVC;
         const RefTensor *prefix = ref_find(&ref, "prefix");
         float *out = empty_like("out"), *att = calloc((size_t)B * NH * T * T, 4);
         float *scratch = calloc((size_t)attention_scratch_floats(T, hs, pool_threads(pool)), 4);
         float *d = grad_like("qkv");
-        attention_forward(pool, out, att, scratch, qkv->f32, qkv->f32 + C, qkv->f32 + 2 * C, 3 * C,
-                          prefix ? prefix->i32 : NULL, B, T, NH, hs);
-        attention_backward(pool, d, d + C, d + 2 * C, scratch, in("dout"), att, qkv->f32, qkv->f32 + C,
-                           qkv->f32 + 2 * C, 3 * C, prefix ? prefix->i32 : NULL, B, T, NH, hs);
+        attention_forward(pool, out, att, scratch, qkv->f32, qkv->f32 + C, qkv->f32 + C + KVC, W,
+                          prefix ? prefix->i32 : NULL, B, T, NH, NKV, hs);
+        attention_backward(pool, d, d + C, d + C + KVC, scratch, in("dout"), att, qkv->f32, qkv->f32 + C,
+                           qkv->f32 + C + KVC, W, prefix ? prefix->i32 : NULL, B, T, NH, NKV, hs);
         expect(names[k], out, "out", 0);
         expect(names[k], d, "dqkv", 1);
         free(att);
@@ -198,12 +200,54 @@ TEST(embedding_matches_torch) {
     ref_free(&ref);
 }
 
+/* The AVX-512 attention kernel is specialised per head size (32, 64, 128); the torch
+ * data above covers 64. The other two are held against the portable path (itself held
+ * against torch and finite differences) on random data with odd T and prefixes. */
+static void attention_run(int hs, int NH, int NKV, int T, const float *qkv, const float *dout, const int *prefix,
+                          float *out, float *dqkv) {
+    int B = 2, C = NH * hs, KVC = NKV * hs, W = C + 2 * KVC;
+    float *att = calloc((size_t)B * NH * T * T, 4);
+    float *scratch = calloc((size_t)attention_scratch_floats(T, hs, pool_threads(pool)), 4);
+    memset(dqkv, 0, (size_t)B * T * W * 4);
+    attention_forward(pool, out, att, scratch, qkv, qkv + C, qkv + C + KVC, W, prefix, B, T, NH, NKV, hs);
+    attention_backward(pool, dqkv, dqkv + C, dqkv + C + KVC, scratch, dout, att, qkv, qkv + C, qkv + C + KVC, W,
+                       prefix, B, T, NH, NKV, hs);
+    free(att);
+    free(scratch);
+}
+
+TEST(attention_head_sizes_match_portable) {
+    if (!cpu_features()->avx512) SKIP("no AVX-512 on this CPU");
+    int sizes[2] = {32, 128}, T = 37, prefix[2] = {5, 40};
+    for (int k = 0; k < 2; k++)
+        for (int NKV = 1; NKV <= 2; NKV++) {
+            int hs = sizes[k], NH = 2, W = (NH + 2 * NKV) * hs;
+            size_t n_in = (size_t)2 * T * W, n_out = (size_t)2 * T * NH * hs;
+            float *qkv = malloc(n_in * 4), *dout = malloc(n_out * 4);
+            uint32_t r = 12345;
+            for (size_t i = 0; i < n_in; i++) qkv[i] = (float)((r = r * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+            for (size_t i = 0; i < n_out; i++) dout[i] = (float)((r = r * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+            float *out_fast = malloc(n_out * 4), *out_ref = malloc(n_out * 4);
+            float *d_fast = malloc(n_in * 4), *d_ref = malloc(n_in * 4);
+            attention_run(hs, NH, NKV, T, qkv, dout, prefix, out_fast, d_fast);
+            setenv("EXAONE_PORTABLE", "1", 1);
+            cpu_features_reload();
+            attention_run(hs, NH, NKV, T, qkv, dout, prefix, out_ref, d_ref);
+            unsetenv("EXAONE_PORTABLE");
+            cpu_features_reload();
+            double eo = ref_rel_error(out_fast, out_ref, (int64_t)n_out), ed = ref_rel_error(d_fast, d_ref, (int64_t)n_in);
+            CHECKF(eo <= 1e-5 && ed <= 1e-5, "hs %d, %d kv heads: out error %.3g, dqkv error %.3g", hs, NKV, eo, ed);
+            free(qkv), free(dout), free(out_fast), free(out_ref), free(d_fast), free(d_ref);
+        }
+}
+
 int main(void) {
     if (harness_ref("train_layers_ref.py", ref_dir, sizeof ref_dir) != 0) {
         printf("FAIL reference script\n");
         return 1;
     }
     pool = pool_new(2);
+    RUN(attention_head_sizes_match_portable);
     /* Twice: with the kernels this CPU picks (AVX-512 here), then the portable C paths. */
     for (int portable = 0; portable <= 1; portable++) {
         if (portable) {
