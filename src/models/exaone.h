@@ -37,6 +37,7 @@ typedef struct {
     int rope_llama3; /* rope_scaling.rope_type == "llama3" */
     float rope_factor, rope_low_freq, rope_high_freq;
     int rope_orig_ctx;
+    float *rope_factors;     /* GGUF rope_freqs: inv_freq[i] / rope_factors[i]; NULL if absent */
     int sliding_window;      /* 0: none */
     unsigned char *sliding;  /* per layer: 1 = sliding-window layer */
     int tied;

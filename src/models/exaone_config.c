@@ -212,7 +212,9 @@ done:
 
 void exaone_config_free(ExaoneConfig *cfg) {
     mem_free(cfg->sliding);
+    mem_free(cfg->rope_factors);
     cfg->sliding = NULL;
+    cfg->rope_factors = NULL;
 }
 
 int exaone_layer_rope(const ExaoneConfig *cfg, int layer) {
@@ -223,7 +225,9 @@ void exaone_rope_inv_freq(const ExaoneConfig *cfg, double *inv_freq) {
     int half = cfg->head_dim / 2;
     for (int i = 0; i < half; i++) {
         double f = 1.0 / pow((double)cfg->rope_theta, (2.0 * i) / cfg->head_dim);
-        if (cfg->rope_llama3) {
+        if (cfg->rope_factors) {
+            f /= cfg->rope_factors[i];
+        } else if (cfg->rope_llama3) {
             /* llama3: long wavelengths are slowed by `factor`, short ones kept, and the band
              * between them interpolated smoothly. */
             double wavelen = 2.0 * M_PI / f;

@@ -7,39 +7,54 @@
 #include "../core/file.h"
 #include "../core/mem.h"
 #include "../formats/safetensors.h"
-#include "exaone.h"
+#include "../formats/gguf.h"
+#include "exaone_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* Hugging Face names, per architecture. */
-typedef struct {
-    const char *embed, *final_norm, *layer_fmt;
-    const char *q, *k, *v, *o, *gate, *up, *down, *attn_norm, *ffn_norm, *q_norm, *k_norm;
-} HfNames;
-
-static const HfNames hf_v3 = {"transformer.wte.weight", "transformer.ln_f.weight", "transformer.h.%d.",
+static const ExaoneNames hf_v3 = {"transformer.wte.weight", "transformer.ln_f.weight", "transformer.h.%d.",
                               "attn.attention.q_proj.weight", "attn.attention.k_proj.weight",
                               "attn.attention.v_proj.weight", "attn.attention.out_proj.weight",
                               "mlp.c_fc_0.weight", "mlp.c_fc_1.weight", "mlp.c_proj.weight",
-                              "ln_1.weight", "ln_2.weight", NULL, NULL};
-static const HfNames hf_v4 = {"model.embed_tokens.weight", "model.norm.weight", "model.layers.%d.",
+                              "ln_1.weight", "ln_2.weight", NULL, NULL, "lm_head.weight"};
+static const ExaoneNames hf_v4 = {"model.embed_tokens.weight", "model.norm.weight", "model.layers.%d.",
                               "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight",
                               "self_attn.o_proj.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight",
                               "mlp.down_proj.weight", "post_attention_layernorm.weight",
                               "post_feedforward_layernorm.weight", "self_attn.q_norm.weight",
-                              "self_attn.k_norm.weight"};
+                              "self_attn.k_norm.weight", "lm_head.weight"};
 
 typedef struct {
     ExaoneModel *m;
-    const SafeTensors *st;
+    ExaoneLookup lookup;
+    void *ctx;
     const char *file; /* for messages */
+    StTensor tmp;
 } Loader;
 
 static const StTensor *find(Loader *L, const char *name, Error *err) {
-    const StTensor *t = st_find(L->st, name);
+    const StTensor *t = L->lookup(L->ctx, name, &L->tmp);
     if (!t) error_set(err, "%s: missing tensor %s", L->file, name);
     return t;
+}
+
+int exaone_weight_type_ok(int dtype, int64_t cols) {
+    switch (dtype) {
+    case DTYPE_F32:
+    case DTYPE_F16:
+    case DTYPE_BF16: return 1;
+    case DTYPE_Q8_0:
+    case DTYPE_Q4_0: return cols % 32 == 0;
+    case DTYPE_Q4_K: return cols % 256 == 0;
+    default: return 0;
+    }
+}
+
+static const StTensor *st_lookup(void *ctx, const char *name, StTensor *tmp) {
+    (void)tmp;
+    return st_find(ctx, name);
 }
 
 static int get_mat(Loader *L, const char *name, int64_t rows, int64_t cols, ExaoneMat *out, Error *err) {
@@ -49,9 +64,9 @@ static int get_mat(Loader *L, const char *name, int64_t rows, int64_t cols, Exao
         return error_set(err, "%s: tensor %s has shape [%lld, %lld] (%d dims), expected [%lld, %lld]", L->file,
                          name, (long long)t->shape[0], (long long)(t->n_dims > 1 ? t->shape[1] : 0), t->n_dims,
                          (long long)rows, (long long)cols);
-    if (t->dtype != DTYPE_F32 && t->dtype != DTYPE_F16 && t->dtype != DTYPE_BF16)
-        return error_set(err, "%s: tensor %s has dtype %s; expected F32, F16 or BF16", L->file, name,
-                         dtype_name(t->dtype));
+    if (!exaone_weight_type_ok(t->dtype, cols))
+        return error_set(err, "%s: tensor %s has dtype %s, which cannot hold rows of %lld for a matrix product",
+                         L->file, name, dtype_name(t->dtype) ? dtype_name(t->dtype) : "?", (long long)cols);
     *out = (ExaoneMat){t->data, (DType)t->dtype, rows, cols};
     L->m->weight_bytes += t->size;
     L->m->n_params += rows * cols;
@@ -75,7 +90,7 @@ static int get_vec(Loader *L, const char *name, int64_t n, float **out, Error *e
     return 0;
 }
 
-static int load_layer(Loader *L, const HfNames *nm, int i, Error *err) {
+static int load_layer(Loader *L, const ExaoneNames *nm, int i, Error *err) {
     const ExaoneConfig *c = &L->m->cfg;
     ExaoneLayer *ly = &L->m->layers[i];
     char pre[64], name[256];
@@ -97,6 +112,26 @@ static int load_layer(Loader *L, const HfNames *nm, int i, Error *err) {
     return 0;
 }
 
+int exaone_bind_weights(ExaoneModel *m, const ExaoneNames *nm, ExaoneLookup lookup, void *ctx, const char *label,
+                        Error *err) {
+    Loader L = {m, lookup, ctx, label, {0}};
+    m->layers = mem_calloc((size_t)m->cfg.n_layers, sizeof *m->layers);
+    if (!m->layers) return error_set(err, "%s: out of memory", label);
+    if (get_mat(&L, nm->embed, m->cfg.vocab, m->cfg.dim, &m->embed, err) ||
+        get_vec(&L, nm->final_norm, m->cfg.dim, &m->final_norm, err))
+        return -1;
+    for (int i = 0; i < m->cfg.n_layers; i++)
+        if (load_layer(&L, nm, i, err) != 0) return -1;
+    int has_head = lookup(ctx, nm->head, &L.tmp) != NULL;
+    if (m->cfg.tied < 0) m->cfg.tied = !has_head;
+    if (m->cfg.tied) {
+        m->head = m->embed;
+    } else if (get_mat(&L, nm->head, m->cfg.vocab, m->cfg.dim, &m->head, err) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
 static int load_safetensors(ExaoneModel *m, const char *dir, Error *err) {
     char path[1024];
     snprintf(path, sizeof path, "%s/config.json", dir);
@@ -110,28 +145,10 @@ static int load_safetensors(ExaoneModel *m, const char *dir, Error *err) {
     if (st_open_dir(&st, dir, err) != 0) return -1;
     m->st = st;
     m->format = "safetensors";
-    Loader L = {m, st, dir};
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    if (st_shard_count(st) == 1 && file_exists(path)) L.file = path;
-    const HfNames *nm = m->cfg.arch == EXAONE_V4 ? &hf_v4 : &hf_v3;
-    m->layers = mem_calloc((size_t)m->cfg.n_layers, sizeof *m->layers);
-    if (!m->layers) return error_set(err, "%s: out of memory", dir);
-    if (get_mat(&L, nm->embed, m->cfg.vocab, m->cfg.dim, &m->embed, err) ||
-        get_vec(&L, nm->final_norm, m->cfg.dim, &m->final_norm, err))
-        return -1;
-    for (int i = 0; i < m->cfg.n_layers; i++)
-        if (load_layer(&L, nm, i, err) != 0) return -1;
-    int has_head = st_find(st, "lm_head.weight") != NULL;
-    if (m->cfg.tied < 0) m->cfg.tied = !has_head;
-    if (m->cfg.tied) {
-        m->head = m->embed;
-    } else if (get_mat(&L, "lm_head.weight", m->cfg.vocab, m->cfg.dim, &m->head, err) != 0) {
-        return -1;
-    }
-    return 0;
+    const char *label = st_shard_count(st) == 1 && file_exists(path) ? path : dir;
+    return exaone_bind_weights(m, m->cfg.arch == EXAONE_V4 ? &hf_v4 : &hf_v3, st_lookup, st, label, err);
 }
-
-int exaone_load_gguf(ExaoneModel *m, const char *path, Error *err); /* exaone_gguf.c */
 
 int exaone_load(ExaoneModel **out, const char *path, Error *err) {
     *out = NULL;
@@ -168,7 +185,6 @@ void exaone_free(ExaoneModel *m) {
     mem_free(m->final_norm);
     exaone_config_free(&m->cfg);
     if (m->st) st_close(m->st);
-    void exaone_gguf_close(void *g);
-    if (m->gguf) exaone_gguf_close(m->gguf);
+    if (m->gguf) gguf_close(m->gguf);
     mem_free(m);
 }

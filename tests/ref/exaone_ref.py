@@ -216,6 +216,39 @@ def stored_values(W, dtype):
     return {k: v.to(torch.float32).to(torch.float64) for k, v in W.items()}
 
 
+def f16(t):
+    return t.to(torch.float32).to(torch.float16).to(torch.float64)
+
+
+def ggml_q8_0(w):
+    """ggml's q8_0 rule per block of 32, in float32 arithmetic like ggml's C (so rounding
+    boundaries agree): d = amax / 127, q = round(x * (1 / d)) half away from zero."""
+    b = w.to(torch.float32).reshape(-1, 32)
+    d = b.abs().amax(dim=1, keepdim=True) / 127.0
+    inv = torch.where(d > 0, 1.0 / d, torch.zeros_like(d))
+    x = b * inv
+    q = torch.sign(x) * torch.floor(x.abs() + 0.5)
+    return (q.to(torch.float64) * f16(d)).reshape(w.shape)
+
+
+def ggml_q4_0(w):
+    """ggml's q4_0 rule per block of 32 (float32 arithmetic): d = (signed value of largest
+    magnitude) / -8, q = min(15, trunc(x * (1 / d) + 8.5)), x = d * (q - 8)."""
+    b = w.to(torch.float32).reshape(-1, 32)
+    idx = b.abs().argmax(dim=1, keepdim=True)
+    d = torch.gather(b, 1, idx) / -8.0
+    inv = torch.where(d != 0, 1.0 / d, torch.zeros_like(d))
+    q = torch.clamp(torch.trunc(b * inv + 8.5), max=15)
+    return ((q.to(torch.float64) - 8) * f16(d)).reshape(w.shape)
+
+
+def quantized_values(W, rule):
+    """What `exaone quantize` stores: matrices whose rows are whole blocks get the rule,
+    norms stay f32."""
+    return {k: rule(v) if v.dim() == 2 and v.shape[1] % 32 == 0 else v.to(torch.float32).to(torch.float64)
+            for k, v in W.items()}
+
+
 def base3(**kw):
     c = {"architectures": ["ExaoneForCausalLM"], "model_type": "exaone", "vocab_size": VOCAB,
          "hidden_size": 64, "intermediate_size": 96, "num_layers": 3, "num_attention_heads": 4,
@@ -294,6 +327,10 @@ def main():
         with torch.no_grad():
             logits = forward(cfg, Wv, prompt)
             logits.to(torch.float32).numpy().tofile(os.path.join(d, "logits.f32"))
+            if name in ("exaone30", "exaone4_hybrid"):
+                for qname, rule in (("q8_0", ggml_q8_0), ("q4_0", ggml_q4_0)):
+                    ql = forward(cfg, quantized_values(W, rule), prompt)
+                    ql.to(torch.float32).numpy().tofile(os.path.join(d, f"logits_{qname}.f32"))
             seq, gaps = list(prompt), []
             for _ in range(GREEDY_STEPS):
                 last = forward(cfg, Wv, seq)[-1]

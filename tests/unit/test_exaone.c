@@ -6,6 +6,7 @@
 #include "core/mem.h"
 #include "formats/safetensors.h"
 #include "models/exaone.h"
+#include "models/exaone_quantize.h"
 
 #include <sys/stat.h>
 
@@ -38,13 +39,14 @@ static float *read_f32(const char *path, size_t n) {
     return buf;
 }
 
-/* Max |ours - ref| over the whole prompt's logits; -1 on failure. */
-static double prompt_logit_diff(const char *variant, DType kv_type, int split) {
+/* Max |ours - ref| over the whole prompt's logits; -1 on failure. model: the file to run
+ * (NULL: the variant's folder); ref_name: the reference logits in the variant's folder. */
+static double logit_diff(const char *variant, const char *model, const char *ref_name, DType kv_type, int split) {
     char dir[700], path[800];
     snprintf(dir, sizeof dir, "%s/%s", ref_dir, variant);
     Error err = {0};
     ExaoneModel *m = NULL;
-    if (exaone_load(&m, dir, &err) != 0) {
+    if (exaone_load(&m, model ? model : dir, &err) != 0) {
         printf("  load %s: %s\n", variant, err.message);
         return -1;
     }
@@ -52,7 +54,7 @@ static double prompt_logit_diff(const char *variant, DType kv_type, int split) {
     snprintf(path, sizeof path, "%s/prompt.txt", dir);
     int n = read_ids(path, ids, 64);
     int V = m->cfg.vocab;
-    snprintf(path, sizeof path, "%s/logits.f32", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, ref_name);
     float *ref = read_f32(path, (size_t)n * V);
     float *ours = malloc((size_t)n * V * sizeof(float));
     ExaoneState *s = NULL;
@@ -82,6 +84,10 @@ static double prompt_logit_diff(const char *variant, DType kv_type, int split) {
     free(ref);
     free(ours);
     return worst;
+}
+
+static double prompt_logit_diff(const char *variant, DType kv_type, int split) {
+    return logit_diff(variant, NULL, "logits.f32", kv_type, split);
 }
 
 static const char *variants[] = {"exaone30", "exaone35", "exaone4_hybrid", "exaone4_types", "exaone4_full", NULL};
@@ -117,11 +123,56 @@ TEST(logits_bf16_weights_match_pytorch) {
  * with O(1) activations through 3-4 layers and unit-scale logits (|logit| ~ 3) the
  * logits may move by a few 1e-3. Bound: 2e-2, which still catches any wrong mask, RoPE
  * or norm (those move logits by O(1)). */
-TEST(logits_f16_and_q8_cache) {
+TEST(logits_f16_cache) {
     if (!have_ref()) SKIP("reference script failed");
     double d = prompt_logit_diff("exaone4_hybrid", DTYPE_F16, 0);
     CHECKF(d >= 0 && d <= 2e-2, "f16 cache: max abs logit diff %g > 2e-2", d);
     printf("  f16 cache max abs diff %.3g\n", d);
+}
+
+/* GGUF written by exaone_write_gguf, read back: f32 must be exact (names, metadata,
+ * rope_freqs for llama3, the sliding-window pattern all survive the trip). */
+TEST(gguf_f32_round_trip_matches_pytorch) {
+    if (!have_ref()) SKIP("reference script failed");
+    for (int i = 0; variants[i]; i++) {
+        char dir[700], out[800];
+        snprintf(dir, sizeof dir, "%s/%s", ref_dir, variants[i]);
+        snprintf(out, sizeof out, "%s/%s.f32.gguf", ref_dir, variants[i]);
+        Error err = {0};
+        ExaoneModel *m = NULL;
+        int rc = exaone_load(&m, dir, &err) == 0 ? exaone_write_gguf(m, out, DTYPE_F32, &err) : -1;
+        exaone_free(m);
+        CHECKF(rc == 0, "%s: %s", variants[i], err.message);
+        double d = logit_diff(variants[i], out, "logits.f32", DTYPE_F32, 0);
+        CHECKF(d >= 0 && d <= 1e-4, "%s via GGUF: max abs logit diff %g > 1e-4", variants[i], d);
+    }
+}
+
+/* q8_0 / q4_0: the reference runs PyTorch with weights quantized by ggml's rules
+ * (tests/ref/exaone_ref.py ggml_q8_0/ggml_q4_0), so weight rounding is common to both
+ * sides. What remains is our kernels' arithmetic: llama.cpp-style q8_0/q4_0 products
+ * quantize the activations to q8_0 too (relative error <= 1/254 of each block's
+ * largest value). Through 3-4 layers with unit-scale logits that is ~1e-2; bound
+ * 5e-2 for q8_0 and q4_0 (a wrong block layout or scale moves logits by O(1)). */
+TEST(gguf_quantized_match_pytorch) {
+    if (!have_ref()) SKIP("reference script failed");
+    const char *qv[] = {"exaone30", "exaone4_hybrid", NULL};
+    const DType types[] = {DTYPE_Q8_0, DTYPE_Q4_0};
+    for (int i = 0; qv[i]; i++)
+        for (int k = 0; k < 2; k++) {
+            char dir[700], out[800], ref_name[64];
+            snprintf(dir, sizeof dir, "%s/%s", ref_dir, qv[i]);
+            snprintf(out, sizeof out, "%s/%s.%s.gguf", ref_dir, qv[i], dtype_name(types[k]));
+            snprintf(ref_name, sizeof ref_name, "logits_%s.f32", dtype_name(types[k]));
+            Error err = {0};
+            ExaoneModel *m = NULL;
+            int rc = exaone_load(&m, dir, &err) == 0 ? exaone_write_gguf(m, out, types[k], &err) : -1;
+            exaone_free(m);
+            CHECKF(rc == 0, "%s: %s", qv[i], err.message);
+            double d = logit_diff(qv[i], out, ref_name, DTYPE_F32, 0);
+            printf("  %s %s: max abs logit diff %.3g\n", qv[i], dtype_name(types[k]), d);
+            CHECKF(d >= 0 && d <= 5e-2, "%s %s: max abs logit diff %g > 5e-2", qv[i], dtype_name(types[k]), d);
+        }
 }
 
 TEST(greedy_matches_pytorch) {
@@ -285,7 +336,9 @@ int main(void) {
     RUN(logits_f32_match_pytorch);
     RUN(logits_decode_path_match_pytorch);
     RUN(logits_bf16_weights_match_pytorch);
-    RUN(logits_f16_and_q8_cache);
+    RUN(logits_f16_cache);
+    RUN(gguf_f32_round_trip_matches_pytorch);
+    RUN(gguf_quantized_match_pytorch);
     RUN(greedy_matches_pytorch);
     RUN(bad_inputs_are_clear_errors);
     RUN(load_survives_allocation_failures);
