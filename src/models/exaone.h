@@ -100,4 +100,8 @@ void exaone_state_rewind(ExaoneState *s, int pos);
 int exaone_forward(ExaoneState *s, ThreadPool *pool, const int32_t *tokens, int n, float *logits, int all_logits,
                    Error *err);
 
+/* `exaone info`: an EXAONE section for a model folder or GGUF (nothing for other files). */
+#include <stdio.h>
+void exaone_print_info(const char *path, FILE *out);
+
 #endif

@@ -36,4 +36,12 @@ done
 expect_output " pp16 |" $EXAONE bench -m $REF/exaone35 -p 16 -n 4 -r 2 -t 1,2
 [ ! -e $TMP/x.gguf ] && _pass "failed quantize leaves no output file" || _fail "failed quantize left $TMP/x.gguf"
 
+# info: the architecture as the runtime reads it, from HF config and from GGUF metadata
+expect_output "3 sliding-window layers (window 16, RoPE) + 1 global (no RoPE)" $EXAONE info $REF/exaone4_hybrid
+expect_output "3 sliding-window layers (window 16, RoPE) + 1 global (no RoPE)" $EXAONE info $TMP/h.q8_0.gguf
+expect_output "every layer global attention with RoPE" $EXAONE info $REF/exaone4_full
+expect_output "rope_freqs tensor (llama3 scaling)" $EXAONE info $TMP/h.q4_0.gguf
+expect_output "embeddings tied" $EXAONE info $REF/exaone35
+expect_output "not loadable: $TMP/shape/model.safetensors: tensor transformer.h.0.mlp.c_fc_0.weight" $EXAONE info $TMP/shape
+
 finish
