@@ -12,6 +12,7 @@ const Command commands[] = {
     {"chat", cmd_chat, "chat with an EXAONE 3.0/3.5/4.0 model (or -p PROMPT once)"},
     {"quantize", cmd_quantize, "convert an EXAONE model to GGUF q8_0/q4_0/q4_K/f16"},
     {"bench", cmd_bench, "prefill/decode speed of an EXAONE model (llama-bench style)"},
+    {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
     {NULL, NULL, NULL},
 };
 
