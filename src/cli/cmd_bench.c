@@ -6,6 +6,7 @@
 #include "args.h"
 #include "commands.h"
 
+#include <immintrin.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,64 @@ static const char *usage =
     "  -n, --n-gen N       generated tokens (default 128; 0 skips)\n"
     "  -t, --threads LIST  thread counts, comma separated (default: all cores)\n"
     "  -r, --repetitions N runs per test (default 3)\n"
-    "  --kv TYPE           KV cache type f16 (default), f32 or q8_0\n";
+    "  --kv TYPE           KV cache type f16 (default), f32 or q8_0\n"
+    "  --roofline          also measure how fast the weights can be read (GB/s) and\n"
+    "                      report decode as a fraction of that read roofline\n";
+
+/* ---- read roofline: decode must stream every matrix once per token ---- */
+typedef struct {
+    const ExaoneMat *mats[4096 * 7 + 1];
+    int n;
+    size_t bytes;
+    double sums[64];
+} Stream;
+
+static size_t mat_bytes(const ExaoneMat *w) {
+    size_t rb = 0;
+    dtype_row_bytes(w->type, w->cols, &rb);
+    return rb * (size_t)w->rows;
+}
+
+static void stream_part(void *vctx, int64_t begin, int64_t end, int thread) {
+    Stream *s = vctx;
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+    for (int i = 0; i < s->n; i++) { /* each thread reads its slice [begin, end) of every matrix */
+        const ExaoneMat *w = s->mats[i];
+        size_t n = mat_bytes(w) / 128, lo = n * (size_t)begin / 64, hi = n * (size_t)end / 64;
+        const uint8_t *p = w->data;
+        for (size_t k = lo; k < hi; k++) { /* four independent streams of 32-byte loads */
+            const __m256i *q = (const __m256i *)(p + k * 128);
+            a0 = _mm256_xor_si256(a0, _mm256_loadu_si256(q));
+            a1 = _mm256_xor_si256(a1, _mm256_loadu_si256(q + 1));
+            a2 = _mm256_xor_si256(a2, _mm256_loadu_si256(q + 2));
+            a3 = _mm256_xor_si256(a3, _mm256_loadu_si256(q + 3));
+        }
+    }
+    __m256i a = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
+    s->sums[thread] += (double)(_mm256_extract_epi64(a, 0) & 1); /* keeps the loads alive */
+}
+
+/* Best-of-3 GB/s for reading the bytes one decode step reads. */
+static double read_roofline(const ExaoneModel *m, ThreadPool *pool, size_t *bytes) {
+    static Stream s;
+    memset(&s, 0, sizeof s);
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        const ExaoneLayer *ly = &m->layers[l];
+        const ExaoneMat *all[7] = {&ly->wq, &ly->wk, &ly->wv, &ly->wo, &ly->w_gate, &ly->w_up, &ly->w_down};
+        for (int k = 0; k < 7; k++) s.mats[s.n++] = all[k];
+    }
+    s.mats[s.n++] = &m->head;
+    for (int i = 0; i < s.n; i++) s.bytes += mat_bytes(s.mats[i]);
+    *bytes = s.bytes;
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = time_seconds();
+        pool_parallel_for(pool, 64, stream_part, &s);
+        double gbs = s.bytes / (time_seconds() - t0) / 1e9;
+        best = gbs > best ? gbs : best;
+    }
+    return best;
+}
 
 /* Seconds for one run of the test. */
 static int run_once(const ExaoneModel *m, ThreadPool *pool, int n_prompt, int n_gen, DType kv, double *secs,
@@ -61,6 +119,7 @@ int cmd_bench(int argc, char **argv) {
     args_init(&args, argc, argv, "exaone bench");
     const char *model = NULL, *threads = NULL, *kv_name = "f16";
     int64_t n_prompt = 512, n_gen = 128, reps = 3;
+    int roofline = 0;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -72,6 +131,10 @@ int cmd_bench(int argc, char **argv) {
         if (args_value(&args, "-t", "--threads", &threads)) continue;
         if (args_int(&args, "-r", "--repetitions", 1, 1000, &reps)) continue;
         if (args_value(&args, NULL, "--kv", &kv_name)) continue;
+        if (args_flag(&args, NULL, "--roofline")) {
+            roofline = 1;
+            continue;
+        }
         return args_unknown(&args);
     }
     if (args.failed) return 2;
@@ -147,6 +210,15 @@ int cmd_bench(int argc, char **argv) {
             snprintf(tps, sizeof tps, "%.2f ± %.2f", mean, sd);
             printf("| %-28.28s | %10s | %8s | %7d | %8s | %16s |\n", base, size, params, pool_threads(pool), tname, tps);
             fflush(stdout);
+            if (roofline && ng) {
+                size_t bytes = 0;
+                double gbs = read_roofline(m, pool, &bytes);
+                fprintf(stderr,
+                        "roofline (%d threads): decode reads %.1f MiB/token; read bandwidth %.2f GB/s -> at most "
+                        "%.2f t/s; tg%d at %.2f t/s = %.2f GB/s = %.0f%% of the read roofline\n",
+                        pool_threads(pool), bytes / 1048576.0, gbs, gbs * 1e9 / bytes, ng, mean, mean * bytes / 1e9,
+                        100.0 * mean * bytes / 1e9 / gbs);
+            }
         }
         pool_free(pool);
     }
