@@ -147,15 +147,29 @@ TEST(logits_bf16_weights_match_pytorch) {
            "bf16: max %g (<= 0.05), mean %g (<= 1e-3), %d top-1 mismatches", d.max, d.mean, d.top1_mismatch);
 }
 
-/* f16 cache: K and V round to 11 significant bits (relative error <= 2^-11 = 4.9e-4);
- * with O(1) activations through 3-4 layers and unit-scale logits (|logit| ~ 3) the
- * logits may move by a few 1e-3. Bound: 2e-2, which still catches any wrong mask, RoPE
- * or norm (those move logits by O(1)). */
+/* f16 cache against the f32 reference: K and V round to 11 significant bits (relative
+ * error <= 2^-11); through 3-4 layers with unit-scale logits that moved logits by 3e-3;
+ * bound 2e-2, which still catches a wrong mask, RoPE or norm (those move logits by O(1)). */
 TEST(logits_f16_cache) {
     if (!have_ref()) SKIP("reference script failed");
     double d = prompt_logit_diff("exaone4_hybrid", DTYPE_F16, 0);
-    CHECKF(d >= 0 && d <= 2e-2, "f16 cache: max abs logit diff %g > 2e-2", d);
     printf("  f16 cache max abs diff %.3g\n", d);
+    CHECKF(d >= 0 && d <= 2e-2, "f16 cache: max abs logit diff %g > 2e-2", d);
+}
+
+/* f16 and q8_0 caches (decode path) against a reference that rounds K and V the same way (exaone_ref.py
+ * forward(kv=...), ggml's q8_0 rule per block of 32 = one head of exaone4_types). Left:
+ * values within f32 noise of a rounding boundary, one step apart (2^-11 relative for
+ * f16, 1/127 of the block's largest value for q8_0); these logits have scale ~8 (tied
+ * std-1 embeddings). Bounds for both: mean 2e-3, max 0.1 (measured: f16 8.7e-3 / 3.9e-4, q8_0
+ * 2e-5 / 2e-6); without the cache rounding in the reference the q8_0 mean is 0.06. */
+TEST(logits_kv_cache_types_match_emulated_reference) {
+    if (!have_ref()) SKIP("reference script failed");
+    Diff f = logit_stats("exaone4_types", NULL, "logits_kv_f16.f32", DTYPE_F16, 5, 1e9);
+    Diff q = logit_stats("exaone4_types", NULL, "logits_kv_q8_0.f32", DTYPE_Q8_0, 5, 1e9);
+    printf("  f16 cache: max %.3g mean %.3g; q8_0 cache: max %.3g mean %.3g\n", f.max, f.mean, q.max, q.mean);
+    CHECKF(f.max >= 0 && f.max <= 0.1 && f.mean <= 2e-3, "f16 cache: max %g, mean %g", f.max, f.mean);
+    CHECKF(q.max >= 0 && q.max <= 0.1 && q.mean <= 2e-3, "q8_0 cache: max %g, mean %g", q.max, q.mean);
 }
 
 /* GGUF written by exaone_write_gguf, read back: f32 must be exact (names, metadata,
@@ -369,6 +383,7 @@ int main(void) {
     RUN(logits_decode_path_match_pytorch);
     RUN(logits_bf16_weights_match_pytorch);
     RUN(logits_f16_cache);
+    RUN(logits_kv_cache_types_match_emulated_reference);
     RUN(gguf_f32_round_trip_matches_pytorch);
     RUN(gguf_quantized_match_pytorch);
     RUN(greedy_matches_pytorch);
