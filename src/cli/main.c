@@ -13,6 +13,7 @@ const Command commands[] = {
     {"quantize", cmd_quantize, "convert an EXAONE model to GGUF q8_0/q4_0/q4_K/f16"},
     {"bench", cmd_bench, "prefill/decode speed of an EXAONE model (llama-bench style)"},
     {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
+    {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {NULL, NULL, NULL},
 };
 
