@@ -63,7 +63,7 @@ static void quantize_row_q4_K_simple(const float *x, BlockQ4_K *y, int64_t n) {
     }
 }
 
-static void convert_row(DType to, const float *src, void *dst, int64_t n) {
+void exaone_quantize_row(DType to, const float *src, void *dst, int64_t n) {
     if (to == DTYPE_Q4_K)
         quantize_row_q4_K_simple(src, dst, n);
     else
@@ -280,7 +280,7 @@ static int add_matrix(GgufWriter *w, Owned *o, const char *name, const ExaoneMat
     dtype_row_bytes(m->type, m->cols, &src_row);
     for (int64_t r = 0; r < m->rows; r++) {
         dtype_to_f32(m->type, (const uint8_t *)m->data + (size_t)r * src_row, row, m->cols);
-        convert_row(t, row, dst + (size_t)r * row_bytes, m->cols);
+        exaone_quantize_row(t, row, dst + (size_t)r * row_bytes, m->cols);
     }
     mem_free(row);
     int64_t ne[2] = {m->cols, m->rows};

@@ -357,6 +357,41 @@ TEST(bad_inputs_are_clear_errors) {
     exaone_free(m);
 }
 
+/* Our q4_K encoder, decoded by the shared ggml-layout decoder (dtype_to_f32): each value
+ * within 1.5 steps of its sub-block's (max - min)/15 grid (one step covers rounding, the
+ * extra half the 6-bit rounding of scale and min), and RMS error below 0.4 steps. */
+TEST(q4_K_encoder_round_trip) {
+    enum { N = 4096 };
+    static float x[N], y[N];
+    static BlockQ4_K blocks[N / QK_K];
+    uint32_t r = 1;
+    for (int i = 0; i < N; i++) {
+        r = r * 1664525u + 1013904223u;
+        float u = (float)((r >> 8) & 0xFFFF) / 65536.0f - 0.5f;
+        x[i] = u * (1 + (i / 32) % 7) + ((i / 256) % 3 == 0 ? 0.8f : 0.0f); /* varied ranges and offsets */
+    }
+    exaone_quantize_row(DTYPE_Q4_K, x, blocks, N);
+    dtype_to_f32(DTYPE_Q4_K, blocks, y, N);
+    double worst = 0, sq = 0, steps = 0;
+    for (int j = 0; j < N / 32; j++) {
+        float lo = 0, hi = 0;
+        for (int i = 0; i < 32; i++) {
+            lo = fminf(lo, x[j * 32 + i]);
+            hi = fmaxf(hi, x[j * 32 + i]);
+        }
+        double step = (hi - lo) / 15.0;
+        for (int i = 0; i < 32; i++) {
+            double e = fabs((double)y[j * 32 + i] - x[j * 32 + i]) / step;
+            worst = e > worst ? e : worst;
+            sq += e * e;
+            steps += 1;
+        }
+    }
+    printf("  q4_K: worst %.2f steps, rms %.2f steps\n", worst, sqrt(sq / steps));
+    CHECK(worst <= 1.5);
+    CHECK(sqrt(sq / steps) <= 0.4);
+}
+
 /* Every allocation of the loader may fail: a clean error, no crash (leaks show under make asan). */
 TEST(load_survives_allocation_failures) {
     if (!have_ref()) SKIP("reference script failed");
@@ -388,6 +423,7 @@ int main(void) {
     RUN(gguf_quantized_match_pytorch);
     RUN(greedy_matches_pytorch);
     RUN(bad_inputs_are_clear_errors);
+    RUN(q4_K_encoder_round_trip);
     RUN(load_survives_allocation_failures);
     return harness_finish();
 }
