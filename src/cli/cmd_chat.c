@@ -87,8 +87,8 @@ static size_t safe_len(const Chat *c, const TokBytes *text, size_t printed, int 
     *hit = 0;
     size_t n = text->len;
     for (int i = 0; i < c->n_stops; i++) {
-        const char *at = memmem(text->data + (printed > 64 ? printed - 64 : 0),
-                                text->len - (printed > 64 ? printed - 64 : 0), c->stops[i], strlen(c->stops[i]));
+        size_t sl = strlen(c->stops[i]), from = printed > sl ? printed - sl : 0; /* unprinted text + overlap */
+        const char *at = memmem(text->data + from, text->len - from, c->stops[i], sl);
         if (at && (size_t)(at - text->data) < n) {
             n = (size_t)(at - text->data);
             *hit = 1;

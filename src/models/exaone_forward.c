@@ -148,9 +148,14 @@ int exaone_state_new(ExaoneState **out, const ExaoneModel *m, int n_ctx, DType k
         exaone_state_free(s);
         return error_set(err, "out of memory for a %d-token KV cache (%s)", n_ctx, dtype_name(kv_type));
     }
-    double inv[c->head_dim / 2];
+    double *inv = mem_alloc(sizeof(double) * (size_t)(c->head_dim / 2));
+    if (!inv) {
+        exaone_state_free(s);
+        return error_set(err, "out of memory");
+    }
     exaone_rope_inv_freq(c, inv);
     for (int i = 0; i < c->head_dim / 2; i++) s->inv_freq[i] = (float)inv[i];
+    mem_free(inv);
     *out = s;
     return 0;
 }
