@@ -37,7 +37,8 @@ static const char *usage =
     "  --repeat-last-n N       tokens the penalty looks back (default 64)\n"
     "  --seed S                random seed (default 0); same seed + threads -> same text\n"
     "  --stop TEXT             also stop when TEXT is generated (up to 4 times)\n"
-    "  -c, --ctx-size N        context length (default: the model's max_position_embeddings)\n"
+    "  -c, --ctx-size N        context length (default: 8192, or the model's\n"
+    "                          max_position_embeddings if smaller; at most that)\n"
     "  -t, --threads N         threads (default: all cores)\n"
     "  --kv TYPE               KV cache f16 (default), f32 or q8_0\n";
 
@@ -281,6 +282,7 @@ int cmd_chat(int argc, char **argv) {
     if (tok_vocab_size(c.tok) > (size_t)c.m->cfg.vocab)
         log_warn("the tokenizer has %zu tokens, the model %d", tok_vocab_size(c.tok), c.m->cfg.vocab);
     if (!raw && tok_chat_kind(tmpl ? tmpl : tok_chat_template(c.tok), &kind, &err) != 0) goto done;
+    if (ctx == 0) ctx = c.m->cfg.max_ctx < 8192 ? c.m->cfg.max_ctx : 8192; /* the cache is sized up front */
     if (exaone_state_new(&c.st, c.m, (int)ctx, (DType)kv, &err) != 0) goto done;
     c.pool = pool_new((int)threads);
     c.sampler = sampler_new(&sp, c.m->cfg.vocab);
