@@ -20,5 +20,6 @@ int cmd_quantize(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ const Command commands[] = {
     {"bench", cmd_bench, "prefill/decode speed of an EXAONE model (llama-bench style)"},
     {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
+    {"train", cmd_train, "train a transformer from a key = value config"},
     {NULL, NULL, NULL},
 };
 
