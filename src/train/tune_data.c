@@ -141,7 +141,7 @@ int tune_data_load(TuneData *d, const char *path, const Tokenizer *tok, TokChatK
         rc = tune_data_render(e, json, tok, kind, max_len, err);
         free(json);
         if (rc) {
-            error_prefix(err, "%s:%d: ", path, line);
+            error_prefix(err, "%s:%d", path, line);
             break;
         }
         if (e->n_loss == 0) {

@@ -14,6 +14,7 @@
 #include "formats/safetensors.h"
 #include "models/exaone.h"
 #include "models/exaone_lora.h"
+#include "models/exaone_lora_merge.h"
 #include "train/tune_model.h"
 
 #include <math.h>
@@ -210,6 +211,55 @@ TEST(bad_adapters_are_errors) {
     }
 }
 
+/* exaone lora merge: adapted matrices equal the reference W + (alpha/r)·B·A (f64, rounded
+ * to f32; ours sums r products in f32: bound 1e-6 relative to the largest weight), every
+ * other tensor is byte-identical to the base. */
+TEST(merge_equals_base_plus_delta) {
+    for (int v = 0; v < 3; v++) {
+        char dir[700], ad[760], out[700], path[800];
+        snprintf(dir, sizeof dir, "%s/%s", ref_dir, variants[v]);
+        snprintf(ad, sizeof ad, "%s/adapter", dir);
+        snprintf(out, sizeof out, "build/tmp_merge_%s", variants[v]);
+        Error err = {0};
+        if (exaone_lora_merge(dir, ad, 1.0f, out, &err) != 0) {
+            CHECKF(0, "%s: %s", variants[v], err.message);
+            continue;
+        }
+        SafeTensors *base = NULL, *merged = NULL, *ref = NULL;
+        snprintf(path, sizeof path, "%s/merged.safetensors", dir);
+        CHECK(st_open(&ref, path, &err) == 0);
+        CHECK(st_open_dir(&base, dir, &err) == 0);
+        CHECK(st_open_dir(&merged, out, &err) == 0);
+        if (!ref || !base || !merged) goto next;
+        CHECK(st_count(base) == st_count(merged));
+        int adapted = 0;
+        for (size_t i = 0; i < st_count(base); i++) {
+            const StTensor *b = st_tensor(base, i), *m = st_find(merged, b->name), *r = st_find(ref, b->name);
+            CHECKF(m && m->size == b->size && m->dtype == b->dtype, "%s: %s lost", variants[v], b->name);
+            if (!m) continue;
+            if (!r) {
+                CHECKF(!memcmp(m->data, b->data, b->size), "%s: %s changed", variants[v], b->name);
+                continue;
+            }
+            adapted++;
+            const float *mf = m->data, *rf = r->data, *bf = b->data;
+            double mx = 0, diff = 0, moved = 0;
+            for (size_t k = 0; k < b->size / 4; k++) {
+                mx = fmax(mx, fabs(rf[k]));
+                diff = fmax(diff, fabs(mf[k] - rf[k]));
+                moved = fmax(moved, fabs(mf[k] - bf[k]));
+            }
+            CHECKF(diff <= 1e-6 * mx && moved > 1e-3, "%s: %s diff %g (max %g), moved %g", variants[v], b->name, diff,
+                   mx, moved);
+        }
+        CHECK((size_t)adapted == st_count(ref));
+    next:
+        st_close(ref);
+        st_close(base);
+        st_close(merged);
+    }
+}
+
 int main(void) {
     if (harness_ref("lora_ref.py", ref_dir, sizeof ref_dir) != 0) {
         printf("FAIL lora_ref.py did not run\n");
@@ -217,6 +267,7 @@ int main(void) {
     }
     RUN(adapter_logits_match_peft_merge);
     RUN(tune_gradients_match_autograd);
+    RUN(merge_equals_base_plus_delta);
     RUN(bad_adapters_are_errors);
     return harness_finish();
 }
