@@ -13,7 +13,8 @@
  *   f32   x · Wᵀ in f32.
  *   f16   W widened exactly to f32, then as f32.
  *   bf16  x rounded to bf16 (nearest even) and f32 sums of exact bf16
- *         products — what vdpbf16ps computes (see matmul_bf16_nt).
+ *         products — what vdpbf16ps computes (see matmul_bf16_nt; its
+ *         AVX-512 path treats subnormal x as zero, as vcvtne2ps2bf16 does).
  *   q8_0, q4_0   each row of x quantized to q8_0 blocks by ggml's rule (the
  *         bytes dtype_from_f32(DTYPE_Q8_0) writes), then per block of 32
  *         d_w · d_x · Σ q_w·q_x with the integer sum exact (llama.cpp's
