@@ -19,15 +19,6 @@ float crossentropy_row_forward_avx512(const float *z, int V, float *zsum);
 void crossentropy_row_backward_avx512(float *dz, const float *z, int V, float lse, float uniform, float dloss,
                                       int inplace);
 
-/* norm.h, one row; mean == NULL / cmean == NULL means RMSNorm, b may be NULL. */
-void norm_row_forward_avx512(float *y, float *mean, float *rstd, const float *x, const float *w, const float *b,
-                             int C, float eps);
-void norm_row_backward_avx512(float *dx, const float *dy, const float *x, const float *w, const float *cmean,
-                              float rstd, int C);
-/* dw[c0,c1) += sum_n dy*xhat, db too (may be NULL), over rows [0, N). */
-void norm_columns_backward_avx512(float *dw, float *db, const float *dout, const float *inp, const float *cmean,
-                                  const float *crstd, int64_t N, int C, int64_t c0, int64_t c1);
-
 /* attention.h, one (batch, head) pair; see attention_avx512.c for the layout of work
  * ([2*hs*T] floats per thread). */
 void attention_head_forward_avx512(float *out, float *att, const float *q, const float *k, const float *v,

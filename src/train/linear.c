@@ -68,7 +68,7 @@ static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, con
 }
 #endif
 
-void linear_train_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
+void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
                     int C, int OC) {
     double start = time_seconds();
     linear_products_forward(pool, out, inp, w, N, C, OC);
@@ -79,7 +79,7 @@ void linear_train_forward(ThreadPool *pool, real *out, const real *inp, const re
             for (int o = 0; o < OC; o++) out[n * OC + o] += bias[o];
 }
 
-void linear_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
+void linear_layer_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
                      const real *w, int64_t N, int C, int OC) {
     double start = time_seconds();
     linear_products_backward(pool, dinp, dw, dout, inp, w, N, C, OC);

@@ -1,4 +1,5 @@
 /* linear.h — fully connected layer out = inp · wᵀ + bias (legend in real.h;
+ * linear_layer_ because src/core/kernels.h owns linear_forward, the inference path;
  * OC = output channels). Weights are [OC, C] like torch.nn.Linear, so HF
  * checkpoints map 1:1. In the float library the products run on
  * src/core/matmul.h (its fast paths when present); in the double test build
@@ -14,11 +15,11 @@
 #include <stdint.h>
 
 /* out[N,OC] = inp[N,C] · w[OC,C]ᵀ + bias[OC] (bias may be NULL). */
-void linear_train_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
+void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
                     int C, int OC);
 /* dinp[N,C] += dout·w; dw[OC,C] += doutᵀ·inp; dbias[OC] += colsum(dout).
  * dinp and dbias may be NULL. */
-void linear_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
+void linear_layer_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
                      const real *w, int64_t N, int C, int OC);
 
 /* Time and floating-point operations spent in the matrix products since the

@@ -1,13 +1,9 @@
 /* LayerNorm and RMSNorm (see norm.h). mean is NULL for RMSNorm throughout. */
 #include "norm.h"
 
-#ifdef TRAIN_REAL_IS_FLOAT
-#include "../core/cpu.h"
-#include "kernels_avx512.h"
-#define FAST (cpu_features()->avx512)
-#else
-#define FAST 0
-#endif
+/* No AVX-512 version: these loops are bound by memory traffic (a 2048 x 512
+ * fwd+bwd moves ~32 MB), and one measured 0.9-1.3x of this code in
+ * bench/train_kernels.sh, so it did not stay. */
 
 #include <stddef.h>
 #include <tgmath.h>
@@ -26,12 +22,6 @@ static void norm_forward_rows(void *ctx, int64_t begin, int64_t end, int thread)
     for (int64_t n = begin; n < end; n++) {
         const real *x = j->inp + n * C;
         real *y = j->out + n * C;
-#ifdef TRAIN_REAL_IS_FLOAT
-        if (FAST) {
-            norm_row_forward_avx512(y, j->mean ? j->mean + n : NULL, j->rstd + n, x, j->w, j->b, C, j->eps);
-            continue;
-        }
-#endif
         real m = 0;
         if (j->mean) {
             for (int c = 0; c < C; c++) m += x[c];
@@ -55,12 +45,6 @@ static void norm_backward_rows(void *ctx, int64_t begin, int64_t end, int thread
     for (int64_t n = begin; n < end; n++) {
         const real *x = j->inp + n * C, *dy = j->dout + n * C;
         real *dx = j->dinp + n * C;
-#ifdef TRAIN_REAL_IS_FLOAT
-        if (FAST) {
-            norm_row_backward_avx512(dx, dy, x, j->w, j->cmean ? j->cmean + n : NULL, j->crstd[n], C);
-            continue;
-        }
-#endif
         real m = j->cmean ? j->cmean[n] : 0, r = j->crstd[n];
         real g_mean = 0, gx_mean = 0;
         for (int c = 0; c < C; c++) {
@@ -87,12 +71,6 @@ static void norm_backward_columns(void *ctx, int64_t begin, int64_t end, int thr
     NormColumns *cols = ctx;
     NormJob *j = cols->job;
     int C = j->C;
-#ifdef TRAIN_REAL_IS_FLOAT
-    if (FAST) {
-        norm_columns_backward_avx512(j->dw, j->db, j->dout, j->inp, j->cmean, j->crstd, cols->N, C, begin, end);
-        return;
-    }
-#endif
     for (int64_t n = 0; n < cols->N; n++) {
         const real *x = j->inp + n * C, *dy = j->dout + n * C;
         real m = j->cmean ? j->cmean[n] : 0, r = j->crstd[n];
