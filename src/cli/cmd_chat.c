@@ -38,7 +38,8 @@ static const char *usage =
     "  --repeat-last-n N       tokens the penalty looks back (default 64)\n"
     "  --seed S                random seed (default 0); same seed + threads -> same text\n"
     "  --stop TEXT             also stop when TEXT is generated (up to 4 times)\n"
-    "  -c, --ctx-size N        context length (default: the model's max_position_embeddings)\n"
+    "  -c, --ctx-size N        context length (default: 8192, or the model's\n"
+    "                          max_position_embeddings if smaller; at most that)\n"
     "  -t, --threads N         threads (default: all cores)\n"
     "  --kv TYPE               KV cache f16 (default), f32 or q8_0\n"
     "  --lora DIR[:SCALE]      add a PEFT LoRA adapter (repeatable; SCALE default 1)\n";
@@ -89,8 +90,8 @@ static size_t safe_len(const Chat *c, const TokBytes *text, size_t printed, int 
     *hit = 0;
     size_t n = text->len;
     for (int i = 0; i < c->n_stops; i++) {
-        const char *at = memmem(text->data + (printed > 64 ? printed - 64 : 0),
-                                text->len - (printed > 64 ? printed - 64 : 0), c->stops[i], strlen(c->stops[i]));
+        size_t sl = strlen(c->stops[i]), from = printed > sl ? printed - sl : 0; /* unprinted text + overlap */
+        const char *at = memmem(text->data + from, text->len - from, c->stops[i], sl);
         if (at && (size_t)(at - text->data) < n) {
             n = (size_t)(at - text->data);
             *hit = 1;
@@ -286,6 +287,7 @@ int cmd_chat(int argc, char **argv) {
     if (tok_vocab_size(c.tok) > (size_t)c.m->cfg.vocab)
         log_warn("the tokenizer has %zu tokens, the model %d", tok_vocab_size(c.tok), c.m->cfg.vocab);
     if (!raw && tok_chat_kind(tmpl ? tmpl : tok_chat_template(c.tok), &kind, &err) != 0) goto done;
+    if (ctx == 0) ctx = c.m->cfg.max_ctx < 8192 ? c.m->cfg.max_ctx : 8192; /* the cache is sized up front */
     if (exaone_state_new(&c.st, c.m, (int)ctx, (DType)kv, &err) != 0) goto done;
     c.pool = pool_new((int)threads);
     c.sampler = sampler_new(&sp, c.m->cfg.vocab);

@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum { EXAONE_V3 = 3, EXAONE_V4 = 4 } ExaoneArch;
 
@@ -103,7 +104,6 @@ int exaone_forward(ExaoneState *s, ThreadPool *pool, const int32_t *tokens, int 
                    Error *err);
 
 /* `exaone info`: an EXAONE section for a model folder or GGUF (nothing for other files). */
-#include <stdio.h>
 void exaone_print_info(const char *path, FILE *out);
 
 #endif

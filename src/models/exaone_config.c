@@ -200,6 +200,19 @@ int exaone_config_parse(ExaoneConfig *cfg, const char *json, size_t len, const c
         error_set(err, "%s: activation \"%s\" is not supported (EXAONE uses silu)", label, act->valuestring);
         goto done;
     }
+    /* Pre-quantized HF checkpoints (e.g. compressed-tensors pack-quantized int4) store
+     * weight_packed/weight_scale tensors instead of weights: say so instead of failing on
+     * a "missing tensor" later. */
+    const cJSON *qc = cJSON_GetObjectItemCaseSensitive(root, "quantization_config");
+    if (cJSON_IsObject(qc)) {
+        const cJSON *qm = cJSON_GetObjectItemCaseSensitive(qc, "quant_method");
+        const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(qc, "format");
+        error_set(err, "%s: quantization_config (quant_method \"%s\", format \"%s\") is not supported: use the "
+                       "unquantized (bf16) checkpoint, then `exaone quantize` to q8_0/q4_0/q4_K if smaller weights "
+                       "are wanted",
+                  label, cJSON_IsString(qm) ? qm->valuestring : "?", cJSON_IsString(fmt) ? fmt->valuestring : "?");
+        goto done;
+    }
     const cJSON *tie = cJSON_GetObjectItemCaseSensitive(root, "tie_word_embeddings");
     cfg->tied = cJSON_IsBool(tie) ? cJSON_IsTrue(tie) : -1; /* -1: decided by whether lm_head exists */
     if (parse_rope(cfg, root, label, err) != 0 || parse_layer_kinds(cfg, root, label, err) != 0) goto done;

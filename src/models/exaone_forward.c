@@ -58,6 +58,57 @@ static void kv_load(const ExaoneState *s, const uint8_t *row, int64_t off, int64
     }
 }
 
+/* q·k over hd values of a cached row; tmp holds hd floats for q8_0 rows. */
+static float kv_dot(const ExaoneState *s, const uint8_t *row, int64_t off, const float *q, int hd, float *tmp) {
+    const float *k = (const float *)row + off;
+    const uint16_t *h = (const uint16_t *)row + off;
+    if (s->kv_type == DTYPE_Q8_0) {
+        kv_load(s, row, off, hd, tmp);
+        k = tmp;
+    }
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    if (s->kv_type == DTYPE_F16) {
+        for (; i + 16 <= hd; i += 16) {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8),
+                                   _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i + 8))), acc1);
+        }
+    } else {
+        for (; i + 16 <= hd; i += 16) {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(k + i + 8), acc1);
+        }
+    }
+    __m256 acc = _mm256_add_ps(acc0, acc1);
+    __m128 v = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    v = _mm_add_ss(v, _mm_movehdup_ps(v));
+    float d = _mm_cvtss_f32(v);
+    for (; i < hd; i++) d += q[i] * (s->kv_type == DTYPE_F16 ? f16_to_f32(h[i]) : k[i]);
+    return d;
+}
+
+/* o += w · v over hd values of a cached row. */
+static void kv_axpy(const ExaoneState *s, const uint8_t *row, int64_t off, float w, float *o, int hd, float *tmp) {
+    const float *v = (const float *)row + off;
+    const uint16_t *h = (const uint16_t *)row + off;
+    if (s->kv_type == DTYPE_Q8_0) {
+        kv_load(s, row, off, hd, tmp);
+        v = tmp;
+    }
+    __m256 wv = _mm256_set1_ps(w);
+    int i = 0;
+    if (s->kv_type == DTYPE_F16)
+        for (; i + 8 <= hd; i += 8)
+            _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))),
+                                                    _mm256_loadu_ps(o + i)));
+    else
+        for (; i + 8 <= hd; i += 8)
+            _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + i), _mm256_loadu_ps(o + i)));
+    for (; i < hd; i++) o[i] += w * (s->kv_type == DTYPE_F16 ? f16_to_f32(h[i]) : v[i]);
+}
+
 /* ---------------------------------------------------------------- state */
 int exaone_state_new(ExaoneState **out, const ExaoneModel *m, int n_ctx, DType kv_type, Error *err) {
     *out = NULL;
@@ -99,9 +150,14 @@ int exaone_state_new(ExaoneState **out, const ExaoneModel *m, int n_ctx, DType k
         exaone_state_free(s);
         return error_set(err, "out of memory for a %d-token KV cache (%s)", n_ctx, dtype_name(kv_type));
     }
-    double inv[c->head_dim / 2];
+    double *inv = mem_alloc(sizeof(double) * (size_t)(c->head_dim / 2));
+    if (!inv) {
+        exaone_state_free(s);
+        return error_set(err, "out of memory");
+    }
     exaone_rope_inv_freq(c, inv);
     for (int i = 0; i < c->head_dim / 2; i++) s->inv_freq[i] = (float)inv[i];
+    mem_free(inv);
     *out = s;
     return 0;
 }
@@ -154,10 +210,7 @@ static void attn_items(void *vctx, int64_t begin, int64_t end, int thread) {
         int64_t off = (int64_t)(h / group) * hd;
         float mx = -INFINITY;
         for (int j = lo; j <= p; j++) {
-            kv_load(s, s->k_cache + layer_off + (size_t)j * s->kv_row_bytes, off, hd, kv);
-            float d = 0;
-            for (int i = 0; i < hd; i++) d += q[i] * kv[i];
-            sc[j] = d * scale;
+            sc[j] = kv_dot(s, s->k_cache + layer_off + (size_t)j * s->kv_row_bytes, off, q, hd, kv) * scale;
             if (sc[j] > mx) mx = sc[j];
         }
         float sum = 0;
@@ -167,11 +220,9 @@ static void attn_items(void *vctx, int64_t begin, int64_t end, int thread) {
         }
         float *o = s->att + (size_t)t * H * hd + (size_t)h * hd;
         memset(o, 0, sizeof(float) * (size_t)hd);
-        for (int j = lo; j <= p; j++) {
-            kv_load(s, s->v_cache + layer_off + (size_t)j * s->kv_row_bytes, off, hd, kv);
-            float w = sc[j] / sum;
-            for (int i = 0; i < hd; i++) o[i] += w * kv[i];
-        }
+        float inv = 1.0f / sum;
+        for (int j = lo; j <= p; j++)
+            kv_axpy(s, s->v_cache + layer_off + (size_t)j * s->kv_row_bytes, off, sc[j] * inv, o, hd, kv);
     }
 }
 

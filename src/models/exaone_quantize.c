@@ -63,7 +63,7 @@ static void quantize_row_q4_K_simple(const float *x, BlockQ4_K *y, int64_t n) {
     }
 }
 
-static void convert_row(DType to, const float *src, void *dst, int64_t n) {
+void exaone_quantize_row(DType to, const float *src, void *dst, int64_t n) {
     if (to == DTYPE_Q4_K)
         quantize_row_q4_K_simple(src, dst, n);
     else
@@ -71,8 +71,7 @@ static void convert_row(DType to, const float *src, void *dst, int64_t n) {
 }
 
 /* ---------------------------------------------------------------- tokenizer */
-/* Owns the strings handed to the writer (the writer borrows nothing but tensor data,
- * but keeping them together makes cleanup one call). */
+/* The tokenizer arrays for the writer (it copies them; this owns the originals). */
 typedef struct {
     char **tokens;
     int32_t *types;
@@ -203,7 +202,7 @@ static int add_vocab(GgufWriter *w, const Vocab *v, ExaoneArch arch, const Exaon
 }
 
 /* Copies every tokenizer.* key of a source GGUF unchanged. */
-static int copy_gguf_tokenizer(GgufWriter *w, const Gguf *g, Vocab *keep, Error *err) {
+static int copy_gguf_tokenizer(GgufWriter *w, const Gguf *g, Error *err) {
     for (size_t i = 0; i < gguf_kv_count(g); i++) {
         const GgufKV *kv = gguf_kv(g, i);
         if (strncmp(kv->key, "tokenizer.", 10) != 0) continue;
@@ -236,7 +235,6 @@ static int copy_gguf_tokenizer(GgufWriter *w, const Gguf *g, Vocab *keep, Error 
             if (rc) return -1;
         }
     }
-    (void)keep;
     return 0;
 }
 
@@ -280,7 +278,7 @@ static int add_matrix(GgufWriter *w, Owned *o, const char *name, const ExaoneMat
     dtype_row_bytes(m->type, m->cols, &src_row);
     for (int64_t r = 0; r < m->rows; r++) {
         dtype_to_f32(m->type, (const uint8_t *)m->data + (size_t)r * src_row, row, m->cols);
-        convert_row(t, row, dst + (size_t)r * row_bytes, m->cols);
+        exaone_quantize_row(t, row, dst + (size_t)r * row_bytes, m->cols);
     }
     mem_free(row);
     int64_t ne[2] = {m->cols, m->rows};
@@ -336,7 +334,7 @@ int exaone_write_gguf(const ExaoneModel *m, const char *out_path, DType type, Er
     int rc = -1;
     if (add_metadata(w, c, type, err) != 0) goto done;
     if (m->gguf) {
-        if (copy_gguf_tokenizer(w, m->gguf, &vocab, err) != 0) goto done;
+        if (copy_gguf_tokenizer(w, m->gguf, err) != 0) goto done;
     } else {
         char path[1024];
         snprintf(path, sizeof path, "%s/tokenizer.json", m->source);

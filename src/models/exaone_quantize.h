@@ -8,4 +8,7 @@
  * not divide a row), norms stay f32. The file is written atomically. */
 int exaone_write_gguf(const ExaoneModel *m, const char *out_path, DType type, Error *err);
 
+/* One row of n floats in `type` (the rules exaone_write_gguf uses; q4_K included). */
+void exaone_quantize_row(DType type, const float *src, void *dst, int64_t n);
+
 #endif

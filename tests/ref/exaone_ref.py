@@ -90,7 +90,7 @@ def mm(x, w, act):
     return x @ w.T
 
 
-def forward(cfg, W, ids, act=None):
+def forward(cfg, W, ids, act=None, kv=None, last_only=False):
     v4 = cfg["model_type"] == "exaone4"
     n_layers = cfg.get("num_hidden_layers", cfg.get("num_layers"))
     H, KV = cfg["num_attention_heads"], cfg["num_key_value_heads"]
@@ -130,6 +130,10 @@ def forward(cfg, W, ids, act=None):
         if not v4 or win is None or kinds[i] == "sliding":
             q = q * cos + rotate_half(q) * sin
             k = k * cos + rotate_half(k) * sin
+        if kv == "f16":  # what a KV cache in f16 / q8_0 hands back to attention
+            k, v = f16(k), f16(v)
+        elif kv == "q8_0":
+            k, v = ggml_q8_0(k), ggml_q8_0(v)
         k = k.repeat_interleave(H // KV, dim=0)
         v = v.repeat_interleave(H // KV, dim=0)
         mask = causal
@@ -152,7 +156,7 @@ def forward(cfg, W, ids, act=None):
             x = x + mm(torch.nn.functional.silu(g) * u, W[p + "mlp.c_proj.weight"], act)
     x = rmsnorm(x, W[pre + ("norm.weight" if v4 else "ln_f.weight")], eps)
     head = emb if cfg["tie_word_embeddings"] else W["lm_head.weight"]
-    return mm(x, head, act)
+    return mm(x[-1:] if last_only else x, head, act)
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -292,8 +296,8 @@ VARIANTS = [
     # hybrid 3 sliding : 1 global, window 16 < 64-token prompt, pattern given only as a number
     ("exaone4_hybrid", base4(sliding_window=16, sliding_window_pattern=4, tie_word_embeddings=False,
                              rope_scaling=dict(LLAMA3, factor=16.0)), "F32", "EXAONE-4.0-1.2B"),
-    # the same shape with explicit layer_types (2 full, 2 sliding, in a different order)
-    ("exaone4_types", base4(sliding_window=7, sliding_window_pattern=None, tie_word_embeddings=True,
+    # explicit layer_types (2 full, 2 sliding, in a different order) and head_dim 32 != hidden/heads
+    ("exaone4_types", base4(sliding_window=7, sliding_window_pattern=None, tie_word_embeddings=True, head_dim=32,
                             layer_types=["sliding_attention", "full_attention", "sliding_attention",
                                          "full_attention"]), "F32", "EXAONE-4.0-1.2B"),
     # like EXAONE-4.0-1.2B: no sliding window, every layer full attention with RoPE
@@ -339,13 +343,17 @@ def main():
         with torch.no_grad():
             logits = forward(cfg, Wv, prompt, act)
             logits.to(torch.float32).numpy().tofile(os.path.join(d, "logits.f32"))
+            if name == "exaone4_types":  # head_dim 32: the q8_0 block fits a head
+                for kvname in ("f16", "q8_0"):
+                    kl = forward(cfg, Wv, prompt, act, kvname)
+                    kl.to(torch.float32).numpy().tofile(os.path.join(d, f"logits_kv_{kvname}.f32"))
             if name in ("exaone30", "exaone4_hybrid"):
                 for qname, rule in (("q8_0", ggml_q8_0), ("q4_0", ggml_q4_0)):
                     ql = forward(cfg, quantized_values(W, rule), prompt, "q8_0")
                     ql.to(torch.float32).numpy().tofile(os.path.join(d, f"logits_{qname}.f32"))
             seq, gaps = list(prompt), []
             for _ in range(GREEDY_STEPS):
-                last = forward(cfg, Wv, seq, act)[-1]
+                last = forward(cfg, Wv, seq, act, last_only=True)[-1]
                 top2 = torch.topk(last, 2).values
                 gaps.append(float(top2[0] - top2[1]))
                 seq.append(int(last.argmax()))

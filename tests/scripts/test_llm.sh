@@ -23,6 +23,14 @@ expect_stderr "config.json: unsupported architecture" 1 $EXAONE bench -m $TMP/ll
 mkdir -p $TMP/shape && cp $REF/exaone30/model.safetensors $TMP/shape/ &&
     sed 's/"intermediate_size": 96/"intermediate_size": 80/' $REF/exaone30/config.json > $TMP/shape/config.json
 expect_stderr "transformer.h.0.mlp.c_fc_0.weight has shape [96, 64]" 1 $EXAONE quantize $TMP/shape $TMP/x.gguf q8_0
+# the shipped EXAONE-4.0-1.2B config.json describes a compressed-tensors int4 checkpoint
+SHARED=${EXAONE_SHARED:-../shared/exaone}
+if [ -f $SHARED/EXAONE-4.0-1.2B/config.json ]; then
+    mkdir -p $TMP/ct && cp $SHARED/EXAONE-4.0-1.2B/config.json $TMP/ct/ && cp $REF/exaone4_full/model.safetensors $TMP/ct/
+    expect_stderr "quantization_config (quant_method \"compressed-tensors\", format \"pack-quantized\") is not supported" 1 $EXAONE bench -m $TMP/ct
+else
+    skip "../shared/exaone is absent: compressed-tensors config check"
+fi
 # context overflow: the tiny models allow 128 positions
 expect_stderr "exceeds the model's max_position_embeddings 128" 1 $EXAONE bench -m $REF/exaone30 -p 200 -n 0 -r 1
 printf 'GGUF\3\0\0\0' > $TMP/trunc.gguf

@@ -147,15 +147,29 @@ TEST(logits_bf16_weights_match_pytorch) {
            "bf16: max %g (<= 0.05), mean %g (<= 1e-3), %d top-1 mismatches", d.max, d.mean, d.top1_mismatch);
 }
 
-/* f16 cache: K and V round to 11 significant bits (relative error <= 2^-11 = 4.9e-4);
- * with O(1) activations through 3-4 layers and unit-scale logits (|logit| ~ 3) the
- * logits may move by a few 1e-3. Bound: 2e-2, which still catches any wrong mask, RoPE
- * or norm (those move logits by O(1)). */
+/* f16 cache against the f32 reference: K and V round to 11 significant bits (relative
+ * error <= 2^-11); through 3-4 layers with unit-scale logits that moved logits by 3e-3;
+ * bound 2e-2, which still catches a wrong mask, RoPE or norm (those move logits by O(1)). */
 TEST(logits_f16_cache) {
     if (!have_ref()) SKIP("reference script failed");
     double d = prompt_logit_diff("exaone4_hybrid", DTYPE_F16, 0);
-    CHECKF(d >= 0 && d <= 2e-2, "f16 cache: max abs logit diff %g > 2e-2", d);
     printf("  f16 cache max abs diff %.3g\n", d);
+    CHECKF(d >= 0 && d <= 2e-2, "f16 cache: max abs logit diff %g > 2e-2", d);
+}
+
+/* f16 and q8_0 caches (decode path) against a reference that rounds K and V the same way (exaone_ref.py
+ * forward(kv=...), ggml's q8_0 rule per block of 32 = one head of exaone4_types). Left:
+ * values within f32 noise of a rounding boundary, one step apart (2^-11 relative for
+ * f16, 1/127 of the block's largest value for q8_0); these logits have scale ~8 (tied
+ * std-1 embeddings). Bounds for both: mean 2e-3, max 0.1 (measured: f16 8.7e-3 / 3.9e-4, q8_0
+ * 2e-5 / 2e-6); without the cache rounding in the reference the q8_0 mean is 0.06. */
+TEST(logits_kv_cache_types_match_emulated_reference) {
+    if (!have_ref()) SKIP("reference script failed");
+    Diff f = logit_stats("exaone4_types", NULL, "logits_kv_f16.f32", DTYPE_F16, 5, 1e9);
+    Diff q = logit_stats("exaone4_types", NULL, "logits_kv_q8_0.f32", DTYPE_Q8_0, 5, 1e9);
+    printf("  f16 cache: max %.3g mean %.3g; q8_0 cache: max %.3g mean %.3g\n", f.max, f.mean, q.max, q.mean);
+    CHECKF(f.max >= 0 && f.max <= 0.1 && f.mean <= 2e-3, "f16 cache: max %g, mean %g", f.max, f.mean);
+    CHECKF(q.max >= 0 && q.max <= 0.1 && q.mean <= 2e-3, "q8_0 cache: max %g, mean %g", q.max, q.mean);
 }
 
 /* GGUF written by exaone_write_gguf, read back: f32 must be exact (names, metadata,
@@ -343,6 +357,41 @@ TEST(bad_inputs_are_clear_errors) {
     exaone_free(m);
 }
 
+/* Our q4_K encoder, decoded by the shared ggml-layout decoder (dtype_to_f32): each value
+ * within 1.5 steps of its sub-block's (max - min)/15 grid (one step covers rounding, the
+ * extra half the 6-bit rounding of scale and min), and RMS error below 0.4 steps. */
+TEST(q4_K_encoder_round_trip) {
+    enum { N = 4096 };
+    static float x[N], y[N];
+    static BlockQ4_K blocks[N / QK_K];
+    uint32_t r = 1;
+    for (int i = 0; i < N; i++) {
+        r = r * 1664525u + 1013904223u;
+        float u = (float)((r >> 8) & 0xFFFF) / 65536.0f - 0.5f;
+        x[i] = u * (1 + (i / 32) % 7) + ((i / 256) % 3 == 0 ? 0.8f : 0.0f); /* varied ranges and offsets */
+    }
+    exaone_quantize_row(DTYPE_Q4_K, x, blocks, N);
+    dtype_to_f32(DTYPE_Q4_K, blocks, y, N);
+    double worst = 0, sq = 0, steps = 0;
+    for (int j = 0; j < N / 32; j++) {
+        float lo = 0, hi = 0;
+        for (int i = 0; i < 32; i++) {
+            lo = fminf(lo, x[j * 32 + i]);
+            hi = fmaxf(hi, x[j * 32 + i]);
+        }
+        double step = (hi - lo) / 15.0;
+        for (int i = 0; i < 32; i++) {
+            double e = fabs((double)y[j * 32 + i] - x[j * 32 + i]) / step;
+            worst = e > worst ? e : worst;
+            sq += e * e;
+            steps += 1;
+        }
+    }
+    printf("  q4_K: worst %.2f steps, rms %.2f steps\n", worst, sqrt(sq / steps));
+    CHECK(worst <= 1.5);
+    CHECK(sqrt(sq / steps) <= 0.4);
+}
+
 /* Every allocation of the loader may fail: a clean error, no crash (leaks show under make asan). */
 TEST(load_survives_allocation_failures) {
     if (!have_ref()) SKIP("reference script failed");
@@ -369,10 +418,12 @@ int main(void) {
     RUN(logits_decode_path_match_pytorch);
     RUN(logits_bf16_weights_match_pytorch);
     RUN(logits_f16_cache);
+    RUN(logits_kv_cache_types_match_emulated_reference);
     RUN(gguf_f32_round_trip_matches_pytorch);
     RUN(gguf_quantized_match_pytorch);
     RUN(greedy_matches_pytorch);
     RUN(bad_inputs_are_clear_errors);
+    RUN(q4_K_encoder_round_trip);
     RUN(load_survives_allocation_failures);
     return harness_finish();
 }
