@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char ref_dir[512];
+static char ref_dir[300];
 static const char *variants[] = {"v3_llama3", "v4_full", "v4_hybrid"};
 
 static int read_tokens(const char *dir, int32_t *ids, int *tgt, int max) {
