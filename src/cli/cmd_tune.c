@@ -130,6 +130,27 @@ static int ckpt_load(const char *dir, Run *r, Error *err) {
     return rc;
 }
 
+/* After a resume, drops loss.csv rows past the checkpoint (a run stopped between two
+ * checkpoints logged steps that will be redone). */
+static int csv_truncate(const char *path, int64_t step, Error *err) {
+    char *text = NULL;
+    size_t len = 0;
+    if (!file_exists(path)) return 0;
+    if (file_read_all(path, (size_t)1 << 30, &text, &len, err) != 0) return -1;
+    size_t keep = 0;
+    for (size_t i = 0; i < len;) {
+        char *nl = memchr(text + i, '\n', len - i);
+        size_t next = nl ? (size_t)(nl - text) + 1 : len;
+        long long s = 0;
+        if (i > 0 && (sscanf(text + i, "%lld,", &s) != 1 || s > step)) break;
+        keep = next;
+        i = next;
+    }
+    int rc = file_write_atomic(path, text, keep, err);
+    mem_free(text);
+    return rc;
+}
+
 /* Mean loss per assistant token over a data set (no gradients). */
 static int eval_loss(TuneModel *t, const TuneData *d, double *out, Error *err) {
     double sum = 0;
@@ -257,6 +278,7 @@ int cmd_tune(int argc, char **argv) {
     curve = mem_alloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
     char csv_path[1100];
     snprintf(csv_path, sizeof csv_path, "%s/loss.csv", outdir);
+    if (r.step > 0 && csv_truncate(csv_path, r.step, &err) != 0) goto done;
     csv = fopen(csv_path, r.step > 0 ? "a" : "w");
     if (!perm || !curve || !csv) {
         error_set(&err, "cannot open %s or out of memory", csv_path);

@@ -59,7 +59,10 @@ done
 
 # stop after 5 steps, resume: the same adapter bytes as the uninterrupted run
 expect_output "steps=5" $EXAONE tune $args -o $TMP/part --max-steps 5
+echo "6,9.9,1,1.0" >> $TMP/part/loss.csv # a step logged after the last checkpoint (as if killed)
 expect_output "steps=7" $EXAONE tune $args -o $TMP/part --resume
+[ "$(wc -l < $TMP/part/loss.csv)" = 13 ] && ! grep -q "^6,9.9," $TMP/part/loss.csv &&
+    _pass "resume drops loss.csv rows past the checkpoint" || _fail "loss.csv after resume" "$(cat $TMP/part/loss.csv)"
 cmp -s $TMP/full/adapter_model.safetensors $TMP/part/adapter_model.safetensors &&
     _pass "resumed run == uninterrupted run" || _fail "resumed adapter differs"
 expect_stderr "tensors" 1 $EXAONE tune $args --rank 2 -o $TMP/part --resume
