@@ -15,6 +15,8 @@
 #include "models/exaone.h"
 #include "models/exaone_lora.h"
 #include "models/exaone_lora_merge.h"
+#include "tokenizer/tokenizer.h"
+#include "train/tune_data.h"
 #include "train/tune_model.h"
 
 #include <math.h>
@@ -260,6 +262,59 @@ TEST(merge_equals_base_plus_delta) {
     }
 }
 
+/* Loss only on assistant turns, with the real EXAONE 3.5 / 4.0 templates and tokenizers:
+ * the tokens that are targets decode to exactly the two answers, each followed by the
+ * end-of-turn marker, and nothing of the system / user turns. */
+TEST(targets_are_the_assistant_turns) {
+    const char *shared = harness_shared_exaone();
+    if (!shared) SKIP("no ../shared/exaone");
+    const char *folders[] = {"EXAONE-4.0-1.2B", "EXAONE-3.5-2.4B-Instruct"};
+    const char *conv = "[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                       "{\"role\":\"user\",\"content\":\"Capital of France?\"},"
+                       "{\"role\":\"assistant\",\"content\":\"Paris.\"},"
+                       "{\"role\":\"user\",\"content\":\"그리고 한국은?\"},"
+                       "{\"role\":\"assistant\",\"content\":\"서울입니다.\"}]";
+    for (int f = 0; f < 2; f++) {
+        char dir[600];
+        snprintf(dir, sizeof dir, "%s/%s", shared, folders[f]);
+        Error err = {0};
+        Tokenizer *tok = NULL;
+        TokChatKind kind;
+        if (tok_load(&tok, dir, &err) || tok_chat_kind(tok_chat_template(tok), &kind, &err)) {
+            CHECKF(0, "%s: %s", folders[f], err.message);
+            tok_free(tok);
+            continue;
+        }
+        TuneExample e;
+        CHECKF(tune_data_render(&e, conv, tok, kind, 4096, &err) == 0, "%s: %s", folders[f], err.message);
+        TokIds ans = {0};
+        for (int i = 0; i < e.n; i++)
+            if (e.targets[i] >= 0) {
+                CHECK(i + 1 < e.n && e.targets[i] == e.tokens[i + 1]);
+                tok_ids_push(&ans, e.targets[i]);
+            }
+        TokBytes text = {0};
+        CHECK(tok_decode(tok, ans.ids, ans.n, 0, &text, &err) == 0);
+        char buf[512] = {0};
+        memcpy(buf, text.data, text.len < 511 ? text.len : 511);
+        CHECKF(!strcmp(buf, "Paris.[|endofturn|]\n서울입니다.[|endofturn|]\n") ||
+                   !strcmp(buf, "Paris.[|endofturn|]\n서울입니다.[|endofturn|]"),
+               "%s: answer tokens decode to '%s'", folders[f], buf);
+        /* truncation keeps only targets inside the window */
+        TuneExample s;
+        CHECK(tune_data_render(&s, conv, tok, kind, 10, &err) == 0 && s.n == 10 && s.targets[9] == -1);
+        mem_free(s.tokens);
+        mem_free(s.targets);
+        /* a conversation without an answer, or an answer the template cannot place, is an error */
+        CHECK(tune_data_render(&s, "[{\"role\":\"user\",\"content\":\"hi\"}]", tok, kind, 64, &err) != 0);
+        tok_bytes_free(&text);
+        tok_ids_free(&ans);
+        mem_free(e.tokens);
+        mem_free(e.targets);
+        tok_free(tok);
+    }
+}
+
 int main(void) {
     if (harness_ref("lora_ref.py", ref_dir, sizeof ref_dir) != 0) {
         printf("FAIL lora_ref.py did not run\n");
@@ -268,6 +323,7 @@ int main(void) {
     RUN(adapter_logits_match_peft_merge);
     RUN(tune_gradients_match_autograd);
     RUN(merge_equals_base_plus_delta);
+    RUN(targets_are_the_assistant_turns);
     RUN(bad_adapters_are_errors);
     return harness_finish();
 }
