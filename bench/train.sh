@@ -6,7 +6,7 @@
 # and the f32 GFLOP/s of our matrix products as a % of this machine's measured FMA peak.
 # Ours and torch alternate REPEAT times and each keeps its best run, so a burst of
 # other work on a shared machine hurts neither side's number much.
-#   THREADS=2 STEPS=3 REPEAT=2 bash bench/train.sh
+#   THREADS=2 STEPS=3 REPEAT=2 bash bench/train.sh      (ONLY_D=256: just that shape)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-$(nproc)}
@@ -23,6 +23,7 @@ ls -l /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null | sed 's/.*-> 
 
 for shape in "256 6 128 16 8192" "512 8 256 8 16384"; do
     read -r D L T B V <<<"$shape"
+    [ -z "${ONLY_D:-}" ] || [ "$ONLY_D" = "$D" ] || continue
     cfg=build/bench/train_d$D.cfg
     cat >"$cfg" <<CFG
 vocab = $V
