@@ -9,6 +9,7 @@
 #include "../models/sampler.h"
 #include "../tokenizer/tokenizer.h"
 #include "args.h"
+#include "lora_flags.h"
 #include "commands.h"
 
 #include <cjson/cJSON.h>
@@ -40,7 +41,8 @@ static const char *usage =
     "  -c, --ctx-size N        context length (default: 8192, or the model's\n"
     "                          max_position_embeddings if smaller; at most that)\n"
     "  -t, --threads N         threads (default: all cores)\n"
-    "  --kv TYPE               KV cache f16 (default), f32 or q8_0\n";
+    "  --kv TYPE               KV cache f16 (default), f32 or q8_0\n"
+    "  --lora DIR[:SCALE]      add a PEFT LoRA adapter (repeatable; SCALE default 1)\n";
 
 #define MAX_STOPS 4
 
@@ -221,6 +223,7 @@ int cmd_chat(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *system = NULL, *tmpl = NULL, *kv_name = "f16";
     int thinking = 0, raw = 0;
     int64_t n_predict = 1024, top_k = 40, last_n = 64, seed = 0, ctx = 0, threads = 0;
+    LoraFlags lora = {0};
     double temp = 0.8, top_p = 0.95, min_p = 0.05, penalty = 1.0;
     Chat c = {0};
     while (args_next(&args)) {
@@ -239,6 +242,7 @@ int cmd_chat(int argc, char **argv) {
             args_float(&args, NULL, "--top-p", 0, 1, &top_p) || args_float(&args, NULL, "--min-p", 0, 1, &min_p) ||
             args_float(&args, NULL, "--repeat-penalty", 0.01, 100, &penalty))
             continue;
+        if (lora_flags_parse(&args, &lora)) continue;
         if (args_flag(&args, NULL, "--reasoning")) {
             thinking = 1;
             continue;
@@ -279,6 +283,7 @@ int cmd_chat(int argc, char **argv) {
     TokChatKind kind = TOK_CHAT_UNKNOWN;
     c.n_predict = (int)n_predict;
     if (!messages || exaone_load(&c.m, model, &err) != 0 || tok_load(&c.tok, model, &err) != 0) goto done;
+    if (lora_flags_attach(&lora, c.m, &err) != 0) goto done;
     if (tok_vocab_size(c.tok) > (size_t)c.m->cfg.vocab)
         log_warn("the tokenizer has %zu tokens, the model %d", tok_vocab_size(c.tok), c.m->cfg.vocab);
     if (!raw && tok_chat_kind(tmpl ? tmpl : tok_chat_template(c.tok), &kind, &err) != 0) goto done;
@@ -330,5 +335,6 @@ done:
     exaone_state_free(c.st);
     tok_free(c.tok);
     exaone_free(c.m);
+    lora_flags_free(&lora);
     return rc;
 }

@@ -15,6 +15,8 @@ const Command commands[] = {
     {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {"train", cmd_train, "train a transformer from a key = value config"},
+    {"tune", cmd_tune, "LoRA fine-tuning of an EXAONE model on chat JSONL (PEFT adapter out)"},
+    {"lora", cmd_lora, "LoRA adapters: merge one into a base model"},
     {NULL, NULL, NULL},
 };
 

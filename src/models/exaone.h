@@ -54,10 +54,12 @@ int exaone_layer_rope(const ExaoneConfig *cfg, int layer);
 void exaone_rope_inv_freq(const ExaoneConfig *cfg, double *inv_freq);
 
 /* A weight matrix [rows, cols] stored row-major in the file, any supported dtype. */
+struct ExaoneLoraDelta; /* exaone_lora.h */
 typedef struct {
     const void *data;
     DType type;
     int64_t rows, cols;
+    const struct ExaoneLoraDelta *lora; /* LoRA adapters added to this product (NULL: none) */
 } ExaoneMat;
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include "../core/mem.h"
 #include "../core/ops.h"
 #include "exaone.h"
+#include "exaone_lora.h"
 
 #include <immintrin.h>
 #include <math.h>
@@ -31,6 +32,7 @@ struct ExaoneState {
 
 static void linear(ThreadPool *pool, float *y, const float *x, const ExaoneMat *w, int64_t M) {
     linear_forward(pool, y, x, w->data, w->type, M, w->rows, w->cols);
+    if (w->lora) exaone_lora_apply(pool, y, x, w->lora, M);
 }
 
 /* ---------------------------------------------------------------- KV rows */

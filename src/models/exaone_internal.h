@@ -20,6 +20,8 @@ int exaone_bind_weights(ExaoneModel *m, const ExaoneNames *names, ExaoneLookup l
                         Error *err);
 /* Whether a matrix with rows of `cols` elements in dtype can be used by the forward pass. */
 int exaone_weight_type_ok(int dtype, int64_t cols);
+/* Hugging Face names for arch (the module paths of LoRA adapters). */
+const ExaoneNames *exaone_hf_names(ExaoneArch arch);
 /* llama.cpp GGUF names for arch "exaone" / "exaone4". */
 const ExaoneNames *exaone_gguf_names(ExaoneArch arch);
 int exaone_load_gguf(ExaoneModel *m, const char *path, Error *err);

@@ -27,6 +27,8 @@ static const ExaoneNames hf_v4 = {"model.embed_tokens.weight", "model.norm.weigh
                               "post_feedforward_layernorm.weight", "self_attn.q_norm.weight",
                               "self_attn.k_norm.weight", "lm_head.weight"};
 
+const ExaoneNames *exaone_hf_names(ExaoneArch arch) { return arch == EXAONE_V4 ? &hf_v4 : &hf_v3; }
+
 typedef struct {
     ExaoneModel *m;
     ExaoneLookup lookup;
@@ -60,7 +62,7 @@ static int get_mat(Loader *L, const char *name, int64_t rows, int64_t cols, Exao
     if (!exaone_weight_type_ok(t->dtype, cols))
         return error_set(err, "%s: tensor %s has dtype %s, which cannot hold rows of %lld for a matrix product",
                          L->file, name, dtype_name(t->dtype) ? dtype_name(t->dtype) : "?", (long long)cols);
-    *out = (ExaoneMat){t->data, (DType)t->dtype, rows, cols};
+    *out = (ExaoneMat){t->data, (DType)t->dtype, rows, cols, NULL};
     L->m->weight_bytes += t->size;
     L->m->n_params += rows * cols;
     return 0;
