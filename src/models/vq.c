@@ -190,6 +190,7 @@ int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
     VqModel *m = mem_calloc(1, sizeof *m);
     if (!m) return error_set(err, "vq: out of memory");
     m->config = *cfg;
+    for (int i = cfg->n_levels; i < VQ_MAX_LEVELS; i++) m->config.ch_mult[i] = 0; /* unused: compare equal */
     m->pool = pool;
     m->enc = mem_calloc(MAX_OPS, sizeof *m->enc);
     m->dec = mem_calloc(MAX_OPS, sizeof *m->dec);
