@@ -4,8 +4,9 @@
  * white (emoji are drawn on transparency; white is what a page shows).
  * A dataset is every *.png of a directory (or every path listed in a text
  * file, one per line), sorted by name so runs are reproducible. An item is
- * held out for evaluation when FNV-1a(file name) % 20 == 0 (~5%): a split by
- * item, stable when files are added or removed.
+ * held out for evaluation when fmix64(FNV-1a(file name)) % 20 == 0 (~5%): a
+ * split by item, stable when files are added or removed. Emoji skin-tone
+ * variants (-1f3fb..-1f3ff in the name) count as one item.
  *
  * (Temporary: the PNG reading/writing here moves to src/formats/png.h when
  * that lands on main.)
