@@ -20,16 +20,15 @@ static const struct {
     {"F4", -1},         {"F6_E2M3", -1},      {"F6_E3M2", -1},         {"C64", -1},
 };
 
-int st_dtype_from_string(const char *s) {
+static long dtype_name_index(const char *s) {
     for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++)
-        if (strcmp(dtype_names[i].name, s) == 0) return dtype_names[i].dtype;
+        if (strcmp(dtype_names[i].name, s) == 0) return (long)i;
     return -1;
 }
 
-static int dtype_is_known(const char *s) {
-    for (size_t i = 0; i < sizeof dtype_names / sizeof dtype_names[0]; i++)
-        if (strcmp(dtype_names[i].name, s) == 0) return 1;
-    return 0;
+int st_dtype_from_string(const char *s) {
+    long i = dtype_name_index(s);
+    return i < 0 ? -1 : dtype_names[i].dtype;
 }
 
 const char *st_dtype_string(int dtype) {
@@ -68,22 +67,17 @@ size_t st_file_bytes(const SafeTensors *st) {
     return total;
 }
 
+static int cmp_key_tensor(const void *key, const void *elem) {
+    return strcmp((const char *)key, (*(StTensor *const *)elem)->name);
+}
+
 long st_lookup(const SafeTensors *st, const char *name) {
-    size_t lo = 0, hi = st->n_tensors;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(st->tensors[st->by_name[mid]].name, name);
-        if (c == 0) return (long)st->by_name[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
+    if (!st->by_name || !st->n_tensors) return -1;
+    StTensor *const *hit = bsearch(name, st->by_name, st->n_tensors, sizeof *st->by_name, cmp_key_tensor);
+    return hit ? (long)(*hit - st->tensors) : -1;
 }
 
 const StTensor *st_find(const SafeTensors *st, const char *name) {
-    if (!st->by_name) return NULL;
     long i = st_lookup(st, name);
     return i < 0 ? NULL : &st->tensors[i];
 }
@@ -159,7 +153,7 @@ static int parse_entry(const cJSON *entry, StTensor *t, Span *span, size_t data_
         return error_set(err, "tensor '%s': \"data_offsets\" must be an array [begin, end]", name);
     t->dtype = st_dtype_from_string(dtype->valuestring);
     if (t->dtype < 0) {
-        if (dtype_is_known(dtype->valuestring))
+        if (dtype_name_index(dtype->valuestring) >= 0)
             return error_set(err, "tensor '%s': dtype %s is not supported (supported: F64 F32 F16 BF16 I64 I32 I16 I8)",
                              name, dtype->valuestring);
         return error_set(err, "tensor '%s': unknown dtype \"%.40s\"", name, dtype->valuestring);
@@ -294,7 +288,17 @@ int st_parse_into(SafeTensors *st, const uint8_t *data, size_t size, const char 
                          (unsigned long long)header_len, size);
     fmt_json_hooks();
     const char *json = (const char *)data + 8;
-    cJSON *root = cJSON_ParseWithLength(json, (size_t)header_len);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, (size_t)header_len, &end, 0);
+    if (root && end) {
+        /* cJSON stops after the first value; anything but padding after it is corrupt. */
+        for (const char *p = end; p < json + header_len; p++)
+            if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+                cJSON_Delete(root);
+                return error_set(err, "%s: unexpected bytes after the JSON header at byte offset %ld", label,
+                                 (long)(p - json) + 8);
+            }
+    }
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         long offset = at && at >= json && at <= json + header_len ? (long)(at - json) + 8 : -1;
@@ -307,39 +311,19 @@ int st_parse_into(SafeTensors *st, const uint8_t *data, size_t size, const char 
     return 0;
 }
 
-static int cmp_name_ctx_less(const SafeTensors *st, size_t a, size_t b) {
-    return strcmp(st->tensors[a].name, st->tensors[b].name);
-}
-
-/* qsort has no context argument in C11; a heap sort keeps this reentrant. */
-static void sift_down(const SafeTensors *st, size_t *v, size_t root, size_t n) {
-    for (;;) {
-        size_t child = 2 * root + 1;
-        if (child >= n) return;
-        if (child + 1 < n && cmp_name_ctx_less(st, v[child], v[child + 1]) < 0) child++;
-        if (cmp_name_ctx_less(st, v[root], v[child]) >= 0) return;
-        size_t t = v[root];
-        v[root] = v[child];
-        v[child] = t;
-        root = child;
-    }
+static int cmp_tensor_name(const void *a, const void *b) {
+    return strcmp((*(StTensor *const *)a)->name, (*(StTensor *const *)b)->name);
 }
 
 int st_finalize(SafeTensors *st, const char *label, Error *err) {
     size_t n = st->n_tensors;
     st->by_name = mem_calloc(n ? n : 1, sizeof *st->by_name);
     if (!st->by_name) return error_set(err, "%s: out of memory", label);
-    for (size_t i = 0; i < n; i++) st->by_name[i] = i;
-    for (size_t i = n / 2; i-- > 0;) sift_down(st, st->by_name, i, n);
-    for (size_t end = n; end > 1; end--) {
-        size_t t = st->by_name[0];
-        st->by_name[0] = st->by_name[end - 1];
-        st->by_name[end - 1] = t;
-        sift_down(st, st->by_name, 0, end - 1);
-    }
+    for (size_t i = 0; i < n; i++) st->by_name[i] = &st->tensors[i];
+    qsort(st->by_name, n, sizeof *st->by_name, cmp_tensor_name);
     for (size_t i = 1; i < n; i++)
-        if (strcmp(st->tensors[st->by_name[i - 1]].name, st->tensors[st->by_name[i]].name) == 0)
-            return error_set(err, "%s: tensor '%s' appears twice", label, st->tensors[st->by_name[i]].name);
+        if (strcmp(st->by_name[i - 1]->name, st->by_name[i]->name) == 0)
+            return error_set(err, "%s: tensor '%s' appears twice", label, st->by_name[i]->name);
     return 0;
 }
 

@@ -12,7 +12,7 @@ struct SafeTensors {
     StTensor *tensors; /* names are owned (mem_strdup) */
     uint32_t *shard_of; /* parallel to tensors */
     size_t n_tensors, cap_tensors;
-    size_t *by_name; /* tensor indices sorted by name, for st_find */
+    StTensor **by_name; /* sorted by name, for st_find (built by st_finalize) */
     char **meta;      /* key, value, key, value, ... (owned) */
     size_t n_meta, cap_meta;
     size_t n_shards;
