@@ -207,8 +207,9 @@ int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
     m->params = mem_alloc_aligned(m->table.total * sizeof(float));
     m->grads = mem_alloc_aligned(m->table.total * sizeof(float));
     if (!m->params || !m->grads) {
+        error_set(err, "vq: out of memory for %zu parameters", m->table.total);
         vq_free(m);
-        return error_set(err, "vq: out of memory for %zu parameters", m->table.total);
+        return -1;
     }
     memset(m->params, 0, m->table.total * sizeof(float));
     memset(m->grads, 0, m->table.total * sizeof(float));

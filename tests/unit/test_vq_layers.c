@@ -353,6 +353,37 @@ TEST(load_rejects_bad_files) {
     CHECK(strstr(err.message, "no/such/file") != NULL);
 }
 
+/* Every allocation of the loader fails once in turn: each must give a clean error. */
+TEST(load_survives_allocation_failures) {
+    Error err = {0};
+    VqConfig cfg;
+    vq_config_default(&cfg);
+    cfg.ch = 8, cfg.groups = 4, cfg.n_embed = 16, cfg.embed_dim = 4, cfg.z_channels = 4;
+    VqModel *m = NULL;
+    CHECK(vq_new(&m, &cfg, NULL, &err) == 0);
+    if (!m) return;
+    vq_init_random(m, 1);
+    const char *path = "build/test_vq_alloc.safetensors";
+    CHECK(vq_save(m, path, NULL, NULL, 7, &err) == 0);
+    vq_free(m);
+    int failures = 0, n;
+    for (n = 1; n < 10000; n++) {
+        mem_fail_after(n);
+        m = NULL;
+        int rc = vq_load(&m, path, NULL, NULL, &err);
+        long made = mem_alloc_count();
+        mem_fail_after(0);
+        if (rc == 0) {
+            vq_free(m);
+            if (made < n) break; /* the n-th allocation never happened: all were tried */
+        } else {
+            CHECK(m == NULL && err.message[0]);
+            failures++;
+        }
+    }
+    CHECKF(failures > 10 && n < 10000, "%d injected failures over %d allocations", failures, n);
+}
+
 int main(void) {
     pool = pool_new(2);
     have_ref = harness_ref("vq_layers_ref.py", ref_dir, sizeof ref_dir) == 0;
@@ -370,6 +401,7 @@ int main(void) {
     RUN(dead_codes_restart_from_encoder_outputs);
     RUN(model_vs_torch);
     RUN(load_rejects_bad_files);
+    RUN(load_survives_allocation_failures);
     pool_free(pool);
     return harness_finish();
 }
