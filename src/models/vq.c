@@ -43,7 +43,7 @@ struct VqOp {
 void vq_config_default(VqConfig *cfg) {
     *cfg = (VqConfig){.ch = 32, .n_levels = 4, .ch_mult = {1, 1, 2, 4}, .num_res_blocks = 1, .z_channels = 64,
                       .embed_dim = 64, .n_embed = 1024, .groups = 32, .beta = 0.25f, .ema_decay = 0.99f,
-                      .ema_eps = 1e-5f, .dead_after = 200};
+                      .ema_eps = 1e-5f, .dead_after = 30};
 }
 
 int vq_config_check(const VqConfig *c, Error *err) {
