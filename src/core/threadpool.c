@@ -81,14 +81,14 @@ ThreadPool *pool_new(int n_threads) {
         }
         for (int i = 1; i < n_threads; i++) {
             WorkerArg *arg = mem_alloc(sizeof *arg);
+            /* Filled before the thread starts: the worker reads it at once. */
+            if (arg) *arg = (WorkerArg){pool, i};
             if (!arg || pthread_create(&pool->threads[i], NULL, worker_main, arg) != 0) {
                 mem_free(arg);
                 pool->n_threads = i; /* only join what started */
                 pool_free(pool);
                 return NULL;
             }
-            arg->pool = pool;
-            arg->index = i;
         }
     }
     return pool;

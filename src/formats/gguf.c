@@ -422,3 +422,13 @@ size_t gguf_kv_count(const Gguf *g) { return g->n_kv; }
 const GgufKV *gguf_kv(const Gguf *g, size_t i) { return i < g->n_kv ? &g->kvs[i] : NULL; }
 size_t gguf_tensor_count(const Gguf *g) { return g->n_tensors; }
 const GgufTensor *gguf_tensor(const Gguf *g, size_t i) { return i < g->n_tensors ? &g->tensors[i] : NULL; }
+
+void gguf_as_st_tensor(const GgufTensor *t, StTensor *out) {
+    memset(out, 0, sizeof *out);
+    out->name = t->name;
+    out->dtype = t->dtype;
+    out->n_dims = t->n_dims;
+    for (int d = 0; d < t->n_dims; d++) out->shape[d] = t->ne[t->n_dims - 1 - d];
+    out->data = t->data;
+    out->size = t->size;
+}

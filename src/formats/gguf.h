@@ -30,6 +30,7 @@
 #define EXAONE_GGUF_H
 
 #include "../core/error.h"
+#include "safetensors.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,9 @@ int gguf_kv_float(const GgufKV *kv, double *out);
 size_t gguf_tensor_count(const Gguf *g);
 const GgufTensor *gguf_tensor(const Gguf *g, size_t i);
 const GgufTensor *gguf_find_tensor(const Gguf *g, const char *name);
+/* The same tensor as an StTensor (shared code paths for both formats): shape in
+ * PyTorch order, so shape[n_dims - 1] == ne[0]; the name is borrowed from t. */
+void gguf_as_st_tensor(const GgufTensor *t, StTensor *out);
 
 /* ggml type traits for every type GGUF files use (also those DType lacks):
  * name ("q6_K"), elements per block, bytes per block. -1 if unknown. */

@@ -324,6 +324,12 @@ TEST(writer_roundtrip_all_types) {
     t = gguf_find_tensor(g, "f32");
     CHECK(t && t->n_dims == 2 && t->ne[0] == 8 && t->ne[1] == 8 && t->ne[2] == 1 && memcmp(t->data, data, sizeof data) == 0);
     CHECK(gguf_find_tensor(g, "bad") == NULL);
+    int64_t ne3[3] = {8, 4, 2};
+    GgufTensor fake = {.name = "x", .dtype = DTYPE_F32, .n_dims = 3, .ne = {8, 4, 2, 1}, .data = data, .size = 256};
+    StTensor view;
+    gguf_as_st_tensor(&fake, &view);
+    CHECK(view.n_dims == 3 && view.shape[0] == ne3[2] && view.shape[1] == ne3[1] && view.shape[2] == ne3[0]);
+    CHECK(view.data == data && view.size == 256 && view.dtype == DTYPE_F32 && strcmp(view.name, "x") == 0);
     gguf_close(g);
     unlink(out);
 }
