@@ -49,29 +49,32 @@ static void im2col_rows(void *ctx, int64_t begin, int64_t end, int thread) {
 }
 
 /* The adjoint of im2col, as a gather over input rows (b, iy) so threads never
- * write the same input pixel: dinp[b,iy,ix,:] += dcol[row(oy,ox), (ky,kx),:] for
- * every (ky,kx) with oy*s - pad + ky = iy and ox*s - pad + kx = ix. */
+ * write the same input pixel: for every kernel row ky that reaches iy from an
+ * output row oy, and every kx, the output columns ox whose tap lands inside the
+ * image add dcol[row(oy,ox), (ky,kx), :] into dinp[b, iy, ox*s - pad + kx, :]. */
 static void col2im_input_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     ColJob *j = ctx;
     const Conv2dShape *s = j->s;
-    int k = s->k, C = s->C;
+    int k = s->k, C = s->C, st = s->stride;
     int64_t ckk = (int64_t)C * k * k;
     for (int64_t r = begin; r < end; r++) {
         int64_t b = r / j->H;
         int iy = (int)(r % j->H);
-        for (int ix = 0; ix < j->W; ix++) {
-            real *d = j->dinp + ((b * j->H + iy) * j->W + ix) * C;
-            for (int ky = 0; ky < k; ky++) {
-                int ty = iy + s->pad - ky;
-                if (ty < 0 || ty % s->stride) continue;
-                int oy = ty / s->stride;
-                if (oy >= j->Ho) continue;
-                for (int kx = 0; kx < k; kx++) {
-                    int tx = ix + s->pad - kx;
-                    if (tx < 0 || tx % s->stride) continue;
-                    int ox = tx / s->stride;
-                    if (ox >= j->Wo) continue;
-                    const real *g = j->dcol + ((b * j->Ho + oy) * j->Wo + ox) * ckk + (int64_t)(ky * k + kx) * C;
+        real *drow = j->dinp + (b * j->H + iy) * j->W * C;
+        for (int ky = 0; ky < k; ky++) {
+            int ty = iy + s->pad - ky;
+            if (ty < 0 || ty % st) continue;
+            int oy = ty / st;
+            if (oy >= j->Ho) continue;
+            const real *grow = j->dcol + (b * j->Ho + oy) * j->Wo * ckk;
+            for (int kx = 0; kx < k; kx++) {
+                /* ix = ox*st - pad + kx must lie in [0, W) */
+                int lo = s->pad - kx > 0 ? (s->pad - kx + st - 1) / st : 0;
+                int hi = (j->W - 1 + s->pad - kx) / st;
+                if (hi > j->Wo - 1) hi = j->Wo - 1;
+                for (int ox = lo; ox <= hi; ox++) {
+                    real *d = drow + (int64_t)(ox * st - s->pad + kx) * C;
+                    const real *g = grow + ox * ckk + (int64_t)(ky * k + kx) * C;
                     for (int c = 0; c < C; c++) d[c] += g[c];
                 }
             }
