@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 threads=${1:-1} steps=${2:-10}
 data=${VQ_BENCH_DATA:-$HOME/.cache/exaone/npm/package/img/google/64}
-[ -d "$data" ] || { echo "vq_train: no images at $data (see tools/ or set VQ_BENCH_DATA)" >&2; exit 1; }
+[ -d "$data" ] || { echo "vq_train: no images at $data (run tools/vq-fetch-emoji or set VQ_BENCH_DATA)" >&2; exit 1; }
 make -s exaone > /dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
