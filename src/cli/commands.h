@@ -15,6 +15,7 @@ extern const Command commands[];
 #define EXAONE_VERSION "0.1.0"
 
 int cmd_info(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 /* Kept in the order a new user meets them. */
 const Command commands[] = {
     {"info", cmd_info, "describe a model file (or this machine, with no file)"},
+    {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {NULL, NULL, NULL},
 };
