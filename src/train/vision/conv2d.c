@@ -6,13 +6,19 @@
 
 #include <string.h>
 
+static int is_pointwise(const Conv2dShape *s) { return s->k == 1 && s->stride == 1 && s->pad == 0; }
+
+/* Stride-1 convolutions get dinp as a convolution of dout with the flipped,
+ * transposed kernel (padding k-1-pad): one more im2col and a GEMM instead of
+ * a scatter-add of the column gradients (col2im), which is slower. */
+static int grad_by_conv(const Conv2dShape *s) { return s->stride == 1 && s->pad <= s->k - 1; }
+
 size_t conv2d_scratch_need(const Conv2dShape *s, int H, int W) {
     size_t Ho = (size_t)conv2d_out_size(H, s->k, s->stride, s->pad);
-    size_t Wo = (size_t)conv2d_out_size(W, s->k, s->stride, s->pad);
-    return Ho * Wo * (size_t)s->C * (size_t)s->k * (size_t)s->k;
+    size_t Wo = (size_t)conv2d_out_size(W, s->k, s->stride, s->pad), kk = (size_t)s->k * (size_t)s->k;
+    size_t fwd = Ho * Wo * (size_t)s->C * kk, bwd = (size_t)H * (size_t)W * (size_t)s->OC * kk;
+    return grad_by_conv(s) && bwd > fwd ? bwd : fwd;
 }
-
-static int is_pointwise(const Conv2dShape *s) { return s->k == 1 && s->stride == 1 && s->pad == 0; }
 
 typedef struct {
     real *col;        /* [rows, C*k*k] for the images of this chunk */
@@ -157,10 +163,17 @@ void conv2d_backward(ThreadPool *pool, ConvScratch *scratch, real *dinp, real *d
         return;
     }
     EXA_ASSERT(scratch->wt_cap >= (size_t)(ckk * s->OC));
-    int kk = s->k * s->k;
+    int kk = s->k * s->k, by_conv = grad_by_conv(s);
+    /* The flipped transposed kernel of the dinp convolution is
+     * Wf[c, o, q'] = W[o, c, kk-1-q'], stored as [(q' OC + o), C] (its im2col order). */
+    Conv2dShape flipped = {s->OC, s->C, s->k, 1, s->k - 1 - s->pad};
     for (int64_t o = 0; o < s->OC; o++)
         for (int c = 0; c < s->C; c++)
-            for (int q = 0; q < kk; q++) scratch->wp[o * ckk + (int64_t)q * s->C + c] = weight[o * ckk + (int64_t)c * kk + q];
+            for (int q = 0; q < kk; q++) {
+                real w = weight[o * ckk + (int64_t)c * kk + q];
+                if (by_conv) scratch->wp[(((int64_t)(kk - 1 - q)) * s->OC + o) * s->C + c] = w;
+                else scratch->wp[o * ckk + (int64_t)q * s->C + c] = w;
+            }
     memset(scratch->dwp, 0, (size_t)(ckk * s->OC) * sizeof(real));
     int step = chunk_images(scratch, s, H, W);
     for (int b0 = 0; b0 < B; b0 += step) {
@@ -170,9 +183,16 @@ void conv2d_backward(ThreadPool *pool, ConvScratch *scratch, real *dinp, real *d
         pool_parallel_for(pool, nb * pix, im2col_rows, &job);
         gemm_tn(pool, scratch->dwp, g, scratch->col, s->OC, ckk, nb * pix, 1);
         if (!dinp) continue;
-        gemm_nn(pool, scratch->dcol, g, scratch->wp, nb * pix, ckk, s->OC, 0);
-        job.dinp = dinp + (int64_t)b0 * H * W * s->C;
-        pool_parallel_for(pool, (int64_t)nb * H, col2im_input_rows, &job);
+        real *d = dinp + (int64_t)b0 * H * W * s->C;
+        if (by_conv) {
+            ColJob jd = {scratch->dcol, g, NULL, NULL, Ho, Wo, H, W, &flipped};
+            pool_parallel_for(pool, (int64_t)nb * H * W, im2col_rows, &jd);
+            gemm_nn(pool, d, scratch->dcol, scratch->wp, (int64_t)nb * H * W, s->C, (int64_t)s->OC * kk, 1);
+        } else {
+            gemm_nn(pool, scratch->dcol, g, scratch->wp, nb * pix, ckk, s->OC, 0);
+            job.dinp = d;
+            pool_parallel_for(pool, (int64_t)nb * H, col2im_input_rows, &job);
+        }
     }
     for (int64_t o = 0; o < s->OC; o++)
         for (int c = 0; c < s->C; c++)
