@@ -41,3 +41,10 @@ double rng_normal(Rng *rng) {
     double u1 = rng_uniform(rng), u2 = rng_uniform(rng);
     return sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2);
 }
+
+void rng_normal2(Rng *rng, double *a, double *b) {
+    double u1 = rng_uniform(rng), u2 = rng_uniform(rng);
+    double r = sqrt(-2.0 * log(1.0 - u1)), theta = 2.0 * M_PI * u2;
+    *a = r * cos(theta);
+    *b = r * sin(theta);
+}

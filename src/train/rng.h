@@ -19,5 +19,7 @@ double rng_uniform(Rng *rng);
 uint64_t rng_below(Rng *rng, uint64_t n);
 /* Standard normal. */
 double rng_normal(Rng *rng);
+/* Two independent standard normals from one Box-Muller draw (both of its outputs). */
+void rng_normal2(Rng *rng, double *a, double *b);
 
 #endif
