@@ -16,6 +16,8 @@ extern const Command commands[];
 
 int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 
 #endif

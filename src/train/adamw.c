@@ -1,7 +1,9 @@
 /* AdamW and gradient clipping (see adamw.h). */
 #include "adamw.h"
 
+#include "../core/cpu.h"
 #include "../core/mem.h"
+#include "kernels_avx512.h"
 
 #include <math.h>
 #include <string.h>
@@ -73,10 +75,25 @@ typedef struct {
     float lr, grad_factor, bias1, bias2_sqrt;
 } AdamWJob;
 
+/* The update of elements [0, n) of one tensor (the portable path; sqrtf's errno
+ * keeps compilers from vectorizing it, hence adamw_update_avx512). */
+static void adamw_update(float *p, const float *g, float *m, float *v, int64_t n, float decay, float grad_factor,
+                         float beta1, float beta2, float eps, float step_size, float bias2_sqrt) {
+    if (cpu_features()->avx512) {
+        adamw_update_avx512(p, g, m, v, n, decay, grad_factor, beta1, beta2, eps, step_size, bias2_sqrt);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        float gi = g[i] * grad_factor;
+        m[i] = beta1 * m[i] + (1.0f - beta1) * gi;
+        v[i] = beta2 * v[i] + (1.0f - beta2) * gi * gi;
+        p[i] = p[i] * decay - step_size * m[i] / (sqrtf(v[i]) / bias2_sqrt + eps);
+    }
+}
+
 static void adamw_range(void *ctx, int64_t begin, int64_t end, int thread) {
     AdamWJob *j = ctx;
     const AdamWConfig *cfg = j->cfg;
-    float *m = j->opt->m, *v = j->opt->v;
     float step_size = j->lr / j->bias1;
     for (int e = 0; e < j->table->count; e++) {
         const ParamEntry *pe = &j->table->entries[e];
@@ -85,14 +102,8 @@ static void adamw_range(void *ctx, int64_t begin, int64_t end, int thread) {
         if (lo < begin) lo = begin;
         if (hi > end) hi = end;
         float decay = pe->decay ? 1.0f - j->lr * cfg->weight_decay : 1.0f;
-        for (int64_t i = lo; i < hi; i++) {
-            float g = j->grads[i] * j->grad_factor;
-            float p = j->params[i] * decay;
-            m[i] = cfg->beta1 * m[i] + (1.0f - cfg->beta1) * g;
-            v[i] = cfg->beta2 * v[i] + (1.0f - cfg->beta2) * g * g;
-            float denom = sqrtf(v[i]) / j->bias2_sqrt + cfg->eps;
-            j->params[i] = p - step_size * m[i] / denom;
-        }
+        adamw_update(j->params + lo, j->grads + lo, j->opt->m + lo, j->opt->v + lo, hi - lo, decay, j->grad_factor,
+                     cfg->beta1, cfg->beta2, cfg->eps, step_size, j->bias2_sqrt);
     }
 }
 
