@@ -4,61 +4,28 @@
 #include "../../core/file.h"
 #include "../../core/log.h"
 #include "../../core/mem.h"
+#include "../../formats/png.h"
+#include "../../image/image.h"
 
 #include <dirent.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int vq_png_read(const char *path, uint8_t **rgb, int *H, int *W, Error *err) {
     *rgb = NULL;
-    png_image img;
-    memset(&img, 0, sizeof img);
-    img.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&img, path)) return error_set(err, "%s: %s", path, img.message);
-    if (img.width == 0 || img.height == 0 || img.width > 16384 || img.height > 16384) {
-        png_image_free(&img);
-        return error_set(err, "%s: image size %ux%u not supported", path, img.width, img.height);
-    }
-    img.format = PNG_FORMAT_RGBA;
-    size_t n = (size_t)img.width * img.height;
-    uint8_t *rgba = mem_alloc(n * 4), *out = mem_alloc(n * 3);
-    if (!rgba || !out) {
-        png_image_free(&img);
-        mem_free(rgba), mem_free(out);
-        return error_set(err, "%s: out of memory", path);
-    }
-    if (!png_image_finish_read(&img, NULL, rgba, 0, NULL)) {
-        mem_free(rgba), mem_free(out);
-        return error_set(err, "%s: %s", path, img.message);
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned a = rgba[4 * i + 3];
-        for (int c = 0; c < 3; c++) out[3 * i + c] = (uint8_t)((rgba[4 * i + c] * a + 255 * (255 - a) + 127) / 255);
-    }
-    mem_free(rgba);
-    *rgb = out, *H = (int)img.height, *W = (int)img.width;
+    Image *img;
+    if (pngio_read_file(path, 3, &img, NULL, err) != 0) return -1;
+    /* hand the pixel buffer over; the Image shell is freed */
+    *rgb = img->pixels, *H = img->height, *W = img->width;
+    img->pixels = NULL;
+    image_free(img);
     return 0;
 }
 
 int vq_png_write(const char *path, const uint8_t *rgb, int H, int W, Error *err) {
-    png_image img;
-    memset(&img, 0, sizeof img);
-    img.version = PNG_IMAGE_VERSION;
-    img.width = (png_uint_32)W, img.height = (png_uint_32)H, img.format = PNG_FORMAT_RGB;
-    png_alloc_size_t size = 0;
-    if (!png_image_write_to_memory(&img, NULL, &size, 0, rgb, 0, NULL))
-        return error_set(err, "%s: %s", path, img.message);
-    void *buf = mem_alloc(size);
-    if (!buf) return error_set(err, "%s: out of memory", path);
-    int rc = 0;
-    if (!png_image_write_to_memory(&img, buf, &size, 0, rgb, 0, NULL))
-        rc = error_set(err, "%s: %s", path, img.message);
-    else
-        rc = file_write_atomic(path, buf, size, err);
-    mem_free(buf);
-    return rc;
+    Image img = {.width = W, .height = H, .channels = 3, .pixels = (uint8_t *)rgb};
+    return pngio_write_file(path, &img, NULL, 0, err);
 }
 
 /* Skin-tone variants of an emoji ("1f44b-1f3fd.png") are one item: the key
