@@ -33,6 +33,10 @@ static const char *usage =
     "  --seed S             (default 1)                  --no-resume start over even if DIR has a checkpoint\n"
     "  --codebook K         codebook size (default 1024) --code-dim D code dimension (default 64)\n"
     "  --ch N               base channels (default 32)   --res-blocks N per level (default 1)\n"
+    "  --groups N           GroupNorm groups (default 32)\n"
+    "  --dead-after N       restart codes unused for N steps (default 30; 0 never)\n"
+    "  --ema-decay X        EMA codebook decay (default 0.99; 0: learn the codebook by gradient)\n"
+    "  --beta X             commitment weight (default 0.25)\n"
     "  --ckpt-seconds N     checkpoint interval (default 300)  --eval-every N steps (default 500)\n";
 
 static int print_usage_ok(void) {
@@ -166,6 +170,10 @@ static int run_eval(const char *data, const char *model, const char *grid, int s
         return 1;
     }
     int rc = 1;
+    if (ds.n_eval == 0) {
+        log_error("exaone vq eval: %s: no held-out images (names hashing to 0 mod 20)", data);
+        goto done;
+    }
     if (load_model(&m, model, pool)) goto done;
     double psnr;
     if (vq_eval_psnr(m, ds.eval, ds.n_eval, size, size, 16, &psnr, &err) != 0 ||
@@ -216,6 +224,10 @@ int cmd_vq(int argc, char **argv) {
         if (args_int(&args, NULL, "--code-dim", 1, 4096, &v)) { cfg.model.embed_dim = (int)v; continue; }
         if (args_int(&args, NULL, "--ch", 1, 4096, &v)) { cfg.model.ch = (int)v; continue; }
         if (args_int(&args, NULL, "--res-blocks", 0, 16, &v)) { cfg.model.num_res_blocks = (int)v; continue; }
+        if (args_int(&args, NULL, "--groups", 1, 4096, &v)) { cfg.model.groups = (int)v; continue; }
+        if (args_int(&args, NULL, "--dead-after", 0, 1 << 30, &v)) { cfg.model.dead_after = (int)v; continue; }
+        if (args_float(&args, NULL, "--ema-decay", 0.0, 0.99999, &f)) { cfg.model.ema_decay = (float)f; continue; }
+        if (args_float(&args, NULL, "--beta", 0.0, 100.0, &f)) { cfg.model.beta = (float)f; continue; }
         if (args_int(&args, NULL, "--ckpt-seconds", 1, 1 << 30, &v)) { cfg.checkpoint_seconds = (int)v; continue; }
         if (args_int(&args, NULL, "--eval-every", 0, 1 << 30, &v)) { cfg.eval_every = (int)v; continue; }
         if (args_float(&args, NULL, "--lr", 1e-8, 1.0, &f)) { cfg.lr = (float)f, cfg.min_lr = (float)f / 10; continue; }

@@ -23,10 +23,16 @@ int cmd_demo(int argc, char **argv);
 int cmd_mini_train(int argc, char **argv);
 int cmd_mini_encode(int argc, char **argv);
 int cmd_mini_eval(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
+int cmd_lora(int argc, char **argv);
+int cmd_vq(int argc, char **argv);
 
 #endif

@@ -43,7 +43,7 @@ struct VqOp {
 void vq_config_default(VqConfig *cfg) {
     *cfg = (VqConfig){.ch = 32, .n_levels = 4, .ch_mult = {1, 1, 2, 4}, .num_res_blocks = 1, .z_channels = 64,
                       .embed_dim = 64, .n_embed = 1024, .groups = 32, .beta = 0.25f, .ema_decay = 0.99f,
-                      .ema_eps = 1e-5f, .dead_after = 200};
+                      .ema_eps = 1e-5f, .dead_after = 30};
 }
 
 int vq_config_check(const VqConfig *c, Error *err) {
@@ -52,6 +52,7 @@ int vq_config_check(const VqConfig *c, Error *err) {
         return error_set(err, "vq: bad ch %d / res blocks %d / groups %d", c->ch, c->num_res_blocks, c->groups);
     for (int i = 0; i < c->n_levels; i++) {
         if (c->ch_mult[i] < 1 || c->ch_mult[i] > 64) return error_set(err, "vq: bad ch_mult[%d] = %d", i, c->ch_mult[i]);
+        if (c->ch * c->ch_mult[i] > 4096) return error_set(err, "vq: more than 4096 channels at level %d", i);
         if ((c->ch * c->ch_mult[i]) % c->groups)
             return error_set(err, "vq: %d channels are not divisible into %d groups", c->ch * c->ch_mult[i], c->groups);
     }
@@ -189,6 +190,7 @@ int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
     VqModel *m = mem_calloc(1, sizeof *m);
     if (!m) return error_set(err, "vq: out of memory");
     m->config = *cfg;
+    for (int i = cfg->n_levels; i < VQ_MAX_LEVELS; i++) m->config.ch_mult[i] = 0; /* unused: compare equal */
     m->pool = pool;
     m->enc = mem_calloc(MAX_OPS, sizeof *m->enc);
     m->dec = mem_calloc(MAX_OPS, sizeof *m->dec);
@@ -205,8 +207,9 @@ int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
     m->params = mem_alloc_aligned(m->table.total * sizeof(float));
     m->grads = mem_alloc_aligned(m->table.total * sizeof(float));
     if (!m->params || !m->grads) {
+        error_set(err, "vq: out of memory for %zu parameters", m->table.total);
         vq_free(m);
-        return error_set(err, "vq: out of memory for %zu parameters", m->table.total);
+        return -1;
     }
     memset(m->params, 0, m->table.total * sizeof(float));
     memset(m->grads, 0, m->table.total * sizeof(float));
@@ -231,7 +234,7 @@ static void free_geometry(VqModel *m) {
             op->out = op->up = op->normed = op->mean = op->rstd = NULL;
         }
     float **bufs[] = {&m->z, &m->zq, &m->dz, &m->dzq, &m->vq_scratch, &m->recon, &m->gbuf[0], &m->gbuf[1],
-                      &m->gbuf[2], &m->scratch.col, &m->scratch.dcol, &m->scratch.wt};
+                      &m->gbuf[2], &m->scratch.col, &m->scratch.dcol, &m->scratch.wt, &m->scratch.wp, &m->scratch.dwp};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) {
         mem_free_aligned(*bufs[i]);
         *bufs[i] = NULL;
@@ -358,7 +361,8 @@ int vq_reserve(VqModel *m, int B, int H, int W, Error *err) {
         alloc_buf(&m->recon, (size_t)B * H * W * 3, err) || alloc_buf(&m->gbuf[0], max_act, err) ||
         alloc_buf(&m->gbuf[1], max_act, err) || alloc_buf(&m->gbuf[2], max_act, err) ||
         alloc_buf(&m->scratch.col, m->scratch.cap, err) || alloc_buf(&m->scratch.dcol, m->scratch.cap, err) ||
-        alloc_buf(&m->scratch.wt, m->scratch.wt_cap, err))
+        alloc_buf(&m->scratch.wt, m->scratch.wt_cap, err) || alloc_buf(&m->scratch.wp, m->scratch.wt_cap, err) ||
+        alloc_buf(&m->scratch.dwp, m->scratch.wt_cap, err))
         goto fail;
     m->idx = mem_alloc(N * sizeof *m->idx);
     if (!m->idx) {

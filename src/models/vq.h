@@ -56,7 +56,7 @@ typedef struct {
 } VqConfig;
 
 /* ch 32, levels 4 (mult 1,1,2,4: f8), 1 res block, z 64, 1024 x 64 codebook,
- * 32 groups, beta 0.25, EMA decay 0.99, eps 1e-5, dead after 200 steps. */
+ * 32 groups, beta 0.25, EMA decay 0.99, eps 1e-5, dead after 30 steps. */
 void vq_config_default(VqConfig *cfg);
 /* Checks the numbers (also those read from a checkpoint); 0 when usable. */
 int vq_config_check(const VqConfig *cfg, Error *err);

@@ -90,6 +90,8 @@ static void check_conv(int k, int stride, int pad, int C, int OC) {
     c.scratch.dcol = malloc(c.scratch.cap * sizeof(real));
     c.scratch.wt_cap = (size_t)n_w;
     c.scratch.wt = malloc(c.scratch.wt_cap * sizeof(real));
+    c.scratch.wp = malloc(c.scratch.wt_cap * sizeof(real));
+    c.scratch.dwp = malloc(c.scratch.wt_cap * sizeof(real));
     c.x = rand_buf(n_in, 1), c.w = rand_buf(n_w, 0.5), c.b = rand_buf(OC, 0.5);
     c.out = malloc((size_t)c.n_out * sizeof(real)), c.dout = rand_buf(c.n_out, 1);
     real *dx = grad_buf(n_in), *dw = grad_buf(n_w), *db = grad_buf(OC);
@@ -102,7 +104,7 @@ static void check_conv(int k, int stride, int pad, int C, int OC) {
     fd_check(what, conv_loss, &c, c.w, dw, n_w);
     snprintf(what, sizeof what, "conv k%d s%d p%d dbias", k, stride, pad);
     fd_check(what, conv_loss, &c, c.b, db, OC);
-    free(c.scratch.col), free(c.scratch.dcol), free(c.scratch.wt), free(c.x), free(c.w), free(c.b), free(c.out), free(c.dout);
+    free(c.scratch.col), free(c.scratch.dcol), free(c.scratch.wt), free(c.scratch.wp), free(c.scratch.dwp), free(c.x), free(c.w), free(c.b), free(c.out), free(c.dout);
     free(dx), free(dw), free(db);
 }
 
@@ -199,6 +201,8 @@ static void check_resblock(int C, int OC) {
     c.scratch.dcol = malloc(c.scratch.cap * sizeof(real));
     c.scratch.wt_cap = (size_t)OC * (C > OC ? C : OC) * 9;
     c.scratch.wt = malloc(c.scratch.wt_cap * sizeof(real));
+    c.scratch.wp = malloc(c.scratch.wt_cap * sizeof(real));
+    c.scratch.dwp = malloc(c.scratch.wt_cap * sizeof(real));
     int64_t sizes[10] = {C, C, (int64_t)OC * C * 9, OC, OC, OC, (int64_t)OC * OC * 9, OC, C != OC ? (int64_t)OC * C : 0,
                          C != OC ? OC : 0};
     const char *names[10] = {"norm1.weight", "norm1.bias", "conv1.weight", "conv1.bias", "norm2.weight",
@@ -226,7 +230,7 @@ static void check_resblock(int C, int OC) {
     }
     for (int i = 0; i < 10; i++) free(pp[i]), free(gg[i]);
     resblock_free(&c.rb);
-    free(c.scratch.col), free(c.scratch.dcol), free(c.scratch.wt), free(c.x), free(c.out), free(c.dout), free(dx);
+    free(c.scratch.col), free(c.scratch.dcol), free(c.scratch.wt), free(c.scratch.wp), free(c.scratch.dwp), free(c.x), free(c.out), free(c.dout), free(dx);
 }
 
 TEST(resblock_same_channels) { check_resblock(4, 4); }

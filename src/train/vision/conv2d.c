@@ -6,13 +6,19 @@
 
 #include <string.h>
 
+static int is_pointwise(const Conv2dShape *s) { return s->k == 1 && s->stride == 1 && s->pad == 0; }
+
+/* Stride-1 convolutions get dinp as a convolution of dout with the flipped,
+ * transposed kernel (padding k-1-pad): one more im2col and a GEMM instead of
+ * a scatter-add of the column gradients (col2im), which is slower. */
+static int grad_by_conv(const Conv2dShape *s) { return s->stride == 1 && s->pad <= s->k - 1; }
+
 size_t conv2d_scratch_need(const Conv2dShape *s, int H, int W) {
     size_t Ho = (size_t)conv2d_out_size(H, s->k, s->stride, s->pad);
-    size_t Wo = (size_t)conv2d_out_size(W, s->k, s->stride, s->pad);
-    return Ho * Wo * (size_t)s->C * (size_t)s->k * (size_t)s->k;
+    size_t Wo = (size_t)conv2d_out_size(W, s->k, s->stride, s->pad), kk = (size_t)s->k * (size_t)s->k;
+    size_t fwd = Ho * Wo * (size_t)s->C * kk, bwd = (size_t)H * (size_t)W * (size_t)s->OC * kk;
+    return grad_by_conv(s) && bwd > fwd ? bwd : fwd;
 }
-
-static int is_pointwise(const Conv2dShape *s) { return s->k == 1 && s->stride == 1 && s->pad == 0; }
 
 typedef struct {
     real *col;        /* [rows, C*k*k] for the images of this chunk */
@@ -23,13 +29,13 @@ typedef struct {
     const Conv2dShape *s;
 } ColJob;
 
-/* One output pixel per row: col[row, c*k*k + ky*k + kx] = inp[b, oy*s-pad+ky, ox*s-pad+kx, c]
+/* One output pixel per row: col[row, (ky*k + kx)*C + c] = inp[b, oy*s-pad+ky, ox*s-pad+kx, c]
  * (zero outside the image). */
 static void im2col_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     ColJob *j = ctx;
     const Conv2dShape *s = j->s;
-    int k = s->k, C = s->C, kk = k * k;
-    int64_t ckk = (int64_t)C * kk;
+    int k = s->k, C = s->C;
+    int64_t ckk = (int64_t)C * k * k;
     for (int64_t r = begin; r < end; r++) {
         int64_t b = r / ((int64_t)j->Ho * j->Wo);
         int oy = (int)(r / j->Wo % j->Ho), ox = (int)(r % j->Wo);
@@ -38,43 +44,44 @@ static void im2col_rows(void *ctx, int64_t begin, int64_t end, int thread) {
             int iy = oy * s->stride - s->pad + ky;
             for (int kx = 0; kx < k; kx++) {
                 int ix = ox * s->stride - s->pad + kx;
-                real *d = dst + ky * k + kx;
-                if (iy < 0 || iy >= j->H || ix < 0 || ix >= j->W) {
-                    for (int c = 0; c < C; c++) d[(int64_t)c * kk] = 0;
-                    continue;
-                }
-                const real *src = j->inp + ((b * j->H + iy) * j->W + ix) * C;
-                for (int c = 0; c < C; c++) d[(int64_t)c * kk] = src[c];
+                real *d = dst + (int64_t)(ky * k + kx) * C;
+                if (iy < 0 || iy >= j->H || ix < 0 || ix >= j->W)
+                    memset(d, 0, (size_t)C * sizeof(real));
+                else
+                    memcpy(d, j->inp + ((b * j->H + iy) * j->W + ix) * C, (size_t)C * sizeof(real));
             }
         }
     }
 }
 
 /* The adjoint of im2col, as a gather over input rows (b, iy) so threads never
- * write the same input pixel: dinp[b,iy,ix,c] += dcol[row(oy,ox), c,ky,kx] for
- * every (ky,kx) with oy*s - pad + ky = iy and ox*s - pad + kx = ix. */
+ * write the same input pixel: for every kernel row ky that reaches iy from an
+ * output row oy, and every kx, the output columns ox whose tap lands inside the
+ * image add dcol[row(oy,ox), (ky,kx), :] into dinp[b, iy, ox*s - pad + kx, :]. */
 static void col2im_input_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     ColJob *j = ctx;
     const Conv2dShape *s = j->s;
-    int k = s->k, C = s->C, kk = k * k;
-    int64_t ckk = (int64_t)C * kk;
+    int k = s->k, C = s->C, st = s->stride;
+    int64_t ckk = (int64_t)C * k * k;
     for (int64_t r = begin; r < end; r++) {
         int64_t b = r / j->H;
         int iy = (int)(r % j->H);
-        for (int ix = 0; ix < j->W; ix++) {
-            real *d = j->dinp + ((b * j->H + iy) * j->W + ix) * C;
-            for (int ky = 0; ky < k; ky++) {
-                int ty = iy + s->pad - ky;
-                if (ty < 0 || ty % s->stride) continue;
-                int oy = ty / s->stride;
-                if (oy >= j->Ho) continue;
-                for (int kx = 0; kx < k; kx++) {
-                    int tx = ix + s->pad - kx;
-                    if (tx < 0 || tx % s->stride) continue;
-                    int ox = tx / s->stride;
-                    if (ox >= j->Wo) continue;
-                    const real *g = j->dcol + ((b * j->Ho + oy) * j->Wo + ox) * ckk + ky * k + kx;
-                    for (int c = 0; c < C; c++) d[c] += g[(int64_t)c * kk];
+        real *drow = j->dinp + (b * j->H + iy) * j->W * C;
+        for (int ky = 0; ky < k; ky++) {
+            int ty = iy + s->pad - ky;
+            if (ty < 0 || ty % st) continue;
+            int oy = ty / st;
+            if (oy >= j->Ho) continue;
+            const real *grow = j->dcol + (b * j->Ho + oy) * j->Wo * ckk;
+            for (int kx = 0; kx < k; kx++) {
+                /* ix = ox*st - pad + kx must lie in [0, W) */
+                int lo = s->pad - kx > 0 ? (s->pad - kx + st - 1) / st : 0;
+                int hi = (j->W - 1 + s->pad - kx) / st;
+                if (hi > j->Wo - 1) hi = j->Wo - 1;
+                for (int ox = lo; ox <= hi; ox++) {
+                    real *d = drow + (int64_t)(ox * st - s->pad + kx) * C;
+                    const real *g = grow + ox * ckk + (int64_t)(ky * k + kx) * C;
+                    for (int c = 0; c < C; c++) d[c] += g[c];
                 }
             }
         }
@@ -106,8 +113,12 @@ void conv2d_forward(ThreadPool *pool, ConvScratch *scratch, real *out, const rea
     int Ho = conv2d_out_size(H, s->k, s->stride, s->pad), Wo = conv2d_out_size(W, s->k, s->stride, s->pad);
     int64_t ckk = (int64_t)s->C * s->k * s->k, pix = (int64_t)Ho * Wo;
     EXA_ASSERT(scratch->wt_cap >= (size_t)(ckk * s->OC));
+    int kk = s->k * s->k;
+    /* torch column c*kk + q  ->  im2col column q*C + c, transposed */
     for (int64_t o = 0; o < s->OC; o++)
-        for (int64_t j = 0; j < ckk; j++) scratch->wt[j * s->OC + o] = weight[o * ckk + j];
+        for (int c = 0; c < s->C; c++)
+            for (int q = 0; q < kk; q++)
+                scratch->wt[((int64_t)q * s->C + c) * s->OC + o] = weight[o * ckk + (int64_t)c * kk + q];
     if (is_pointwise(s)) {
         gemm_nn(pool, out, inp, scratch->wt, (int64_t)B * pix, s->OC, s->C, 0);
     } else {
@@ -151,18 +162,41 @@ void conv2d_backward(ThreadPool *pool, ConvScratch *scratch, real *dinp, real *d
         if (dinp) gemm_nn(pool, dinp, dout, weight, (int64_t)B * pix, s->C, s->OC, 1);
         return;
     }
+    EXA_ASSERT(scratch->wt_cap >= (size_t)(ckk * s->OC));
+    int kk = s->k * s->k, by_conv = grad_by_conv(s);
+    /* The flipped transposed kernel of the dinp convolution is
+     * Wf[c, o, q'] = W[o, c, kk-1-q'], stored as [(q' OC + o), C] (its im2col order). */
+    Conv2dShape flipped = {s->OC, s->C, s->k, 1, s->k - 1 - s->pad};
+    for (int64_t o = 0; o < s->OC; o++)
+        for (int c = 0; c < s->C; c++)
+            for (int q = 0; q < kk; q++) {
+                real w = weight[o * ckk + (int64_t)c * kk + q];
+                if (by_conv) scratch->wp[(((int64_t)(kk - 1 - q)) * s->OC + o) * s->C + c] = w;
+                else scratch->wp[o * ckk + (int64_t)q * s->C + c] = w;
+            }
+    memset(scratch->dwp, 0, (size_t)(ckk * s->OC) * sizeof(real));
     int step = chunk_images(scratch, s, H, W);
     for (int b0 = 0; b0 < B; b0 += step) {
         int nb = B - b0 < step ? B - b0 : step;
         const real *g = dout + b0 * pix * s->OC;
         ColJob job = {scratch->col, inp + (int64_t)b0 * H * W * s->C, NULL, scratch->dcol, H, W, Ho, Wo, s};
         pool_parallel_for(pool, nb * pix, im2col_rows, &job);
-        gemm_tn(pool, dweight, g, scratch->col, s->OC, ckk, nb * pix, 1);
+        gemm_tn(pool, scratch->dwp, g, scratch->col, s->OC, ckk, nb * pix, 1);
         if (!dinp) continue;
-        gemm_nn(pool, scratch->dcol, g, weight, nb * pix, ckk, s->OC, 0);
-        job.dinp = dinp + (int64_t)b0 * H * W * s->C;
-        pool_parallel_for(pool, (int64_t)nb * H, col2im_input_rows, &job);
+        real *d = dinp + (int64_t)b0 * H * W * s->C;
+        if (by_conv) {
+            ColJob jd = {scratch->dcol, g, NULL, NULL, Ho, Wo, H, W, &flipped};
+            pool_parallel_for(pool, (int64_t)nb * H * W, im2col_rows, &jd);
+            gemm_nn(pool, d, scratch->dcol, scratch->wp, (int64_t)nb * H * W, s->C, (int64_t)s->OC * kk, 1);
+        } else {
+            gemm_nn(pool, scratch->dcol, g, scratch->wp, nb * pix, ckk, s->OC, 0);
+            job.dinp = d;
+            pool_parallel_for(pool, (int64_t)nb * H, col2im_input_rows, &job);
+        }
     }
+    for (int64_t o = 0; o < s->OC; o++)
+        for (int c = 0; c < s->C; c++)
+            for (int q = 0; q < kk; q++) dweight[o * ckk + (int64_t)c * kk + q] += scratch->dwp[o * ckk + (int64_t)q * s->C + c];
 }
 
 typedef struct {

@@ -14,9 +14,10 @@
  * The im2col buffer is the only big temporary. It is processed a few whole
  * images at a time so its size stays bounded: ConvScratch.cap must hold at
  * least one image's columns (Ho*Wo*C*k*k reals; conv2d_scratch_need).
- * 1x1 stride-1 convolutions skip im2col entirely. Forward multiplies by
- * the transposed weight (ConvScratch.wt, OC*C*k*k reals): the portable
- * row-times-matrix kernel vectorizes, the dot-product one does not.
+ * 1x1 stride-1 convolutions skip im2col entirely. Inside, im2col columns are
+ * ordered (ky, kx, c) so a row is built from whole pixels (memcpy of C
+ * values, NHWC); the weight is permuted to match in ConvScratch (wt_cap >=
+ * OC*C*k*k) and gradients permuted back, so parameters stay in torch order.
  *
  * Saved for backward: inp (the caller keeps it). Backward accumulates (+=)
  * into dinp (may be NULL: the first layer), dweight and dbias (may be NULL
@@ -35,7 +36,10 @@ typedef struct {
     real *col;  /* [cap] im2col rows */
     real *dcol; /* [cap] their gradient (backward only) */
     size_t cap;
-    real *wt;   /* [wt_cap] the weight transposed to [C*k*k, OC] (forward) */
+    /* [wt_cap] each: the weight with columns in im2col order (ky, kx, c),
+     * transposed to [C*k*k, OC] for forward (wt), as [OC, C*k*k] for backward
+     * (wp), and its gradient in that order (dwp). */
+    real *wt, *wp, *dwp;
     size_t wt_cap;
 } ConvScratch;
 

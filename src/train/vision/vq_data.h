@@ -4,11 +4,10 @@
  * white (emoji are drawn on transparency; white is what a page shows).
  * A dataset is every *.png of a directory (or every path listed in a text
  * file, one per line), sorted by name so runs are reproducible. An item is
- * held out for evaluation when FNV-1a(file name) % 20 == 0 (~5%): a split by
- * item, stable when files are added or removed.
- *
- * (Temporary: the PNG reading/writing here moves to src/formats/png.h when
- * that lands on main.)
+ * held out for evaluation when fmix64(FNV-1a(file name)) % 20 == 0 (~5%): a
+ * split by item, stable when files are added or removed. Emoji skin-tone
+ * variants (-1f3fb..-1f3ff in the name) count as one item.
+ * PNG decoding/encoding is src/formats/png.h's; these are thin wrappers.
  */
 #ifndef EXAONE_TRAIN_VISION_VQ_DATA_H
 #define EXAONE_TRAIN_VISION_VQ_DATA_H

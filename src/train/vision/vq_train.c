@@ -170,7 +170,7 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
     acfg.weight_decay = 0, acfg.beta2 = 0.99f;
     Progress bar;
     progress_begin(&bar, "vq train", cfg->steps, "step");
-    double t_last_ckpt = time_seconds(), t0 = time_seconds();
+    double t_last_ckpt = time_seconds(), train_seconds = 0;
     int64_t first = step;
     for (; step < cfg->steps; step++) {
         double ts = time_seconds();
@@ -184,6 +184,7 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
         adamw_step(&opt, pool, m->params, m->grads, &m->table, &acfg, lr, grad_clip_factor(norm, acfg.grad_clip));
         vq_codebook_update(m, step);
         double dt = time_seconds() - ts, eval_psnr = NAN;
+        if (step > first) train_seconds += dt; /* the first step warms caches and pages up */
         int last = step + 1 == cfg->steps;
         if ((cfg->eval_every > 0 && (step + 1) % cfg->eval_every == 0) || last) {
             if (ds.n_eval && vq_eval_psnr(m, ds.eval, ds.n_eval, S, S, B, &eval_psnr, err) != 0) goto done;
@@ -200,9 +201,9 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
         }
     }
     progress_done(&bar);
-    if (step > first)
-        log_info("vq train: %.2f images/s over %lld steps", (double)(step - first) * B / (time_seconds() - t0),
-                 (long long)(step - first));
+    if (step > first + 1)
+        log_info("vq train: %.2f images/s over %lld steps (training steps only)",
+                 (double)(step - first - 1) * B / train_seconds, (long long)(step - first - 1));
     if (ds.n_eval && vq_write_grid(m, ds.eval, ds.n_eval, S, S, 4, 8, p.grid, err) != 0) goto done;
     rc = 0;
 done:
