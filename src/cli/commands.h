@@ -15,6 +15,10 @@ extern const Command commands[];
 #define EXAONE_VERSION "0.1.0"
 
 int cmd_info(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
 int cmd_caption(int argc, char **argv);
 int cmd_translate(int argc, char **argv);
@@ -23,12 +27,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_mini_train(int argc, char **argv);
 int cmd_mini_encode(int argc, char **argv);
 int cmd_mini_eval(int argc, char **argv);
-int cmd_chat(int argc, char **argv);
-int cmd_quantize(int argc, char **argv);
-int cmd_bench(int argc, char **argv);
-int cmd_tokenize(int argc, char **argv);
-int cmd_vq(int argc, char **argv);
-int cmd_train(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_tune(int argc, char **argv);

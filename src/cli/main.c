@@ -21,8 +21,6 @@ const Command commands[] = {
     {"mini-encode", cmd_mini_encode, "turn the images of an EXAONE-mini corpus into VQ codes"},
     {"mini-eval", cmd_mini_eval, "EXAONE-mini held-out metrics: losses, retrieval, captions, chrF"},
     {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
-    {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
-    {"train", cmd_train, "train a transformer from a key = value config"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {"train", cmd_train, "train a transformer from a key = value config"},
     {"tune", cmd_tune, "LoRA fine-tuning of an EXAONE model on chat JSONL (PEFT adapter out)"},
