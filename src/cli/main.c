@@ -35,7 +35,7 @@ static void print_usage(FILE *out) {
             "usage: exaone COMMAND [OPTIONS]   (exaone COMMAND --help for each)\n\n"
             "commands:\n",
             EXAONE_VERSION);
-    for (const Command *c = commands; c->name; c++) fprintf(out, "  %-10s %s\n", c->name, c->summary);
+    for (const Command *c = commands; c->name; c++) fprintf(out, "  %-12s %s\n", c->name, c->summary);
     fprintf(out,
             "\noptions for every command:\n"
             "  -h, --help     help for the command\n"
