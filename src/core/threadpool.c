@@ -81,8 +81,7 @@ ThreadPool *pool_new(int n_threads) {
         }
         for (int i = 1; i < n_threads; i++) {
             WorkerArg *arg = mem_alloc(sizeof *arg);
-            /* Filled before the thread starts: the worker reads it at once. */
-            if (arg) *arg = (WorkerArg){pool, i};
+            if (arg) *arg = (WorkerArg){pool, i}; /* before the thread starts: it reads and frees arg */
             if (!arg || pthread_create(&pool->threads[i], NULL, worker_main, arg) != 0) {
                 mem_free(arg);
                 pool->n_threads = i; /* only join what started */
