@@ -25,5 +25,6 @@ int cmd_mini_encode(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif
