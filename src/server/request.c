@@ -339,7 +339,7 @@ void completion_request_free(CompletionRequest *r) {
 
 static int parse_size(const char *s, const ApiLimits *l, int *w, int *h, ApiError *e) {
     if (strcmp(s, "auto") == 0) {
-        *w = *h = 512;
+        *w = *h = l->max_side < 512 ? l->max_side : 512;
         return 0;
     }
     unsigned a, b;
@@ -362,7 +362,7 @@ static int image_common(ImageRequest *r, const char *prompt, const char *size, c
                              "Invalid 'response_format' '%.20s': this server returns 'b64_json' only (it stores no "
                              "files to link to).",
                              format);
-    r->width = r->height = 512;
+    r->width = r->height = l->max_side < 512 ? l->max_side : 512;
     if (size && parse_size(size, l, &r->width, &r->height, e) != 0) return -1;
     r->n = (int)n;
     r->seed = (uint64_t)seed;
