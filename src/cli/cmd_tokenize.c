@@ -63,7 +63,6 @@ static int print_ids(const Tokenizer *tok, const TokIds *ids, int mode) {
     }
     if (mode == 2) {
         TokBytes line = {0};
-        Error err = {0};
         int rc = tok_bytes_append(&line, "{\"ids\": [", 9);
         for (size_t i = 0; rc == 0 && i < ids->n; i++) {
             char num[16];
@@ -86,7 +85,6 @@ static int print_ids(const Tokenizer *tok, const TokIds *ids, int mode) {
         rc = rc || tok_bytes_append(&line, "]}\n", 3);
         if (rc == 0) fwrite(line.data, 1, line.len, stdout);
         tok_bytes_free(&line);
-        (void)err;
         return rc ? 1 : 0;
     }
     for (size_t i = 0; i < ids->n; i++) printf(i ? " %d" : "%d", ids->ids[i]);

@@ -9,6 +9,9 @@
 /* Kept in the order a new user meets them. */
 const Command commands[] = {
     {"info", cmd_info, "describe a model file (or this machine, with no file)"},
+    {"chat", cmd_chat, "chat with an EXAONE 3.0/3.5/4.0 model (or -p PROMPT once)"},
+    {"quantize", cmd_quantize, "convert an EXAONE model to GGUF q8_0/q4_0/q4_K/f16"},
+    {"bench", cmd_bench, "prefill/decode speed of an EXAONE model (llama-bench style)"},
     {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
     {"draw", cmd_draw, "draw an image from a Korean or English prompt (EXAONE-mini)"},
     {"caption", cmd_caption, "describe an image in Korean or English (EXAONE-mini)"},

@@ -13,10 +13,14 @@ struct ThreadPool {
     pthread_t *threads;
     pthread_mutex_t mutex;
     pthread_cond_t wake;
-    /* A job is published by bumping generation; workers run their share and
-     * decrement pending. */
+    /* A job is published by bumping generation. Share t is run by whoever
+     * claims it first (claimed[t]: generation it was last claimed for): its
+     * worker, or the caller once it has finished share 0, so a worker that
+     * has lost its core does not hold the call up. done counts finished
+     * shares of the current job. */
     _Atomic uint64_t generation;
-    _Atomic int pending;
+    _Atomic uint64_t *claimed;
+    _Atomic int done;
     _Atomic int stop;
     ParallelFn fn;
     void *ctx;
@@ -28,6 +32,13 @@ typedef struct {
     ThreadPool *pool;
     int index;
 } WorkerArg;
+
+/* Claims share t of job gen; fails if someone already did (then the job
+ * may even be over and its parameters replaced, so nothing is read after). */
+static int claim_share(ThreadPool *pool, int thread, uint64_t gen) {
+    uint64_t seen = atomic_load_explicit(&pool->claimed[thread], memory_order_acquire);
+    return seen < gen && atomic_compare_exchange_strong(&pool->claimed[thread], &seen, gen);
+}
 
 static void run_share(ThreadPool *pool, int thread) {
     if (pool->each) {
@@ -61,8 +72,10 @@ static void *worker_main(void *arg) {
         }
         if (atomic_load(&pool->stop)) return NULL;
         seen = atomic_load(&pool->generation);
-        run_share(pool, index);
-        atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
+        if (claim_share(pool, index, seen)) {
+            run_share(pool, index);
+            atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
+        }
     }
 }
 
@@ -75,7 +88,8 @@ ThreadPool *pool_new(int n_threads) {
     pthread_cond_init(&pool->wake, NULL);
     if (n_threads > 1) {
         pool->threads = mem_calloc((size_t)n_threads, sizeof(pthread_t));
-        if (!pool->threads) {
+        pool->claimed = mem_calloc((size_t)n_threads, sizeof *pool->claimed);
+        if (!pool->threads || !pool->claimed) {
             pool_free(pool);
             return NULL;
         }
@@ -101,8 +115,9 @@ void pool_free(ThreadPool *pool) {
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->mutex);
         for (int i = 1; i < pool->n_threads; i++) pthread_join(pool->threads[i], NULL);
-        mem_free(pool->threads);
     }
+    mem_free(pool->threads);
+    mem_free((void *)pool->claimed);
     pthread_mutex_destroy(&pool->mutex);
     pthread_cond_destroy(&pool->wake);
     mem_free(pool);
@@ -122,13 +137,22 @@ static void dispatch(ThreadPool *pool, int64_t n, ParallelFn fn, void *ctx, int 
     pool->ctx = ctx;
     pool->n = n;
     pool->each = each;
-    atomic_store(&pool->pending, pool->n_threads - 1);
+    atomic_store(&pool->done, 0);
+    uint64_t gen = atomic_load(&pool->generation) + 1;
+    atomic_store(&pool->claimed[0], gen);
     pthread_mutex_lock(&pool->mutex);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    atomic_store_explicit(&pool->generation, gen, memory_order_release);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
     run_share(pool, 0);
-    while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) _mm_pause();
+    int finished = 1;
+    /* Shares whose worker has not turned up yet are run here. */
+    for (int t = 1; t < pool->n_threads; t++)
+        if (claim_share(pool, t, gen)) {
+            run_share(pool, t);
+            finished++;
+        }
+    while (atomic_load_explicit(&pool->done, memory_order_acquire) + finished < pool->n_threads) _mm_pause();
 }
 
 void pool_parallel_for(ThreadPool *pool, int64_t n, ParallelFn fn, void *ctx) {

@@ -5,7 +5,10 @@
  * contiguous ranges so each thread touches its own rows (no false sharing).
  * Workers spin briefly before sleeping, because decode calls parallel_for
  * hundreds of times per token and a futex wake per call costs more than the
- * matvec it splits.
+ * matvec it splits. A share whose worker has not woken by the time the
+ * caller finishes share 0 is run by the caller itself (on a shared machine a
+ * worker can wait milliseconds for a core), so `thread` names the share, not
+ * the OS thread; no two shares with the same index ever run at once.
  *
  *     ThreadPool *pool = pool_new(n_threads);
  *     pool_parallel_for(pool, n_rows, matvec_rows, &ctx);  // fn(ctx, begin, end, thread)

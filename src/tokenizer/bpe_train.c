@@ -362,6 +362,7 @@ static int count_words(Trainer *t, const char *const *texts, const size_t *lens,
                        Error *err) {
     Tokenizer *pre = mem_calloc(1, sizeof *pre);
     if (!pre) return oom(err);
+    pthread_mutex_init(&pre->pool_lock, NULL);
     TokPreScratch scratch = {0};
     scratch.md = pcre2_match_data_create(8, NULL);
     int rc = scratch.md ? tok_set_pre_gpt2(pre, split_digits, err) : oom(err);

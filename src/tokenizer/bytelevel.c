@@ -7,6 +7,8 @@
 #include "../core/mem.h"
 #include "tok_internal.h"
 
+#include <pthread.h>
+
 static int printable(unsigned b) { return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174); }
 
 uint32_t tok_byte_to_char(uint8_t byte) {
@@ -24,21 +26,22 @@ int tok_char_to_byte(uint32_t cp) {
     return -1;
 }
 
-int tok_bytes_to_spelling(const uint8_t *in, size_t n, TokBytes *out, Error *err) {
-    static uint8_t table[256][2];
-    static int ready;
-    if (!ready) {
-        for (unsigned b = 0; b < 256; b++) {
-            uint8_t buf[4];
-            uint32_t cp = tok_byte_to_char((uint8_t)b);
-            int len = tok_utf8_encode(cp, buf);
-            table[b][0] = buf[0];
-            table[b][1] = len == 2 ? buf[1] : 0;
-        }
-        ready = 1;
+static uint8_t spelling[256][2]; /* UTF-8 of each byte's stand-in (second byte 0 if one) */
+
+static void init_spelling(void) {
+    for (unsigned b = 0; b < 256; b++) {
+        uint8_t buf[4];
+        int len = tok_utf8_encode(tok_byte_to_char((uint8_t)b), buf);
+        spelling[b][0] = buf[0];
+        spelling[b][1] = len == 2 ? buf[1] : 0;
     }
+}
+
+int tok_bytes_to_spelling(const uint8_t *in, size_t n, TokBytes *out, Error *err) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_spelling);
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *t = table[in[i]];
+        const uint8_t *t = spelling[in[i]];
         if (tok_bytes_append(out, t, t[1] ? 2 : 1) != 0) return error_set(err, "out of memory");
     }
     return 0;

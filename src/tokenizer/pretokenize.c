@@ -16,6 +16,7 @@
 #include "../core/mem.h"
 #include "tok_internal.h"
 
+#include <pthread.h>
 #include <utf8proc.h>
 
 enum { CL_UNKNOWN = 0, CL_LETTER, CL_NUMBER, CL_SPACE, CL_OTHER };
@@ -124,7 +125,8 @@ static int regex_next(const pcre2_code *re, pcre2_match_data *md, const uint8_t 
 
 int tok_split_gpt2(const pcre2_code *re, pcre2_match_data *md, const uint8_t *text, size_t len, int force_pcre2,
                    TokPieceFn fn, void *ctx) {
-    if (!ascii_class['a']) init_classes();
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_classes);
     size_t p = 0;
     while (p < len) {
         size_t end, ms;

@@ -7,6 +7,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -77,6 +78,15 @@ struct Tokenizer {
     int ignore_merges; /* BPE: a piece that is a whole vocab token maps to it directly */
 
     char *chat_template;
+
+    /* BPE scratches (word caches) kept between encode calls, so a stream of short
+     * texts keeps its cache warm; one per concurrent caller. */
+    pthread_mutex_t pool_lock;
+    struct TokBpeScratch *pool[64];
+    int n_pool;
+    /* Pairs of one-byte tokens: rank and merged id without hashing (the first
+     * lookups of every uncached word). */
+    int32_t *byte_pair_rank, *byte_pair_new;
 };
 
 /* ---- UTF-8 ---- */
@@ -208,15 +218,23 @@ int tok_is_numeric(uint32_t cp);
 
 /* ---- BPE (bpe.c) ---- */
 typedef struct TokBpeScratch TokBpeScratch;
-TokBpeScratch *tok_bpe_scratch_new(void);
+TokBpeScratch *tok_bpe_scratch_new(size_t text_len);
 void tok_bpe_scratch_free(TokBpeScratch *s);
+/* From the tokenizer's pool (or new, sized for text_len); give it back with put. */
+TokBpeScratch *tok_bpe_scratch_get(const Tokenizer *tok, size_t text_len);
+void tok_bpe_scratch_put(const Tokenizer *tok, TokBpeScratch *s);
+/* Fills the byte-pair table once merges are loaded. */
+int tok_bpe_prepare(Tokenizer *tok, Error *err);
+/* Starts loading the cache lines tok_bpe_word will read for this piece. */
+void tok_bpe_prefetch(const TokBpeScratch *s, const uint8_t *piece, size_t len);
 /* Appends the ids of one pre-token (raw bytes) to out. */
 int tok_bpe_word(const Tokenizer *tok, TokBpeScratch *s, const uint8_t *piece, size_t len, TokIds *out, Error *err);
 
 /* ---- normalizers (normalize.c) ---- */
 int tok_normalize(const Tokenizer *tok, const uint8_t *text, size_t len, TokBytes *out, Error *err);
 
-/* ---- loaders (tokenizer_json.c) ---- */
+/* ---- loaders (tokenizer_json.c, tokenizer_gguf.c) ---- */
+int tok_load_gguf(Tokenizer **out, const char *path, Error *err);
 int tok_json_parse_model(Tokenizer **out, const void *root_json, const char *name, Error *err);
 
 /* ---- Python-style JSON text (json_py.c), for chat templates and the trainer ---- */

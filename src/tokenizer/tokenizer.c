@@ -2,8 +2,10 @@
  * pre-tokenizer and BPE on the text between them (HF's order); decode and the
  * streaming decoder; splitting one text over threads. */
 #include "../core/mem.h"
-#include "../core/threadpool.h"
 #include "tok_internal.h"
+
+#include <pthread.h>
+#include <utf8proc.h>
 
 /* ---- UTF-8 repair ---- */
 
@@ -34,6 +36,12 @@ int tok_utf8_sanitize(const uint8_t *in, size_t n, TokBytes *out, int *changed, 
 
 /* ---- encoding ---- */
 
+/* Pieces wait in a short queue before BPE so that their cache lines (hot cache,
+ * word cache) are prefetched while earlier pieces are merged: the caches are
+ * bigger than L2 and a lookup is otherwise a stall. Only used when pieces point
+ * into the caller's text (no normalizer or prefix-space copies that get reused). */
+#define QUEUE 8
+
 typedef struct {
     const Tokenizer *tok;
     TokBpeScratch *bpe;
@@ -41,33 +49,55 @@ typedef struct {
     TokBytes norm;
     TokIds *out;
     Error *err;
+    int use_queue;
+    size_t q_head, q_n;
+    const uint8_t *q_piece[QUEUE];
+    size_t q_len[QUEUE];
 } Encoder;
 
-static int encoder_init(Encoder *e, const Tokenizer *tok, TokIds *out, Error *err) {
+static int encoder_init(Encoder *e, const Tokenizer *tok, size_t text_len, TokIds *out, Error *err) {
     memset(e, 0, sizeof *e);
     e->tok = tok;
     e->out = out;
     e->err = err;
-    e->bpe = tok_bpe_scratch_new();
+    e->bpe = tok_bpe_scratch_get(tok, text_len);
     e->pre.md = pcre2_match_data_create(8, NULL);
-    if (!e->bpe || !e->pre.md) {
-        tok_bpe_scratch_free(e->bpe);
-        pcre2_match_data_free(e->pre.md);
-        return error_set(err, "out of memory");
-    }
+    if (!e->bpe || !e->pre.md) return error_set(err, "out of memory"); /* encoder_free cleans up */
+    e->use_queue = tok->n_norms == 0;
+    for (int i = 0; i < tok->n_pre; i++)
+        if (tok->pre[i].kind == PRE_BYTELEVEL && tok->pre[i].add_prefix_space) e->use_queue = 0;
     return 0;
 }
 
 static void encoder_free(Encoder *e) {
-    tok_bpe_scratch_free(e->bpe);
+    tok_bpe_scratch_put(e->tok, e->bpe);
     pcre2_match_data_free(e->pre.md);
     for (int i = 0; i < 8; i++) tok_bytes_free(&e->pre.prefixed[i]);
     tok_bytes_free(&e->norm);
+    e->bpe = NULL;
+    e->pre.md = NULL;
+}
+
+static int flush_queue(Encoder *e) {
+    for (; e->q_n > 0; e->q_n--, e->q_head = (e->q_head + 1) % QUEUE)
+        if (tok_bpe_word(e->tok, e->bpe, e->q_piece[e->q_head], e->q_len[e->q_head], e->out, e->err) != 0) return -1;
+    return 0;
 }
 
 static int on_piece(void *ctx, const uint8_t *piece, size_t len) {
     Encoder *e = ctx;
-    return tok_bpe_word(e->tok, e->bpe, piece, len, e->out, e->err) != 0 ? 1 : 0;
+    if (!e->use_queue) return tok_bpe_word(e->tok, e->bpe, piece, len, e->out, e->err) != 0 ? 1 : 0;
+    if (e->q_n == QUEUE) {
+        if (tok_bpe_word(e->tok, e->bpe, e->q_piece[e->q_head], e->q_len[e->q_head], e->out, e->err) != 0) return 1;
+        e->q_head = (e->q_head + 1) % QUEUE;
+        e->q_n--;
+    }
+    tok_bpe_prefetch(e->bpe, piece, len);
+    size_t tail = (e->q_head + e->q_n) % QUEUE;
+    e->q_piece[tail] = piece;
+    e->q_len[tail] = len;
+    e->q_n++;
+    return 0;
 }
 
 static int encode_segment(Encoder *e, const uint8_t *text, size_t len) {
@@ -79,17 +109,27 @@ static int encode_segment(Encoder *e, const uint8_t *text, size_t len) {
         len = e->norm.len;
     }
     int rc = tok_pretokenize(e->tok, &e->pre, 0, text, len, on_piece, e);
+    if (rc == 0 && flush_queue(e) != 0) return -1;
     if (rc == 1) return -1;
     if (rc == -2) return error_set(e->err, "out of memory");
     if (rc != 0) return error_set(e->err, "pre-tokenizer regex failed");
     return 0;
 }
 
+/* HF single_word: the characters around the match must not be alphanumeric or '_'
+ * (Rust's char::is_alphanumeric: letters and numbers). */
 static int is_word_char(const uint8_t *t, size_t at, size_t n, int before) {
-    /* HF single_word: the neighbours must not be alphanumeric or '_' (ASCII view). */
     if (before ? at == 0 : at >= n) return 0;
-    uint8_t c = before ? t[at - 1] : t[at];
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+    size_t p = at;
+    if (before) {
+        p = at - 1;
+        while (p > 0 && (t[p] & 0xC0) == 0x80) p--;
+    }
+    int len;
+    uint32_t cp = tok_utf8_decode(t + p, &len);
+    if (cp == '_') return 1;
+    utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+    return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) || tok_is_numeric(cp);
 }
 
 static int is_space_byte(uint8_t c) { return c == ' ' || (c >= 9 && c <= 13); }
@@ -135,7 +175,7 @@ int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, 
         len = fixed.len;
     }
     Encoder e;
-    int rc = encoder_init(&e, tok, out, err);
+    int rc = encoder_init(&e, tok, len, out, err);
     if (rc == 0) rc = encode_text(&e, text, len);
     encoder_free(&e);
     tok_bytes_free(&fixed);
@@ -148,6 +188,8 @@ int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, 
  * character (see split_points). */
 static int parallel_safe(const Tokenizer *tok) {
     if (tok->added_has_newline) return 0;
+    for (size_t i = 0; i < tok->n_added; i++)
+        if (tok->added[i].rstrip) return 0; /* it would swallow the newline we cut at */
     for (int i = 0; i < tok->n_pre; i++) {
         const PreStep *st = &tok->pre[i];
         if (st->kind == PRE_SPLIT && !st->fast_gpt2) return 0;
@@ -183,15 +225,20 @@ typedef struct {
     int rc[64];
 } ParallelJob;
 
-static void encode_share(void *ctx, int64_t begin, int64_t end, int thread) {
-    ParallelJob *job = ctx;
-    for (int64_t i = begin; i < end; i++) {
-        Encoder e;
-        job->rc[i] = encoder_init(&e, job->tok, &job->ids[i], &job->errs[i]);
-        if (job->rc[i] == 0) job->rc[i] = encode_text(&e, job->text + job->begin[i], job->end[i] - job->begin[i]);
-        encoder_free(&e);
-    }
-    (void)thread;
+typedef struct {
+    ParallelJob *job;
+    int part;
+} PartArg;
+
+static void *encode_part(void *arg) {
+    PartArg *a = arg;
+    ParallelJob *job = a->job;
+    int i = a->part;
+    Encoder e;
+    job->rc[i] = encoder_init(&e, job->tok, job->end[i] - job->begin[i], &job->ids[i], &job->errs[i]);
+    if (job->rc[i] == 0) job->rc[i] = encode_text(&e, job->text + job->begin[i], job->end[i] - job->begin[i]);
+    encoder_free(&e);
+    return NULL;
 }
 
 int tok_encode_parallel(const Tokenizer *tok, const void *text, size_t len, int n_threads, TokIds *out, Error *err) {
@@ -218,11 +265,20 @@ int tok_encode_parallel(const Tokenizer *tok, const void *text, size_t len, int 
         job->begin[i] = i == 0 ? 0 : cuts[i - 1];
         job->end[i] = i == parts - 1 ? len : cuts[i];
     }
+    /* One thread per part (plain pthreads: one short job, no pool to keep warm). */
     int rc = 0;
-    ThreadPool *pool = parts > 1 ? pool_new(parts) : NULL;
-    if (parts > 1 && !pool) rc = error_set(err, "cannot start %d threads", parts);
-    else pool_parallel_for(pool, parts, encode_share, job);
-    pool_free(pool);
+    PartArg args[64];
+    pthread_t threads[64];
+    int started[64] = {0};
+    for (int i = 1; i < parts; i++) {
+        args[i] = (PartArg){job, i};
+        started[i] = pthread_create(&threads[i], NULL, encode_part, &args[i]) == 0;
+        if (!started[i]) encode_part(&args[i]); /* no thread: do it here */
+    }
+    args[0] = (PartArg){job, 0};
+    encode_part(&args[0]);
+    for (int i = 1; i < parts; i++)
+        if (started[i]) pthread_join(threads[i], NULL);
     for (int i = 0; i < parts && rc == 0; i++) {
         if (job->rc[i] != 0) {
             *err = job->errs[i];
@@ -253,6 +309,10 @@ static int incomplete_utf8(const uint8_t *s, size_t n) {
 /* Appends bytes with invalid UTF-8 replaced; keeps an incomplete tail in pending
  * (when pending is not NULL) instead of replacing it. */
 static int append_lossy(const uint8_t *s, size_t n, TokBytes *out, TokStream *pending) {
+    if (n == 0) {
+        if (pending) pending->n_pending = 0;
+        return tok_bytes_append(out, "", 0);
+    }
     size_t i = 0, clean = 0;
     while (i < n) {
         if (s[i] < 0x80) {

@@ -12,8 +12,8 @@
  * What is read: tokenizer.json (BPE model with vocab, merges as "a b" strings or
  * as pairs, added_tokens with their flags, normalizer NFC/NFD/NFKC/NFKD/Lowercase/
  * Sequence, pre_tokenizer ByteLevel/Digits/Split/Sequence, ByteLevel decoder); a
- * vocab.json + merges.txt + tokenizer_config.json folder; or plain arrays (the
- * GGUF `tokenizer.ggml.*` keys) through tok_new_from_arrays.
+ * vocab.json + merges.txt + tokenizer_config.json folder; a GGUF file's
+ * `tokenizer.ggml.*` keys (tok_new_from_gguf, built on tok_new_from_arrays).
  *
  * Encoding follows HF: added tokens are matched first, leftmost-longest, on the
  * raw text (never split by BPE); the rest is normalized, pre-tokenized (the
@@ -31,9 +31,21 @@
  * streaming decoder (TokStream) never emits half a UTF-8 character: it holds
  * back an incomplete tail until the next id completes it (or flush replaces it).
  *
- * Thread safety: a loaded Tokenizer is read-only; encode/decode may run on many
- * threads at once. tok_encode_parallel splits one text at boundaries where the
- * pre-tokenizer provably splits (a newline after a visible ASCII character).
+ * Thread safety: a loaded Tokenizer is read-only (except a lock-protected pool of
+ * word caches); encode/decode may run on many threads at once.
+ * tok_encode_parallel splits one text at boundaries where the pre-tokenizer
+ * provably splits (a newline after a visible ASCII character).
+ *
+ * Speed: a word cache (hot direct-mapped part + growing hash table, kept between
+ * calls), merge ranks in an open-addressing table (pairs of byte tokens in a flat
+ * table), no allocation per token. bench/tokenizer.sh compares with HF.
+ *
+ * Not done like HF (no EXAONE tokenizer needs them): post_processor is ignored
+ * (nothing is added, like add_special_tokens=false); added tokens are all matched
+ * on the raw text (HF matches normalized=true ones after the normalizer);
+ * lstrip/rstrip strip ASCII whitespace only; Split supports Isolated, Removed,
+ * MergedWithPrevious, MergedWithNext without invert; transformers' decode-time
+ * clean_up_tokenization_spaces is not applied.
  */
 #ifndef EXAONE_TOKENIZER_H
 #define EXAONE_TOKENIZER_H
@@ -74,6 +86,10 @@ int tok_new_from_files(Tokenizer **out, const char *vocab_json, const char *merg
  * (digits split one by one, then GPT-2 regex), "exaone4", "gpt2" or "default" (GPT-2 regex). */
 int tok_new_from_arrays(Tokenizer **out, const char *const *tokens, size_t n_tokens, const char *const *merges,
                         size_t n_merges, const int32_t *token_types, const char *pre, Error *err);
+/* The tokenizer in a GGUF file's metadata (tokenizer.ggml.* and tokenizer.chat_template,
+ * llama.cpp's keys); tokenizer.ggml.model must be "gpt2". tok_load does this for .gguf paths. */
+struct Gguf;
+int tok_new_from_gguf(Tokenizer **out, const struct Gguf *gguf, Error *err);
 void tok_free(Tokenizer *tok);
 
 int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, Error *err);

@@ -234,6 +234,10 @@ static int measure(const cJSON *vocab, const cJSON *added, int added_by_key, siz
         if (cJSON_IsString(content)) total += strlen(content->valuestring);
     }
     if (max_id < 0) return error_set(err, "empty vocabulary");
+    /* Ids index dense tables: refuse a few entries spread over a huge id range. */
+    size_t n_entries = (size_t)cJSON_GetArraySize(vocab) + (size_t)cJSON_GetArraySize(added);
+    if (max_id > (double)n_entries * 4 + 65536)
+        return error_set(err, "vocabulary ids are too sparse (%zu entries, highest id %.0f)", n_entries, max_id);
     *n_ids = (size_t)max_id + 1;
     *bytes = total;
     return 0;
@@ -322,7 +326,8 @@ int tok_new_from_json(Tokenizer **out, const char *json, size_t len, const char 
                 error_set(err, "not a byte-level BPE (no ByteLevel pre-tokenizer or decoder)");
             else {
                 tok->byte_level = 1;
-                if (finish(tok, cJSON_IsArray(added) ? added : NULL, 0, err) == 0 && load_merges(tok, merges, err) == 0)
+                if (finish(tok, cJSON_IsArray(added) ? added : NULL, 0, err) == 0 && load_merges(tok, merges, err) == 0 &&
+                    tok_bpe_prepare(tok, err) == 0)
                     rc = 0;
             }
         }
@@ -391,7 +396,7 @@ int tok_new_from_files(Tokenizer **out, const char *vocab_json, const char *merg
         goto done;
     }
     if (tok_set_pre_gpt2(tok, 0, err) != 0 || finish(tok, added, 1, err) != 0 ||
-        load_merges_txt(tok, mtext, mlen, merges_txt, err) != 0)
+        load_merges_txt(tok, mtext, mlen, merges_txt, err) != 0 || tok_bpe_prepare(tok, err) != 0)
         goto done;
     rc = 0;
 done:
@@ -445,6 +450,7 @@ int tok_new_from_arrays(Tokenizer **out, const char *const *tokens, size_t n_tok
         }
         if (tok_add_merge(tok, m, (size_t)(space - m), space + 1, strlen(space + 1), err) != 0) goto fail;
     }
+    if (tok_bpe_prepare(tok, err) != 0) goto fail;
     *out = tok;
     return 0;
 fail:
@@ -503,8 +509,7 @@ int tok_load(Tokenizer **out, const char *path, Error *err) {
         snprintf(file, sizeof file, "%s/tokenizer.json", dir);
     } else {
         if (!file_exists(path)) return error_set(err, "%s: no such file or folder", path);
-        if (is_gguf(path))
-            return error_set(err, "%s: GGUF tokenizers are read by the GGUF loader (not linked in this build)", path);
+        if (is_gguf(path)) return tok_load_gguf(out, path, err);
         snprintf(file, sizeof file, "%s", path);
         snprintf(dir, sizeof dir, "%s", path);
         char *slash = strrchr(dir, '/');

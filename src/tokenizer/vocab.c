@@ -9,10 +9,11 @@
 
 int tok_alloc(Tokenizer **out, size_t n_ids, size_t strings_bytes, Error *err) {
     *out = NULL;
-    if (n_ids == 0 || n_ids > (1u << 30)) return error_set(err, "vocabulary size %zu out of range", n_ids);
+    if (n_ids == 0 || n_ids > (1u << 24)) return error_set(err, "vocabulary size %zu out of range", n_ids);
     if (strings_bytes >= UINT32_MAX) return error_set(err, "vocabulary text too large (%zu bytes)", strings_bytes);
     Tokenizer *tok = mem_calloc(1, sizeof *tok);
     if (!tok) return error_set(err, "out of memory");
+    pthread_mutex_init(&tok->pool_lock, NULL);
     tok->n_ids = n_ids;
     tok->strings = mem_alloc(strings_bytes + 1);
     tok->str_off = mem_calloc(n_ids, sizeof *tok->str_off);
@@ -256,6 +257,10 @@ void tok_free(Tokenizer *tok) {
     mem_free(tok->added);
     mem_free(tok->trie);
     mem_free(tok->chat_template);
+    for (int i = 0; i < tok->n_pool; i++) tok_bpe_scratch_free(tok->pool[i]);
+    pthread_mutex_destroy(&tok->pool_lock);
+    mem_free(tok->byte_pair_rank);
+    mem_free(tok->byte_pair_new);
     mem_free(tok);
 }
 

@@ -144,6 +144,83 @@ static void train_and_compare(int split_digits) {
 TEST(trained_tokenizer_matches_hf) { train_and_compare(0); }
 TEST(trained_tokenizer_with_digits_matches_hf) { train_and_compare(1); }
 
+/* Added-token flags (lstrip, rstrip, single_word, non-special) and ids outside the model
+ * vocab, against HF on texts made to hit their edges. */
+TEST(added_token_flags_match_hf) {
+    if (!node_ready()) SKIP("node or tests/ref/node_modules missing");
+    char *json;
+    size_t len;
+    Error err = {0};
+    CHECK(file_read_all("tests/data/tiny_tokenizer.json", 1 << 20, &json, &len, &err) == 0);
+    if (!json) return;
+    cJSON *root = cJSON_Parse(json);
+    mem_free(json);
+    cJSON *added = cJSON_GetObjectItem(root, "added_tokens");
+    int next_id = cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "model"), "vocab"));
+    static const struct { const char *content; int special, lstrip, rstrip, single_word; } flags[] = {
+        {"<mask>", 1, 1, 0, 0}, {"</end>", 1, 0, 1, 0}, {"cat", 0, 0, 0, 1}, {"고양이", 0, 0, 0, 1},
+        {"<both>", 0, 1, 1, 0}, {"ab", 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddNumberToObject(t, "id", next_id++);
+        cJSON_AddStringToObject(t, "content", flags[i].content);
+        cJSON_AddBoolToObject(t, "single_word", flags[i].single_word);
+        cJSON_AddBoolToObject(t, "lstrip", flags[i].lstrip);
+        cJSON_AddBoolToObject(t, "rstrip", flags[i].rstrip);
+        cJSON_AddBoolToObject(t, "normalized", 0);
+        cJSON_AddBoolToObject(t, "special", flags[i].special);
+        cJSON_AddItemToArray(added, t);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    CHECK(system("mkdir -p build/tmp/flags") == 0);
+    CHECK(file_write_atomic("build/tmp/flags/tokenizer.json", text, strlen(text), &err) == 0);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    static const char *texts[] = {"a  <mask> b", "x</end>   y", "the cat sat", "concatenate cat_ cats", "(cat)",
+                                  "고양이가 고양이 야옹", "  <both>  z", "<mask><mask>  </end>\n\n", "abcab ab", "cat"};
+    TokBytes jsonl = {0};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) add_line(&jsonl, texts[i], strlen(texts[i]));
+    CHECK(file_write_atomic("build/tmp/flags/in.jsonl", jsonl.data, jsonl.len, &err) == 0);
+    tok_bytes_free(&jsonl);
+    CHECK(system("node tests/ref/hf_encode.js build/tmp/flags/tokenizer.json build/tmp/flags/in.jsonl build/tmp/flags/hf.jsonl") == 0);
+    Tokenizer *tok = NULL;
+    CHECKF(tok_load(&tok, "build/tmp/flags/tokenizer.json", &err) == 0, "%s", err.message);
+    char *hf = NULL;
+    size_t hf_len;
+    if (!tok || file_read_all("build/tmp/flags/hf.jsonl", 1 << 20, &hf, &hf_len, &err) != 0) {
+        tok_free(tok);
+        return;
+    }
+    char *line = hf;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        char *nl = strchr(line, '\n');
+        cJSON *want = cJSON_ParseWithLength(line, (size_t)(nl - line));
+        TokIds ids = {0};
+        tok_encode(tok, texts[i], strlen(texts[i]), &ids, &err);
+        const cJSON *v;
+        int same = cJSON_GetArraySize(cJSON_GetObjectItem(want, "ids")) == (int)ids.n;
+        size_t k = 0;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(want, "ids")) if (same && ids.ids[k++] != (int32_t)v->valuedouble) same = 0;
+        CHECKF(same, "ids differ from HF on \"%s\"", texts[i]);
+        tok_ids_free(&ids);
+        cJSON_Delete(want);
+        line = nl + 1;
+    }
+    /* Two threads must agree with one even when an rstrip token sits before a newline. */
+    TokBytes big = {0};
+    while (big.len < 20000) tok_bytes_append(&big, "cat</end>\nplain words\n", 22);
+    TokIds one = {0}, two = {0};
+    CHECK(tok_encode(tok, big.data, big.len, &one, &err) == 0);
+    CHECK(tok_encode_parallel(tok, big.data, big.len, 2, &two, &err) == 0);
+    CHECK(one.n == two.n && memcmp(one.ids, two.ids, one.n * sizeof *one.ids) == 0);
+    tok_ids_free(&one);
+    tok_ids_free(&two);
+    tok_bytes_free(&big);
+    mem_free(hf);
+    tok_free(tok);
+}
+
 TEST(train_rejects_bad_options) {
     Error err = {0};
     const char *texts[1] = {"abc"};
@@ -153,9 +230,63 @@ TEST(train_rejects_bad_options) {
     CHECK(strstr(err.message, "vocab size") != NULL);
 }
 
+TEST(train_allocation_failures_are_clean) {
+    const char *texts[1] = {"the cat sat on the mat; 고양이가 매트 위에 앉았다. the cat, the mat 12 34\n"};
+    size_t lens[1] = {strlen(texts[0])};
+    const char *specials[] = {"<s>"};
+    TokTrainOptions opt = {300, 1, 1, specials, 1, 0};
+    int failures = 0, k;
+    for (k = 1; k < 5000; k++) {
+        Error err = {0};
+        mem_fail_after(k);
+        int rc = tok_train_bpe(texts, lens, 1, &opt, "build/tmp/failing.json", &err);
+        mem_fail_after(0);
+        if (rc == 0) break;
+        failures++;
+        CHECKF(err.message[0] != 0, "failure %d left no message", k);
+    }
+    printf("  %d injected allocation failures in training, each a clean error\n", failures);
+    CHECK(failures > 10 && k < 5000);
+}
+
+TEST(files_loader_allocation_failures_are_clean) {
+    /* vocab.json + merges.txt + tokenizer_config.json written here, then loaded with
+     * every allocation failing in turn. */
+    Error err = {0};
+    CHECK(system("mkdir -p build/tmp/files") == 0);
+    const char *vocab = "{\"a\": 0, \"b\": 1, \"ab\": 2, \"\\u0120\": 3, \"<s>\": 4}";
+    const char *merges = "#version: 0.2\na b\n";
+    const char *config = "{\"added_tokens_decoder\": {\"4\": {\"content\": \"<s>\", \"special\": true}}}";
+    CHECK(file_write_atomic("build/tmp/files/vocab.json", vocab, strlen(vocab), &err) == 0);
+    CHECK(file_write_atomic("build/tmp/files/merges.txt", merges, strlen(merges), &err) == 0);
+    CHECK(file_write_atomic("build/tmp/files/tokenizer_config.json", config, strlen(config), &err) == 0);
+    int failures = 0, k;
+    for (k = 1; k < 2000; k++) {
+        Tokenizer *tok = NULL;
+        mem_fail_after(k);
+        int rc = tok_load(&tok, "build/tmp/files", &err);
+        mem_fail_after(0);
+        if (rc == 0) {
+            TokIds ids = {0};
+            CHECK(tok_encode(tok, "ab<s>ab", 7, &ids, &err) == 0);
+            CHECK(ids.n == 3 && ids.ids[0] == 2 && ids.ids[1] == 4 && ids.ids[2] == 2);
+            tok_ids_free(&ids);
+            tok_free(tok);
+            break;
+        }
+        failures++;
+        CHECKF(tok == NULL && err.message[0], "failure %d", k);
+    }
+    printf("  %d injected allocation failures in the vocab.json loader, each a clean error\n", failures);
+    CHECK(failures > 5 && k < 2000);
+}
+
 int main(void) {
     RUN(trained_tokenizer_matches_hf);
     RUN(trained_tokenizer_with_digits_matches_hf);
+    RUN(added_token_flags_match_hf);
     RUN(train_rejects_bad_options);
+    RUN(train_allocation_failures_are_clean);
+    RUN(files_loader_allocation_failures_are_clean);
     return harness_finish();
 }

@@ -1,0 +1,316 @@
+/* exaone_forward.c — KV cache and the forward pass for prefill (many tokens) and decode (one).
+ *
+ * Tokens are processed in chunks of up to MAX_BATCH so prefill runs matrix-matrix
+ * products while the scratch memory stays bounded. The cache stores, per layer, K and V
+ * rows [n_ctx, n_kv_heads * head_dim] after QK-norm and RoPE, in f32, f16 or q8_0.
+ */
+#include "../core/mem.h"
+#include "exaone.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_BATCH 64
+
+struct ExaoneState {
+    const ExaoneModel *m;
+    int n_ctx, pos;
+    DType kv_type;
+    size_t kv_row_bytes; /* one position of one layer's K (or V) */
+    uint8_t *k_cache, *v_cache;
+    double *inv_freq;
+    /* scratch, MAX_BATCH rows each */
+    float *x, *xb, *q, *k, *v, *att, *hb, *hb2, *logits_tmp;
+    float *scores; /* n_threads x n_ctx */
+    int scores_threads;
+};
+
+/* ---------------------------------------------------------------- temporary kernels */
+/* Minimal stand-ins until src/core/kernels.h and ops.h land on main. */
+typedef struct {
+    float *y;
+    const float *x;
+    const ExaoneMat *w;
+    int64_t M;
+} LinCtx;
+
+static void lin_rows(void *vctx, int64_t begin, int64_t end, int thread) {
+    LinCtx *c = vctx;
+    int64_t K = c->w->cols, N = c->w->rows;
+    size_t rb = 0;
+    dtype_row_bytes(c->w->type, K, &rb);
+    float *row = c->w->type == DTYPE_F32 ? NULL : mem_alloc((size_t)K * sizeof(float));
+    for (int64_t n = begin; n < end; n++) {
+        const float *wr = (const float *)((const uint8_t *)c->w->data + (size_t)n * rb);
+        if (row) {
+            dtype_to_f32(c->w->type, (const uint8_t *)c->w->data + (size_t)n * rb, row, K);
+            wr = row;
+        }
+        for (int64_t i = 0; i < c->M; i++) {
+            const float *xr = c->x + i * K;
+            float s = 0;
+            for (int64_t k = 0; k < K; k++) s += xr[k] * wr[k];
+            c->y[i * N + n] = s;
+        }
+    }
+    mem_free(row);
+}
+
+static void linear(ThreadPool *pool, float *y, const float *x, const ExaoneMat *w, int64_t M) {
+    LinCtx c = {y, x, w, M};
+    pool_parallel_for(pool, w->rows, lin_rows, &c);
+}
+
+static void rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps) {
+    double ss = 0;
+    for (int64_t i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    float r = (float)(1.0 / sqrt(ss / n + eps));
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * r * w[i];
+}
+
+/* ---------------------------------------------------------------- KV rows */
+static void kv_store(const ExaoneState *s, uint8_t *dst, const float *src, int64_t n) {
+    if (s->kv_type == DTYPE_F32)
+        memcpy(dst, src, (size_t)n * sizeof(float));
+    else
+        dtype_from_f32(s->kv_type, src, dst, n);
+}
+
+/* Widens hd values of a cached row (at element offset off) into out. */
+static void kv_load(const ExaoneState *s, const uint8_t *row, int64_t off, int64_t hd, float *out) {
+    switch (s->kv_type) {
+    case DTYPE_F32: memcpy(out, (const float *)row + off, (size_t)hd * sizeof(float)); break;
+    case DTYPE_F16: {
+        const uint16_t *h = (const uint16_t *)row + off;
+        int64_t i = 0;
+        for (; i + 8 <= hd; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))));
+        for (; i < hd; i++) out[i] = f16_to_f32(h[i]);
+        break;
+    }
+    default: dtype_to_f32(s->kv_type, row + (size_t)(off / QK8_0) * sizeof(BlockQ8_0), out, hd); break;
+    }
+}
+
+/* ---------------------------------------------------------------- state */
+int exaone_state_new(ExaoneState **out, const ExaoneModel *m, int n_ctx, DType kv_type, Error *err) {
+    *out = NULL;
+    const ExaoneConfig *c = &m->cfg;
+    if (n_ctx <= 0) n_ctx = c->max_ctx;
+    if (n_ctx > c->max_ctx)
+        return error_set(err, "context %d exceeds the model's max_position_embeddings %d", n_ctx, c->max_ctx);
+    int64_t kvd = (int64_t)c->n_kv_heads * c->head_dim;
+    if (kv_type != DTYPE_F32 && kv_type != DTYPE_F16 && kv_type != DTYPE_Q8_0)
+        return error_set(err, "KV cache type %s is not supported (f32, f16, q8_0)", dtype_name(kv_type));
+    if (kv_type == DTYPE_Q8_0 && c->head_dim % QK8_0 != 0)
+        return error_set(err, "q8_0 KV cache needs head_dim %% 32 == 0 (head_dim is %d)", c->head_dim);
+    ExaoneState *s = mem_calloc(1, sizeof *s);
+    if (!s) return error_set(err, "out of memory");
+    s->m = m;
+    s->n_ctx = n_ctx;
+    s->kv_type = kv_type;
+    size_t layer_bytes = 0, total = 0;
+    int bad = dtype_row_bytes(kv_type, kvd, &s->kv_row_bytes) != 0 ||
+              size_mul(s->kv_row_bytes, (size_t)n_ctx, &layer_bytes) != 0 ||
+              size_mul(layer_bytes, (size_t)c->n_layers, &total) != 0;
+    int64_t qd = (int64_t)c->n_heads * c->head_dim;
+    if (!bad) {
+        s->k_cache = mem_alloc_aligned(total);
+        s->v_cache = mem_alloc_aligned(total);
+        s->inv_freq = mem_alloc(sizeof(double) * (size_t)(c->head_dim / 2));
+        s->x = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->dim);
+        s->xb = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->dim);
+        s->q = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)qd);
+        s->att = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)qd);
+        s->k = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)kvd);
+        s->v = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)kvd);
+        s->hb = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->ffn_dim);
+        s->hb2 = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->ffn_dim);
+    }
+    if (bad || !s->k_cache || !s->v_cache || !s->inv_freq || !s->x || !s->xb || !s->q || !s->att || !s->k ||
+        !s->v || !s->hb || !s->hb2) {
+        exaone_state_free(s);
+        return error_set(err, "out of memory for a %d-token KV cache (%s)", n_ctx, dtype_name(kv_type));
+    }
+    exaone_rope_inv_freq(c, s->inv_freq);
+    *out = s;
+    return 0;
+}
+
+void exaone_state_free(ExaoneState *s) {
+    if (!s) return;
+    mem_free_aligned(s->k_cache);
+    mem_free_aligned(s->v_cache);
+    mem_free(s->inv_freq);
+    mem_free(s->x);
+    mem_free(s->xb);
+    mem_free(s->q);
+    mem_free(s->att);
+    mem_free(s->k);
+    mem_free(s->v);
+    mem_free(s->hb);
+    mem_free(s->hb2);
+    mem_free(s->scores);
+    mem_free(s);
+}
+
+int exaone_state_pos(const ExaoneState *s) { return s->pos; }
+int exaone_state_ctx(const ExaoneState *s) { return s->n_ctx; }
+void exaone_state_rewind(ExaoneState *s, int pos) {
+    if (pos >= 0 && pos < s->pos) s->pos = pos;
+}
+
+/* ---------------------------------------------------------------- pieces */
+/* rotate_half RoPE over one head: pairs (i, i + hd/2). */
+static void rope(float *v, int hd, int pos, const double *inv_freq) {
+    int half = hd / 2;
+    for (int i = 0; i < half; i++) {
+        double a = pos * inv_freq[i];
+        float c = (float)cos(a), sn = (float)sin(a);
+        float x0 = v[i], x1 = v[i + half];
+        v[i] = x0 * c - x1 * sn;
+        v[i + half] = x1 * c + x0 * sn;
+    }
+}
+
+typedef struct {
+    ExaoneState *s;
+    int layer, n, window;
+} AttnCtx;
+
+/* One (token, head) per item: softmax(q·K / sqrt(hd)) · V over the visible keys. */
+static void attn_items(void *vctx, int64_t begin, int64_t end, int thread) {
+    AttnCtx *a = vctx;
+    ExaoneState *s = a->s;
+    const ExaoneConfig *c = &s->m->cfg;
+    int hd = c->head_dim, H = c->n_heads, group = c->n_heads / c->n_kv_heads;
+    size_t layer_off = (size_t)a->layer * s->n_ctx * s->kv_row_bytes;
+    float *sc = s->scores + (size_t)thread * (s->n_ctx + 2 * hd);
+    float *kv = sc + s->n_ctx;
+    float scale = 1.0f / sqrtf((float)hd);
+    for (int64_t it = begin; it < end; it++) {
+        int t = (int)(it / H), h = (int)(it % H);
+        int p = s->pos + t;
+        int lo = a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0;
+        const float *q = s->q + (size_t)t * H * hd + (size_t)h * hd;
+        int64_t off = (int64_t)(h / group) * hd;
+        float mx = -INFINITY;
+        for (int j = lo; j <= p; j++) {
+            kv_load(s, s->k_cache + layer_off + (size_t)j * s->kv_row_bytes, off, hd, kv);
+            float d = 0;
+            for (int i = 0; i < hd; i++) d += q[i] * kv[i];
+            sc[j] = d * scale;
+            if (sc[j] > mx) mx = sc[j];
+        }
+        float sum = 0;
+        for (int j = lo; j <= p; j++) {
+            sc[j] = expf(sc[j] - mx);
+            sum += sc[j];
+        }
+        float *o = s->att + (size_t)t * H * hd + (size_t)h * hd;
+        memset(o, 0, sizeof(float) * (size_t)hd);
+        for (int j = lo; j <= p; j++) {
+            kv_load(s, s->v_cache + layer_off + (size_t)j * s->kv_row_bytes, off, hd, kv);
+            float w = sc[j] / sum;
+            for (int i = 0; i < hd; i++) o[i] += w * kv[i];
+        }
+    }
+}
+
+static void layer_forward(ExaoneState *s, ThreadPool *pool, int l, int n) {
+    const ExaoneConfig *c = &s->m->cfg;
+    const ExaoneLayer *ly = &s->m->layers[l];
+    int dim = c->dim, hd = c->head_dim;
+    int64_t qd = (int64_t)c->n_heads * hd, kvd = (int64_t)c->n_kv_heads * hd;
+    int v4 = c->arch == EXAONE_V4;
+    const float *in = s->x;
+    if (!v4) {
+        for (int t = 0; t < n; t++) rmsnorm(s->xb + (size_t)t * dim, s->x + (size_t)t * dim, ly->attn_norm, dim, c->eps);
+        in = s->xb;
+    }
+    linear(pool, s->q, in, &ly->wq, n);
+    linear(pool, s->k, in, &ly->wk, n);
+    linear(pool, s->v, in, &ly->wv, n);
+    int use_rope = exaone_layer_rope(c, l);
+    size_t layer_off = (size_t)l * s->n_ctx * s->kv_row_bytes;
+    for (int t = 0; t < n; t++) {
+        float *q = s->q + (size_t)t * qd, *k = s->k + (size_t)t * kvd;
+        for (int h = 0; h < c->n_heads; h++) {
+            if (v4) rmsnorm(q + (size_t)h * hd, q + (size_t)h * hd, ly->q_norm, hd, c->eps);
+            if (use_rope) rope(q + (size_t)h * hd, hd, s->pos + t, s->inv_freq);
+        }
+        for (int h = 0; h < c->n_kv_heads; h++) {
+            if (v4) rmsnorm(k + (size_t)h * hd, k + (size_t)h * hd, ly->k_norm, hd, c->eps);
+            if (use_rope) rope(k + (size_t)h * hd, hd, s->pos + t, s->inv_freq);
+        }
+        kv_store(s, s->k_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, k, kvd);
+        kv_store(s, s->v_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, s->v + (size_t)t * kvd, kvd);
+    }
+    AttnCtx a = {s, l, n, c->sliding_window > 0 && c->sliding[l] ? c->sliding_window : 0};
+    pool_parallel_for(pool, (int64_t)n * c->n_heads, attn_items, &a);
+    linear(pool, s->xb, s->att, &ly->wo, n);
+    for (int t = 0; t < n; t++) {
+        float *x = s->x + (size_t)t * dim, *o = s->xb + (size_t)t * dim;
+        if (v4) rmsnorm(o, o, ly->attn_norm, dim, c->eps);
+        for (int i = 0; i < dim; i++) x[i] += o[i];
+    }
+    in = s->x;
+    if (!v4) {
+        for (int t = 0; t < n; t++) rmsnorm(s->xb + (size_t)t * dim, s->x + (size_t)t * dim, ly->ffn_norm, dim, c->eps);
+        in = s->xb;
+    }
+    linear(pool, s->hb, in, &ly->w_gate, n);
+    linear(pool, s->hb2, in, &ly->w_up, n);
+    for (int64_t i = 0; i < (int64_t)n * c->ffn_dim; i++) {
+        float g = s->hb[i];
+        s->hb[i] = g / (1.0f + expf(-g)) * s->hb2[i];
+    }
+    linear(pool, s->xb, s->hb, &ly->w_down, n);
+    for (int t = 0; t < n; t++) {
+        float *x = s->x + (size_t)t * dim, *o = s->xb + (size_t)t * dim;
+        if (v4) rmsnorm(o, o, ly->ffn_norm, dim, c->eps);
+        for (int i = 0; i < dim; i++) x[i] += o[i];
+    }
+}
+
+static int ensure_scores(ExaoneState *s, ThreadPool *pool, Error *err) {
+    int nt = pool ? pool_threads(pool) : 1;
+    if (s->scores && s->scores_threads >= nt) return 0;
+    mem_free(s->scores);
+    s->scores = mem_alloc(sizeof(float) * (size_t)nt * (size_t)(s->n_ctx + 2 * s->m->cfg.head_dim));
+    s->scores_threads = s->scores ? nt : 0;
+    return s->scores ? 0 : error_set(err, "out of memory for attention scores");
+}
+
+int exaone_forward(ExaoneState *s, ThreadPool *pool, const int32_t *tokens, int n, float *logits, int all_logits,
+                   Error *err) {
+    const ExaoneModel *m = s->m;
+    const ExaoneConfig *c = &m->cfg;
+    if (n <= 0) return error_set(err, "no tokens to run");
+    if (n > s->n_ctx - s->pos)
+        return error_set(err, "context overflow: %d tokens in the cache + %d new > context length %d (raise it with -c, "
+                              "up to max_position_embeddings %d)",
+                         s->pos, n, s->n_ctx, c->max_ctx);
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= c->vocab)
+            return error_set(err, "token id %d at %d is outside the vocabulary (0..%d)", tokens[i], i, c->vocab - 1);
+    if (ensure_scores(s, pool, err) != 0) return -1;
+    size_t emb_row = 0;
+    dtype_row_bytes(m->embed.type, c->dim, &emb_row);
+    for (int done = 0; done < n; done += MAX_BATCH) {
+        int b = n - done < MAX_BATCH ? n - done : MAX_BATCH;
+        for (int t = 0; t < b; t++)
+            dtype_to_f32(m->embed.type, (const uint8_t *)m->embed.data + (size_t)tokens[done + t] * emb_row,
+                         s->x + (size_t)t * c->dim, c->dim);
+        for (int l = 0; l < c->n_layers; l++) layer_forward(s, pool, l, b);
+        int first = all_logits ? 0 : (done + b == n ? b - 1 : b);
+        for (int t = first; t < b; t++) {
+            float *xt = s->x + (size_t)t * c->dim;
+            rmsnorm(xt, xt, m->final_norm, c->dim, c->eps);
+            float *dst = all_logits ? logits + (size_t)(done + t) * c->vocab : logits;
+            linear(pool, dst, xt, &m->head, 1);
+        }
+        s->pos += b;
+    }
+    return 0;
+}
