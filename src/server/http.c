@@ -152,17 +152,17 @@ static int queue_full(ApiError *e) {
 }
 
 int server_run_job(Server *s, struct MHD_Connection *mc, Job *job, ApiError *e) {
-    job->deadline = pool_now() + s->cfg.timeout;
-    if (pool_submit(&s->pool, job) != 0) return queue_full(e);
+    job->deadline = slots_now() + s->cfg.timeout;
+    if (slots_submit(&s->slots, job) != 0) return queue_full(e);
     int gone = 0;
-    while (pool_wait(&s->pool, job, 0, 0.05) != JOB_DONE) {
+    while (slots_wait(&s->slots, job, 0, 0.05) != JOB_DONE) {
         if (!gone && server_client_gone(mc)) {
             gone = 1;
-            pool_cancel(&s->pool, job);
+            slots_cancel(&s->slots, job);
         }
-        if (!job->timed_out && pool_now() > job->deadline) {
+        if (!job->timed_out && slots_now() > job->deadline) {
             job->timed_out = 1;
-            pool_cancel(&s->pool, job);
+            slots_cancel(&s->slots, job);
         }
     }
     if (job->timed_out)
@@ -182,27 +182,27 @@ typedef struct {
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
     Stream *st = cls;
     for (;;) {
-        int state = pool_wait(&st->s->pool, st->job, 1, 0.05);
+        int state = slots_wait(&st->s->slots, st->job, 1, 0.05);
         size_t n = job_read(st->job, buf, max);
         if (n) return (ssize_t)n;
         if (state == JOB_DONE) return MHD_CONTENT_READER_END_OF_STREAM;
         if (server_client_gone(st->mc)) {
             /* frees the slot now: the worker sees the flag at its next token */
-            pool_cancel(&st->s->pool, st->job);
+            slots_cancel(&st->s->slots, st->job);
             return MHD_CONTENT_READER_END_WITH_ERROR;
         }
-        if (!st->job->timed_out && pool_now() > st->job->deadline + 5) {
+        if (!st->job->timed_out && slots_now() > st->job->deadline + 5) {
             /* the worker ends a timed-out stream itself; this is the backstop */
             st->job->timed_out = 1;
-            pool_cancel(&st->s->pool, st->job);
+            slots_cancel(&st->s->slots, st->job);
         }
     }
 }
 
 static void stream_free(void *cls) {
     Stream *st = cls;
-    pool_cancel(&st->s->pool, st->job);
-    while (pool_wait(&st->s->pool, st->job, 0, 1.0) != JOB_DONE) {}
+    slots_cancel(&st->s->slots, st->job);
+    while (slots_wait(&st->s->slots, st->job, 0, 1.0) != JOB_DONE) {}
     job_free_output(st->job);
     st->free_ctx(st->job->ctx);
     mem_free(st->job);
@@ -211,9 +211,9 @@ static void stream_free(void *cls) {
 
 MhdResult server_stream_job(Server *s, struct MHD_Connection *mc, Conn *c, Job *job, void (*free_ctx)(void *)) {
     ApiError e;
-    job->deadline = pool_now() + s->cfg.timeout;
+    job->deadline = slots_now() + s->cfg.timeout;
     Stream *st = mem_alloc(sizeof *st);
-    if (!st || pool_submit(&s->pool, job) != 0) {
+    if (!st || slots_submit(&s->slots, job) != 0) {
         if (st) queue_full(&e);
         else api_error(&e, 503, "server_error", NULL, "out_of_memory", "The server is out of memory.");
         mem_free(st);
@@ -360,7 +360,7 @@ static MhdResult dispatch(Server *s, struct MHD_Connection *mc, Conn *c, const c
     if (strcmp(url, "/metrics") == 0) {
         c->route = "/metrics";
         int queued, running;
-        pool_stats(&s->pool, &queued, &running);
+        slots_stats(&s->slots, &queued, &running);
         char *text = metrics_render(queued, running, s->cfg.parallel);
         if (!text) return MHD_NO;
         return http_respond_text(mc, c, 200, "text/plain; version=0.0.4", text, strlen(text), 1);
@@ -397,7 +397,7 @@ static MhdResult on_request(void *cls, struct MHD_Connection *mc, const char *ur
     if (!c) {
         c = mem_calloc(1, sizeof *c);
         if (!c) return MHD_NO;
-        c->t0 = pool_now();
+        c->t0 = slots_now();
         c->route = "other";
         const char *ct = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
         snprintf(c->content_type, sizeof c->content_type, "%s", ct ? ct : "");
@@ -451,7 +451,7 @@ static MhdResult on_request(void *cls, struct MHD_Connection *mc, const char *ur
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls, enum MHD_RequestTerminationCode toe) {
     Conn *c = *con_cls;
     if (!c) return;
-    metrics_request(c->route, c->status ? c->status : 499, pool_now() - c->t0);
+    metrics_request(c->route, c->status ? c->status : 499, slots_now() - c->t0);
     mem_free(c->body);
     mem_free(c);
     *con_cls = NULL;
@@ -524,7 +524,7 @@ int server_run(const ServerConfig *cfg, Error *err) {
      * core, each keeping its own high-water mark: RSS creeps with the number of
      * clients seen rather than with the work in flight. */
     mallopt(M_ARENA_MAX, 2);
-    if (pool_init(&s->pool, cfg->parallel, cfg->queue) != 0) {
+    if (slots_init(&s->slots, cfg->parallel, cfg->queue) != 0) {
         mem_free(s);
         return error_set(err, "cannot start %d worker threads", cfg->parallel);
     }
@@ -551,7 +551,7 @@ int server_run(const ServerConfig *cfg, Error *err) {
     rc = 0;
 done:
     if (s->daemon) MHD_stop_daemon(s->daemon);
-    pool_destroy(&s->pool);
+    slots_destroy(&s->slots);
     close_models(s);
     for (int i = 0; i < s->n_files; i++) mem_free(s->files[i].data);
     mem_free(s);

@@ -91,11 +91,11 @@ static void img_run(Job *job, int slot) {
     void *inst = t->model->inst[slot];
     for (int i = 0; i < t->req.n; i++) {
         if (atomic_load(&job->cancel)) return;
-        if (pool_now() > job->deadline) {
+        if (slots_now() > job->deadline) {
             job->timed_out = 1;
             return;
         }
-        t->seeds[i] = t->req.has_seed ? t->req.seed + (uint64_t)i : ((uint64_t)(pool_now() * 1e6) + (uint64_t)i) % 1000000007u;
+        t->seeds[i] = t->req.has_seed ? t->req.seed + (uint64_t)i : ((uint64_t)(slots_now() * 1e6) + (uint64_t)i) % 1000000007u;
         Image im = {0};
         uint8_t *png = NULL;
         size_t png_len, b64_len;

@@ -104,7 +104,7 @@ static int gen_emit(void *user, const char *bytes, int n) {
     GenCtx *g = user;
     Job *job = g->job;
     if (atomic_load(&job->cancel)) return 1;
-    if (job->deadline && pool_now() > job->deadline) {
+    if (job->deadline && slots_now() > job->deadline) {
         job->timed_out = 1;
         return 1;
     }
@@ -124,7 +124,7 @@ static void gen_run(Job *job, int slot) {
         g->tokens = 0;
         textsink_init(&g->sink, g->gen->stop, g->gen->n_stop);
         BackendGenParams p = {g->gen->max_tokens, g->gen->temperature, g->gen->top_p, g->gen->seed + (uint64_t)i};
-        if (!g->gen->has_seed) p.seed = (uint64_t)pool_now() * 1000003u + (uint64_t)i;
+        if (!g->gen->has_seed) p.seed = (uint64_t)slots_now() * 1000003u + (uint64_t)i;
         BackendUsage u = {0, 0};
         if (g->gen->stream) send_chunk(g, NULL, 0, NULL, g->chat);
         int rc = g->chat ? b->chat(inst, g->chat_req.msgs, g->chat_req.n_msgs, &p, gen_emit, g, &u, &g->err)

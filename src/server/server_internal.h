@@ -3,7 +3,7 @@
 #ifndef EXAONE_SERVER_INTERNAL_H
 #define EXAONE_SERVER_INTERNAL_H
 
-#include "pool.h"
+#include "slots.h"
 #include "server.h"
 
 #include <cjson/cJSON.h>
@@ -25,7 +25,7 @@ typedef struct {
 typedef struct Server {
     ServerConfig cfg;
     struct MHD_Daemon *daemon;
-    Pool pool;
+    SlotPool slots;
     ServerModel models[SERVER_MAX_MODELS];
     int n_models;
     atomic_int ready;

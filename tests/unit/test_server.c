@@ -6,7 +6,7 @@
 #include "server/dataurl.h"
 #include "server/image.h"
 #include "server/multipart.h"
-#include "server/pool.h"
+#include "server/slots.h"
 #include "server/textsink.h"
 
 #include <string.h>
@@ -162,22 +162,22 @@ static void slow_job(Job *job, int slot) {
 }
 
 TEST(pool_bounds_and_cancel) {
-    Pool p;
-    CHECK(pool_init(&p, 1, 1) == 0);
+    SlotPool p;
+    CHECK(slots_init(&p, 1, 1) == 0);
     Job a = {0}, b = {0}, c = {0};
     a.run = b.run = c.run = slow_job;
-    CHECK(pool_submit(&p, &a) == 0);
-    while (pool_wait(&p, &a, 0, 0.01) != JOB_RUNNING) {}
-    CHECK(pool_submit(&p, &b) == 0); /* queued */
-    CHECK(pool_submit(&p, &c) != 0); /* slot and queue taken */
-    pool_cancel(&p, &b);             /* out of the queue at once */
+    CHECK(slots_submit(&p, &a) == 0);
+    while (slots_wait(&p, &a, 0, 0.01) != JOB_RUNNING) {}
+    CHECK(slots_submit(&p, &b) == 0); /* queued */
+    CHECK(slots_submit(&p, &c) != 0); /* slot and queue taken */
+    slots_cancel(&p, &b);             /* out of the queue at once */
     CHECK(b.state == JOB_DONE);
-    CHECK(pool_submit(&p, &c) == 0);
-    pool_cancel(&p, &a);
-    CHECK(pool_wait(&p, &a, 0, 5) == JOB_DONE);
-    pool_cancel(&p, &c);
-    CHECK(pool_wait(&p, &c, 0, 5) == JOB_DONE);
-    pool_destroy(&p);
+    CHECK(slots_submit(&p, &c) == 0);
+    slots_cancel(&p, &a);
+    CHECK(slots_wait(&p, &a, 0, 5) == JOB_DONE);
+    slots_cancel(&p, &c);
+    CHECK(slots_wait(&p, &c, 0, 5) == JOB_DONE);
+    slots_destroy(&p);
 }
 
 int main(void) {

@@ -4,7 +4,7 @@
  *
  * A Job belongs to the connection that submitted it. The connection frees it
  * only once the job is DONE or after taking it back out of the queue
- * (pool_cancel), so workers never touch freed jobs. Cancellation is a flag
+ * (slots_cancel), so workers never touch freed jobs. Cancellation is a flag
  * the job's run function checks between tokens (client gone, timeout).
  */
 #ifndef EXAONE_SERVER_POOL_H
@@ -29,33 +29,33 @@ struct Job {
     size_t out_len, out_cap, out_read;
     int out_failed;
     Job *next;
-    struct Pool *pool;
+    struct SlotPool *pool;
 };
 
-typedef struct Pool {
+typedef struct SlotPool {
     pthread_mutex_t mu;
     pthread_cond_t work, done; /* work: a job was queued; done: a job finished or wrote */
     Job *head, *tail;
     int queued, running, max_queue, n_slots, stop, started;
     pthread_t *threads;
-} Pool;
+} SlotPool;
 
-int pool_init(Pool *p, int n_slots, int max_queue);
+int slots_init(SlotPool *p, int n_slots, int max_queue);
 /* Stops the workers after the jobs they run; queued jobs are left to their owners. */
-void pool_destroy(Pool *p);
+void slots_destroy(SlotPool *p);
 /* 0 queued; -1 when slots and queue are full (the caller answers 503). */
-int pool_submit(Pool *p, Job *job);
+int slots_submit(SlotPool *p, Job *job);
 /* Appends streamed bytes (worker side); -1 when out of memory. */
 int job_write(Job *job, const char *bytes, size_t n);
 /* Marks the job cancelled; takes it out of the queue if it has not started. */
-void pool_cancel(Pool *p, Job *job);
+void slots_cancel(SlotPool *p, Job *job);
 /* Waits up to `seconds` for the job to finish or (want_output) to have
  * unread output; returns the job's state. */
-int pool_wait(Pool *p, Job *job, int want_output, double seconds);
+int slots_wait(SlotPool *p, Job *job, int want_output, double seconds);
 /* Copies up to max unread bytes; returns how many. */
 size_t job_read(Job *job, char *buf, size_t max);
 void job_free_output(Job *job);
-void pool_stats(Pool *p, int *queued, int *running);
-double pool_now(void);
+void slots_stats(SlotPool *p, int *queued, int *running);
+double slots_now(void);
 
 #endif

@@ -1,5 +1,5 @@
 /* Fixed worker slots and a bounded job queue (see pool.h). */
-#include "pool.h"
+#include "slots.h"
 
 #include "../core/mem.h"
 
@@ -7,21 +7,21 @@
 #include <string.h>
 #include <time.h>
 
-double pool_now(void) {
+double slots_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 typedef struct {
-    Pool *pool;
+    SlotPool *pool;
     int slot;
 } WorkerArg;
 
 static void *worker_main(void *arg) {
     WorkerArg a = *(WorkerArg *)arg;
     mem_free(arg);
-    Pool *p = a.pool;
+    SlotPool *p = a.pool;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->head && !p->stop) pthread_cond_wait(&p->work, &p->mu);
@@ -43,7 +43,7 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-int pool_init(Pool *p, int n_slots, int max_queue) {
+int slots_init(SlotPool *p, int n_slots, int max_queue) {
     memset(p, 0, sizeof *p);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
@@ -61,7 +61,7 @@ int pool_init(Pool *p, int n_slots, int max_queue) {
         if (a) *a = (WorkerArg){p, i};
         if (!a || pthread_create(&p->threads[i], NULL, worker_main, a) != 0) {
             mem_free(a);
-            pool_destroy(p);
+            slots_destroy(p);
             return -1;
         }
         p->started++;
@@ -69,7 +69,7 @@ int pool_init(Pool *p, int n_slots, int max_queue) {
     return 0;
 }
 
-void pool_destroy(Pool *p) {
+void slots_destroy(SlotPool *p) {
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->work);
@@ -80,7 +80,7 @@ void pool_destroy(Pool *p) {
     p->started = 0;
 }
 
-int pool_submit(Pool *p, Job *job) {
+int slots_submit(SlotPool *p, Job *job) {
     pthread_mutex_lock(&p->mu);
     /* free slots absorb jobs at once; beyond them at most max_queue wait */
     int waiting_after = p->queued + 1 - (p->n_slots - p->running);
@@ -101,7 +101,7 @@ int pool_submit(Pool *p, Job *job) {
 }
 
 int job_write(Job *job, const char *bytes, size_t n) {
-    Pool *p = job->pool;
+    SlotPool *p = job->pool;
     pthread_mutex_lock(&p->mu);
     int rc = 0;
     if (job->out_len + n > job->out_cap) {
@@ -125,7 +125,7 @@ int job_write(Job *job, const char *bytes, size_t n) {
     return rc;
 }
 
-void pool_cancel(Pool *p, Job *job) {
+void slots_cancel(SlotPool *p, Job *job) {
     atomic_store(&job->cancel, 1);
     pthread_mutex_lock(&p->mu);
     if (job->state == JOB_QUEUED) {
@@ -141,7 +141,7 @@ void pool_cancel(Pool *p, Job *job) {
     pthread_mutex_unlock(&p->mu);
 }
 
-int pool_wait(Pool *p, Job *job, int want_output, double seconds) {
+int slots_wait(SlotPool *p, Job *job, int want_output, double seconds) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     long ns = ts.tv_nsec + (long)(seconds * 1e9);
@@ -156,7 +156,7 @@ int pool_wait(Pool *p, Job *job, int want_output, double seconds) {
 }
 
 size_t job_read(Job *job, char *buf, size_t max) {
-    Pool *p = job->pool;
+    SlotPool *p = job->pool;
     pthread_mutex_lock(&p->mu);
     size_t n = job->out_len - job->out_read;
     if (n > max) n = max;
@@ -174,7 +174,7 @@ void job_free_output(Job *job) {
     job->out_len = job->out_cap = job->out_read = 0;
 }
 
-void pool_stats(Pool *p, int *queued, int *running) {
+void slots_stats(SlotPool *p, int *queued, int *running) {
     pthread_mutex_lock(&p->mu);
     *queued = p->queued;
     *running = p->running;
