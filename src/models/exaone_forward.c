@@ -4,7 +4,9 @@
  * products while the scratch memory stays bounded. The cache stores, per layer, K and V
  * rows [n_ctx, n_kv_heads * head_dim] after QK-norm and RoPE, in f32, f16 or q8_0.
  */
+#include "../core/kernels.h"
 #include "../core/mem.h"
+#include "../core/ops.h"
 #include "exaone.h"
 
 #include <immintrin.h>
@@ -19,54 +21,16 @@ struct ExaoneState {
     DType kv_type;
     size_t kv_row_bytes; /* one position of one layer's K (or V) */
     uint8_t *k_cache, *v_cache;
-    double *inv_freq;
+    float *inv_freq;
+    int32_t *positions;
     /* scratch, MAX_BATCH rows each */
     float *x, *xb, *q, *k, *v, *att, *hb, *hb2, *logits_tmp;
     float *scores; /* n_threads x n_ctx */
     int scores_threads;
 };
 
-/* ---------------------------------------------------------------- temporary kernels */
-/* Minimal stand-ins until src/core/kernels.h and ops.h land on main. */
-typedef struct {
-    float *y;
-    const float *x;
-    const ExaoneMat *w;
-    int64_t M;
-} LinCtx;
-
-static void lin_rows(void *vctx, int64_t begin, int64_t end, int thread) {
-    LinCtx *c = vctx;
-    int64_t K = c->w->cols, N = c->w->rows;
-    size_t rb = 0;
-    dtype_row_bytes(c->w->type, K, &rb);
-    float *row = c->w->type == DTYPE_F32 ? NULL : mem_alloc((size_t)K * sizeof(float));
-    for (int64_t n = begin; n < end; n++) {
-        const float *wr = (const float *)((const uint8_t *)c->w->data + (size_t)n * rb);
-        if (row) {
-            dtype_to_f32(c->w->type, (const uint8_t *)c->w->data + (size_t)n * rb, row, K);
-            wr = row;
-        }
-        for (int64_t i = 0; i < c->M; i++) {
-            const float *xr = c->x + i * K;
-            float s = 0;
-            for (int64_t k = 0; k < K; k++) s += xr[k] * wr[k];
-            c->y[i * N + n] = s;
-        }
-    }
-    mem_free(row);
-}
-
 static void linear(ThreadPool *pool, float *y, const float *x, const ExaoneMat *w, int64_t M) {
-    LinCtx c = {y, x, w, M};
-    pool_parallel_for(pool, w->rows, lin_rows, &c);
-}
-
-static void rmsnorm(float *y, const float *x, const float *w, int64_t n, float eps) {
-    double ss = 0;
-    for (int64_t i = 0; i < n; i++) ss += (double)x[i] * x[i];
-    float r = (float)(1.0 / sqrt(ss / n + eps));
-    for (int64_t i = 0; i < n; i++) y[i] = x[i] * r * w[i];
+    linear_forward(pool, y, x, w->data, w->type, M, w->rows, w->cols);
 }
 
 /* ---------------------------------------------------------------- KV rows */
@@ -117,7 +81,8 @@ int exaone_state_new(ExaoneState **out, const ExaoneModel *m, int n_ctx, DType k
     if (!bad) {
         s->k_cache = mem_alloc_aligned(total);
         s->v_cache = mem_alloc_aligned(total);
-        s->inv_freq = mem_alloc(sizeof(double) * (size_t)(c->head_dim / 2));
+        s->inv_freq = mem_alloc(sizeof(float) * (size_t)(c->head_dim / 2));
+        s->positions = mem_alloc(sizeof(int32_t) * MAX_BATCH);
         s->x = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->dim);
         s->xb = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->dim);
         s->q = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)qd);
@@ -127,12 +92,14 @@ int exaone_state_new(ExaoneState **out, const ExaoneModel *m, int n_ctx, DType k
         s->hb = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->ffn_dim);
         s->hb2 = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->ffn_dim);
     }
-    if (bad || !s->k_cache || !s->v_cache || !s->inv_freq || !s->x || !s->xb || !s->q || !s->att || !s->k ||
+    if (bad || !s->k_cache || !s->v_cache || !s->inv_freq || !s->positions || !s->x || !s->xb || !s->q || !s->att || !s->k ||
         !s->v || !s->hb || !s->hb2) {
         exaone_state_free(s);
         return error_set(err, "out of memory for a %d-token KV cache (%s)", n_ctx, dtype_name(kv_type));
     }
-    exaone_rope_inv_freq(c, s->inv_freq);
+    double inv[c->head_dim / 2];
+    exaone_rope_inv_freq(c, inv);
+    for (int i = 0; i < c->head_dim / 2; i++) s->inv_freq[i] = (float)inv[i];
     *out = s;
     return 0;
 }
@@ -142,6 +109,7 @@ void exaone_state_free(ExaoneState *s) {
     mem_free_aligned(s->k_cache);
     mem_free_aligned(s->v_cache);
     mem_free(s->inv_freq);
+    mem_free(s->positions);
     mem_free(s->x);
     mem_free(s->xb);
     mem_free(s->q);
@@ -161,18 +129,6 @@ void exaone_state_rewind(ExaoneState *s, int pos) {
 }
 
 /* ---------------------------------------------------------------- pieces */
-/* rotate_half RoPE over one head: pairs (i, i + hd/2). */
-static void rope(float *v, int hd, int pos, const double *inv_freq) {
-    int half = hd / 2;
-    for (int i = 0; i < half; i++) {
-        double a = pos * inv_freq[i];
-        float c = (float)cos(a), sn = (float)sin(a);
-        float x0 = v[i], x1 = v[i + half];
-        v[i] = x0 * c - x1 * sn;
-        v[i + half] = x1 * c + x0 * sn;
-    }
-}
-
 typedef struct {
     ExaoneState *s;
     int layer, n, window;
@@ -217,60 +173,55 @@ static void attn_items(void *vctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
+/* Adds a norm of o (4.0's post-norm) or o itself (3.x) to the residual stream. */
+static void residual_add(ExaoneState *s, float *o, const float *norm, int n) {
+    const ExaoneConfig *c = &s->m->cfg;
+    if (c->arch == EXAONE_V4) ops_rmsnorm(o, o, norm, n, c->dim, c->eps);
+    ops_add(s->x, s->x, o, (int64_t)n * c->dim);
+}
+
 static void layer_forward(ExaoneState *s, ThreadPool *pool, int l, int n) {
     const ExaoneConfig *c = &s->m->cfg;
     const ExaoneLayer *ly = &s->m->layers[l];
-    int dim = c->dim, hd = c->head_dim;
-    int64_t qd = (int64_t)c->n_heads * hd, kvd = (int64_t)c->n_kv_heads * hd;
+    int hd = c->head_dim;
+    int64_t kvd = (int64_t)c->n_kv_heads * hd;
     int v4 = c->arch == EXAONE_V4;
     const float *in = s->x;
-    if (!v4) {
-        for (int t = 0; t < n; t++) rmsnorm(s->xb + (size_t)t * dim, s->x + (size_t)t * dim, ly->attn_norm, dim, c->eps);
+    if (!v4) { /* 3.x pre-norm */
+        ops_rmsnorm(s->xb, s->x, ly->attn_norm, n, c->dim, c->eps);
         in = s->xb;
     }
     linear(pool, s->q, in, &ly->wq, n);
     linear(pool, s->k, in, &ly->wk, n);
     linear(pool, s->v, in, &ly->wv, n);
-    int use_rope = exaone_layer_rope(c, l);
+    if (v4) { /* QK-norm over each head, before RoPE */
+        ops_rmsnorm(s->q, s->q, ly->q_norm, (int64_t)n * c->n_heads, hd, c->eps);
+        ops_rmsnorm(s->k, s->k, ly->k_norm, (int64_t)n * c->n_kv_heads, hd, c->eps);
+    }
+    if (exaone_layer_rope(c, l)) {
+        for (int t = 0; t < n; t++) s->positions[t] = s->pos + t;
+        ops_rope(s->q, s->positions, s->inv_freq, n, c->n_heads, hd);
+        ops_rope(s->k, s->positions, s->inv_freq, n, c->n_kv_heads, hd);
+    }
     size_t layer_off = (size_t)l * s->n_ctx * s->kv_row_bytes;
     for (int t = 0; t < n; t++) {
-        float *q = s->q + (size_t)t * qd, *k = s->k + (size_t)t * kvd;
-        for (int h = 0; h < c->n_heads; h++) {
-            if (v4) rmsnorm(q + (size_t)h * hd, q + (size_t)h * hd, ly->q_norm, hd, c->eps);
-            if (use_rope) rope(q + (size_t)h * hd, hd, s->pos + t, s->inv_freq);
-        }
-        for (int h = 0; h < c->n_kv_heads; h++) {
-            if (v4) rmsnorm(k + (size_t)h * hd, k + (size_t)h * hd, ly->k_norm, hd, c->eps);
-            if (use_rope) rope(k + (size_t)h * hd, hd, s->pos + t, s->inv_freq);
-        }
-        kv_store(s, s->k_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, k, kvd);
+        kv_store(s, s->k_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, s->k + (size_t)t * kvd, kvd);
         kv_store(s, s->v_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, s->v + (size_t)t * kvd, kvd);
     }
     AttnCtx a = {s, l, n, c->sliding_window > 0 && c->sliding[l] ? c->sliding_window : 0};
     pool_parallel_for(pool, (int64_t)n * c->n_heads, attn_items, &a);
     linear(pool, s->xb, s->att, &ly->wo, n);
-    for (int t = 0; t < n; t++) {
-        float *x = s->x + (size_t)t * dim, *o = s->xb + (size_t)t * dim;
-        if (v4) rmsnorm(o, o, ly->attn_norm, dim, c->eps);
-        for (int i = 0; i < dim; i++) x[i] += o[i];
-    }
+    residual_add(s, s->xb, ly->attn_norm, n);
     in = s->x;
     if (!v4) {
-        for (int t = 0; t < n; t++) rmsnorm(s->xb + (size_t)t * dim, s->x + (size_t)t * dim, ly->ffn_norm, dim, c->eps);
+        ops_rmsnorm(s->xb, s->x, ly->ffn_norm, n, c->dim, c->eps);
         in = s->xb;
     }
     linear(pool, s->hb, in, &ly->w_gate, n);
     linear(pool, s->hb2, in, &ly->w_up, n);
-    for (int64_t i = 0; i < (int64_t)n * c->ffn_dim; i++) {
-        float g = s->hb[i];
-        s->hb[i] = g / (1.0f + expf(-g)) * s->hb2[i];
-    }
+    ops_swiglu(s->hb, s->hb, s->hb2, (int64_t)n * c->ffn_dim);
     linear(pool, s->xb, s->hb, &ly->w_down, n);
-    for (int t = 0; t < n; t++) {
-        float *x = s->x + (size_t)t * dim, *o = s->xb + (size_t)t * dim;
-        if (v4) rmsnorm(o, o, ly->ffn_norm, dim, c->eps);
-        for (int i = 0; i < dim; i++) x[i] += o[i];
-    }
+    residual_add(s, s->xb, ly->ffn_norm, n);
 }
 
 static int ensure_scores(ExaoneState *s, ThreadPool *pool, Error *err) {
@@ -306,7 +257,7 @@ int exaone_forward(ExaoneState *s, ThreadPool *pool, const int32_t *tokens, int 
         int first = all_logits ? 0 : (done + b == n ? b - 1 : b);
         for (int t = first; t < b; t++) {
             float *xt = s->x + (size_t)t * c->dim;
-            rmsnorm(xt, xt, m->final_norm, c->dim, c->eps);
+            ops_rmsnorm(xt, xt, m->final_norm, 1, c->dim, c->eps);
             float *dst = all_logits ? logits + (size_t)(done + t) * c->vocab : logits;
             linear(pool, dst, xt, &m->head, 1);
         }

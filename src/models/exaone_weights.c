@@ -5,6 +5,7 @@
  * checked against the config before the forward pass may touch it.
  */
 #include "../core/file.h"
+#include "../core/kernels.h"
 #include "../core/mem.h"
 #include "../formats/safetensors.h"
 #include "../formats/gguf.h"
@@ -41,15 +42,7 @@ static const StTensor *find(Loader *L, const char *name, Error *err) {
 }
 
 int exaone_weight_type_ok(int dtype, int64_t cols) {
-    switch (dtype) {
-    case DTYPE_F32:
-    case DTYPE_F16:
-    case DTYPE_BF16: return 1;
-    case DTYPE_Q8_0:
-    case DTYPE_Q4_0: return cols % 32 == 0;
-    case DTYPE_Q4_K: return cols % 256 == 0;
-    default: return 0;
-    }
+    return dtype_traits(dtype) != NULL && linear_supported((DType)dtype, cols);
 }
 
 static const StTensor *st_lookup(void *ctx, const char *name, StTensor *tmp) {

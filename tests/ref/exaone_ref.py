@@ -79,7 +79,18 @@ def rotate_half(x):
     return torch.cat([-x[..., h:], x[..., :h]], dim=-1)
 
 
-def forward(cfg, W, ids):
+def mm(x, w, act):
+    """x @ w.T as llama.cpp-style kernels compute it: with act="bf16" the activations are
+    rounded to bf16 first (what a bf16 dot product instruction sees), with act="q8_0" each
+    row is quantized to q8_0 blocks by ggml's rule (what q8_0/q4_0 dot products use)."""
+    if act == "bf16":
+        x = x.to(torch.float32).to(torch.bfloat16).to(torch.float64)
+    elif act == "q8_0":
+        x = ggml_q8_0(x)
+    return x @ w.T
+
+
+def forward(cfg, W, ids, act=None):
     v4 = cfg["model_type"] == "exaone4"
     n_layers = cfg.get("num_hidden_layers", cfg.get("num_layers"))
     H, KV = cfg["num_attention_heads"], cfg["num_key_value_heads"]
@@ -110,9 +121,9 @@ def forward(cfg, W, ids):
             p = f"transformer.h.{i}."
             a, names = p + "attn.attention.", ("q_proj", "k_proj", "v_proj", "out_proj")
             h_in = rmsnorm(x, W[p + "ln_1.weight"], eps)
-        q = (h_in @ W[a + names[0] + ".weight"].T).view(T, H, hd).transpose(0, 1)
-        k = (h_in @ W[a + names[1] + ".weight"].T).view(T, KV, hd).transpose(0, 1)
-        v = (h_in @ W[a + names[2] + ".weight"].T).view(T, KV, hd).transpose(0, 1)
+        q = mm(h_in, W[a + names[0] + ".weight"], act).view(T, H, hd).transpose(0, 1)
+        k = mm(h_in, W[a + names[1] + ".weight"], act).view(T, KV, hd).transpose(0, 1)
+        v = mm(h_in, W[a + names[2] + ".weight"], act).view(T, KV, hd).transpose(0, 1)
         if v4:
             q = rmsnorm(q, W[a + "q_norm.weight"], eps)
             k = rmsnorm(k, W[a + "k_norm.weight"], eps)
@@ -126,22 +137,22 @@ def forward(cfg, W, ids):
             mask = causal & (k_pos > q_pos - win)
         s = (q @ k.transpose(1, 2)) / math.sqrt(hd)
         s = s.masked_fill(~mask, float("-inf")).softmax(-1)
-        o = (s @ v).transpose(0, 1).reshape(T, H * hd) @ W[a + names[3] + ".weight"].T
+        o = mm((s @ v).transpose(0, 1).reshape(T, H * hd), W[a + names[3] + ".weight"], act)
         if v4:
             x = x + rmsnorm(o, W[p + "post_attention_layernorm.weight"], eps)
-            g = x @ W[p + "mlp.gate_proj.weight"].T
-            u = x @ W[p + "mlp.up_proj.weight"].T
-            m = (torch.nn.functional.silu(g) * u) @ W[p + "mlp.down_proj.weight"].T
+            g = mm(x, W[p + "mlp.gate_proj.weight"], act)
+            u = mm(x, W[p + "mlp.up_proj.weight"], act)
+            m = mm(torch.nn.functional.silu(g) * u, W[p + "mlp.down_proj.weight"], act)
             x = x + rmsnorm(m, W[p + "post_feedforward_layernorm.weight"], eps)
         else:
             x = x + o
             h = rmsnorm(x, W[p + "ln_2.weight"], eps)
-            g = h @ W[p + "mlp.c_fc_0.weight"].T
-            u = h @ W[p + "mlp.c_fc_1.weight"].T
-            x = x + (torch.nn.functional.silu(g) * u) @ W[p + "mlp.c_proj.weight"].T
+            g = mm(h, W[p + "mlp.c_fc_0.weight"], act)
+            u = mm(h, W[p + "mlp.c_fc_1.weight"], act)
+            x = x + mm(torch.nn.functional.silu(g) * u, W[p + "mlp.c_proj.weight"], act)
     x = rmsnorm(x, W[pre + ("norm.weight" if v4 else "ln_f.weight")], eps)
     head = emb if cfg["tie_word_embeddings"] else W["lm_head.weight"]
-    return x @ head.T
+    return mm(x, head, act)
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -324,16 +335,17 @@ def main():
                 if os.path.exists(src):
                     shutil.copyfile(src, os.path.join(d, fn))
         Wv = stored_values(W, dtype)
+        act = "bf16" if dtype == "BF16" else None
         with torch.no_grad():
-            logits = forward(cfg, Wv, prompt)
+            logits = forward(cfg, Wv, prompt, act)
             logits.to(torch.float32).numpy().tofile(os.path.join(d, "logits.f32"))
             if name in ("exaone30", "exaone4_hybrid"):
                 for qname, rule in (("q8_0", ggml_q8_0), ("q4_0", ggml_q4_0)):
-                    ql = forward(cfg, quantized_values(W, rule), prompt)
+                    ql = forward(cfg, quantized_values(W, rule), prompt, "q8_0")
                     ql.to(torch.float32).numpy().tofile(os.path.join(d, f"logits_{qname}.f32"))
             seq, gaps = list(prompt), []
             for _ in range(GREEDY_STEPS):
-                last = forward(cfg, Wv, seq)[-1]
+                last = forward(cfg, Wv, seq, act)[-1]
                 top2 = torch.topk(last, 2).values
                 gaps.append(float(top2[0] - top2[1]))
                 seq.append(int(last.argmax()))

@@ -39,16 +39,23 @@ static float *read_f32(const char *path, size_t n) {
     return buf;
 }
 
-/* Max |ours - ref| over the whole prompt's logits; -1 on failure. model: the file to run
- * (NULL: the variant's folder); ref_name: the reference logits in the variant's folder. */
-static double logit_diff(const char *variant, const char *model, const char *ref_name, DType kv_type, int split) {
+typedef struct {
+    double max, mean;  /* |ours - ref| over all logits of the prompt; max -1 on failure */
+    int top1_mismatch; /* positions whose argmax differs although ref's top-2 gap > gap */
+} Diff;
+
+/* model: the file to run (NULL: the variant's folder); ref_name: the reference logits in the
+ * variant's folder. split > 0: prefill `split` tokens, then one at a time (the decode path). */
+static Diff logit_stats(const char *variant, const char *model, const char *ref_name, DType kv_type, int split,
+                        double gap) {
+    Diff r = {-1, 0, 0};
     char dir[700], path[800];
     snprintf(dir, sizeof dir, "%s/%s", ref_dir, variant);
     Error err = {0};
     ExaoneModel *m = NULL;
     if (exaone_load(&m, model ? model : dir, &err) != 0) {
         printf("  load %s: %s\n", variant, err.message);
-        return -1;
+        return r;
     }
     int32_t ids[64];
     snprintf(path, sizeof path, "%s/prompt.txt", dir);
@@ -58,20 +65,31 @@ static double logit_diff(const char *variant, const char *model, const char *ref
     float *ref = read_f32(path, (size_t)n * V);
     float *ours = malloc((size_t)n * V * sizeof(float));
     ExaoneState *s = NULL;
-    double worst = -1;
     ThreadPool *pool = pool_new(2);
     if (n == 64 && ref && ours && exaone_state_new(&s, m, 0, kv_type, &err) == 0) {
-        /* split > 0: prefill `split` tokens, then one at a time (the decode path) */
-        int ok = split == 0 ? exaone_forward(s, pool, ids, n, ours, 1, &err) == 0
-                            : exaone_forward(s, pool, ids, split, ours, 1, &err) == 0;
+        int ok = exaone_forward(s, pool, ids, split ? split : n, ours, 1, &err) == 0;
         for (int t = split; ok && split && t < n; t++)
             ok = exaone_forward(s, pool, ids + t, 1, ours + (size_t)t * V, 0, &err) == 0;
         if (ok) {
-            worst = 0;
-            for (size_t i = 0; i < (size_t)n * V; i++) {
-                double d = fabs((double)ours[i] - ref[i]);
-                if (!(d <= worst)) worst = d; /* NaN propagates as a failure */
+            r.max = 0;
+            for (int t = 0; t < n; t++) {
+                const float *a = ours + (size_t)t * V, *b = ref + (size_t)t * V;
+                int ia = 0, ib = 0, ib2 = -1;
+                for (int v = 0; v < V; v++) {
+                    double d = fabs((double)a[v] - b[v]);
+                    if (!(d <= r.max)) r.max = d; /* NaN propagates as a failure */
+                    r.mean += d;
+                    if (a[v] > a[ia]) ia = v;
+                    if (b[v] > b[ib]) {
+                        ib2 = ib;
+                        ib = v;
+                    } else if (v != ib && (ib2 < 0 || b[v] > b[ib2])) {
+                        ib2 = v;
+                    }
+                }
+                if (ia != ib && ib2 >= 0 && b[ib] - b[ib2] > gap) r.top1_mismatch++;
             }
+            r.mean /= (double)n * V;
         } else {
             printf("  forward %s: %s\n", variant, err.message);
         }
@@ -83,7 +101,11 @@ static double logit_diff(const char *variant, const char *model, const char *ref
     exaone_free(m);
     free(ref);
     free(ours);
-    return worst;
+    return r;
+}
+
+static double logit_diff(const char *variant, const char *model, const char *ref_name, DType kv_type, int split) {
+    return logit_stats(variant, model, ref_name, kv_type, split, 1e9).max;
 }
 
 static double prompt_logit_diff(const char *variant, DType kv_type, int split) {
@@ -111,12 +133,18 @@ TEST(logits_decode_path_match_pytorch) {
     }
 }
 
-/* bf16 storage: the reference computes with the same bf16-rounded weights, so the only
- * error left is float32 arithmetic: the f32 tolerance applies. */
+/* bf16 weights: the kernels round activations to bf16 before the dot products, and the
+ * reference (exaone_ref.py mm(act="bf16")) does the same, so most logits agree to f32
+ * rounding (mean bound 1e-3). Where an activation lies within f32 noise of a bf16
+ * rounding boundary the two sides round it differently: one bf16 ulp (2^-8 relative) on
+ * one activation, which moved logits by <= 0.02 in this model; bound max 0.05. Any real
+ * error (wrong layout, scale, norm) moves the mean by O(1). */
 TEST(logits_bf16_weights_match_pytorch) {
     if (!have_ref()) SKIP("reference script failed");
-    double d = prompt_logit_diff("exaone4_bf16", DTYPE_F32, 0);
-    CHECKF(d >= 0 && d <= 1e-4, "max abs logit diff %g > 1e-4", d);
+    Diff d = logit_stats("exaone4_bf16", NULL, "logits.f32", DTYPE_F32, 0, 0.05);
+    printf("  bf16: max %.3g mean %.3g\n", d.max, d.mean);
+    CHECKF(d.max >= 0 && d.max <= 0.05 && d.mean <= 1e-3 && d.top1_mismatch == 0,
+           "bf16: max %g (<= 0.05), mean %g (<= 1e-3), %d top-1 mismatches", d.max, d.mean, d.top1_mismatch);
 }
 
 /* f16 cache: K and V round to 11 significant bits (relative error <= 2^-11 = 4.9e-4);
@@ -148,12 +176,14 @@ TEST(gguf_f32_round_trip_matches_pytorch) {
     }
 }
 
-/* q8_0 / q4_0: the reference runs PyTorch with weights quantized by ggml's rules
- * (tests/ref/exaone_ref.py ggml_q8_0/ggml_q4_0), so weight rounding is common to both
- * sides. What remains is our kernels' arithmetic: llama.cpp-style q8_0/q4_0 products
- * quantize the activations to q8_0 too (relative error <= 1/254 of each block's
- * largest value). Through 3-4 layers with unit-scale logits that is ~1e-2; bound
- * 5e-2 for q8_0 and q4_0 (a wrong block layout or scale moves logits by O(1)). */
+/* q8_0 / q4_0: the reference runs PyTorch with weights quantized by ggml's rules and
+ * activations quantized to q8_0 as llama.cpp's dot products do (exaone_ref.py ggml_q8_0,
+ * mm(act="q8_0")), so both sides compute the same quantized products. Residual: an
+ * activation within f32 noise of a q8_0 rounding boundary rounds differently, moving it
+ * by one step (1/127 of its block's largest value); measured effect <= 0.07 on these
+ * unit-scale logits (|logit| <= 6). Bounds: max 0.15, mean 1e-2, and the argmax agrees
+ * wherever the reference's top-2 gap exceeds 0.15. A wrong block layout, scale or
+ * nibble order moves the mean by O(1). */
 TEST(gguf_quantized_match_pytorch) {
     if (!have_ref()) SKIP("reference script failed");
     const char *qv[] = {"exaone30", "exaone4_hybrid", NULL};
@@ -169,9 +199,11 @@ TEST(gguf_quantized_match_pytorch) {
             int rc = exaone_load(&m, dir, &err) == 0 ? exaone_write_gguf(m, out, types[k], &err) : -1;
             exaone_free(m);
             CHECKF(rc == 0, "%s: %s", qv[i], err.message);
-            double d = logit_diff(qv[i], out, ref_name, DTYPE_F32, 0);
-            printf("  %s %s: max abs logit diff %.3g\n", qv[i], dtype_name(types[k]), d);
-            CHECKF(d >= 0 && d <= 5e-2, "%s %s: max abs logit diff %g > 5e-2", qv[i], dtype_name(types[k]), d);
+            Diff d = logit_stats(qv[i], out, ref_name, DTYPE_F32, 0, 0.15);
+            printf("  %s %s: max %.3g mean %.3g\n", qv[i], dtype_name(types[k]), d.max, d.mean);
+            CHECKF(d.max >= 0 && d.max <= 0.15 && d.mean <= 1e-2 && d.top1_mismatch == 0,
+                   "%s %s: max %g (<= 0.15), mean %g (<= 1e-2), %d top-1 mismatches", qv[i], dtype_name(types[k]),
+                   d.max, d.mean, d.top1_mismatch);
         }
 }
 
