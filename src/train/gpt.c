@@ -404,27 +404,27 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
         const GptLayer *p = &m->layer[l];
         GptLayerActs *y = &a->layer[l];
         gpt_norm_forward(m, y->ln1, y->ln1_mean, y->ln1_rstd, x, p->ln1_w, p->ln1_b, N);
-        linear_forward(m->pool, y->qkv, y->ln1, p->qkv_w, p->qkv_b, N, C, 3 * C);
+        linear_train_forward(m->pool, y->qkv, y->ln1, p->qkv_w, p->qkv_b, N, C, 3 * C);
         if (c->pos == GPT_POS_ROPE) {
             rope_forward(y->qkv, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
             rope_forward(y->qkv + C, 3 * C, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
         }
         attention_forward(m->pool, y->atty, y->att, a->attn_scratch, y->qkv, y->qkv + C, y->qkv + 2 * C, 3 * C, prefix,
                           B, T, NH, hs);
-        linear_forward(m->pool, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
+        linear_train_forward(m->pool, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
         residual_forward(y->res2, x, a->proj, N * C);
         gpt_norm_forward(m, y->ln2, y->ln2_mean, y->ln2_rstd, y->res2, p->ln2_w, p->ln2_b, N);
-        linear_forward(m->pool, y->fch, y->ln2, p->fc_w, p->fc_b, N, C, FW);
+        linear_train_forward(m->pool, y->fch, y->ln2, p->fc_w, p->fc_b, N, C, FW);
         if (c->mlp == GPT_MLP_SWIGLU)
             swiglu_forward(m->pool, y->fch_act, y->fch, N, F);
         else
             gelu_forward(m->pool, y->fch_act, y->fch, N * F);
-        linear_forward(m->pool, a->proj, y->fch_act, p->fcproj_w, p->fcproj_b, N, F, C);
+        linear_train_forward(m->pool, a->proj, y->fch_act, p->fcproj_w, p->fcproj_b, N, F, C);
         residual_forward(y->res3, y->res2, a->proj, N * C);
         x = y->res3;
     }
     gpt_norm_forward(m, a->lnf, a->lnf_mean, a->lnf_rstd, x, w->lnf_w, w->lnf_b, N);
-    linear_forward(m->pool, a->logits, a->lnf, w->lm_head, NULL, N, C, V);
+    linear_train_forward(m->pool, a->logits, a->lnf, w->lm_head, NULL, N, C, V);
     m->loss = 0;
     m->n_targets = 0;
     if (batch->targets) {

@@ -68,7 +68,7 @@ static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, con
 }
 #endif
 
-void linear_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
+void linear_train_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
                     int C, int OC) {
     double start = time_seconds();
     linear_products_forward(pool, out, inp, w, N, C, OC);

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 /* out[N,OC] = inp[N,C] · w[OC,C]ᵀ + bias[OC] (bias may be NULL). */
-void linear_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
+void linear_train_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
                     int C, int OC);
 /* dinp[N,C] += dout·w; dw[OC,C] += doutᵀ·inp; dbias[OC] += colsum(dout).
  * dinp and dbias may be NULL. */
