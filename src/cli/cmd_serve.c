@@ -16,9 +16,12 @@ static const char *usage =
     "usage: exaone serve [OPTIONS]\n\n"
     "Serves the OpenAI-compatible API (chat, completions, images, edits, translations,\n"
     "models, health, metrics; docs/server.md) and the Atelier page at /.\n"
-    "By default it serves the embedded EXAONE-mini (models/exaone-mini).\n\n"
+    "It serves the embedded EXAONE-mini (models/exaone-mini: drawing, captions, translation,\n"
+    "inpainting) and every EXAONE 3.0/3.5/4.0 model added with -m (chat, completions).\n\n"
     "options:\n"
-    "  -m, --model DIR       add a model folder (repeatable; an EXAONE-mini folder)\n"
+    "  -m, --model PATH      add a model (repeatable): an EXAONE 3.x/4.0 folder (config.json,\n"
+    "                        model.safetensors, tokenizer.json) or .gguf, or an EXAONE-mini folder;\n"
+    "                        its id in the API is the folder/file name\n"
     "  --host ADDR           numeric address to listen on (default 127.0.0.1)\n"
     "  --port N              port (default 8080; 0 = any free port, printed on stdout)\n"
     "  --api-key KEY         require 'Authorization: Bearer KEY' on /v1/* and /metrics\n"
@@ -127,26 +130,49 @@ int cmd_serve(int argc, char **argv) {
         cfg.models[0].path = "";
         cfg.n_models = 1;
         log_warn("serve: --backend test: a deterministic stand-in, not a model");
-    } else if (n_models == 0) {
+    } else {
+        /* the embedded EXAONE-mini first; -m adds models */
         if (default_mini(mini_dir, sizeof mini_dir) != 0) snprintf(mini_dir, sizeof mini_dir, "models/exaone-mini");
-        models[n_models++] = mini_dir;
+        char probe[1200];
+        snprintf(probe, sizeof probe, "%s/vq.safetensors", mini_dir);
+        if (file_exists(probe)) {
+            ServerModelSpec *s = &cfg.models[cfg.n_models++];
+            snprintf(s->id, sizeof s->id, "exaone-mini");
+            s->backend = &backend_mini;
+            s->path = mini_dir;
+        } else if (n_models == 0) {
+            fprintf(stderr, "exaone serve: no EXAONE-mini model at %s (config.json, model.safetensors, tokenizer.json, "
+                            "vq.safetensors); add a model with -m\n", mini_dir);
+            return 1;
+        } else {
+            log_warn("serve: no EXAONE-mini at %s; serving only the -m models", mini_dir);
+        }
     }
     for (int i = 0; i < n_models && !backend; i++) {
-        char probe[1200];
+        char probe[1200], tmp[1100];
+        size_t len = strlen(models[i]);
+        int gguf = len > 5 && strcmp(models[i] + len - 5, ".gguf") == 0;
+        const Backend *b = NULL;
         snprintf(probe, sizeof probe, "%s/vq.safetensors", models[i]);
-        if (!file_exists(probe)) {
-            fprintf(stderr,
-                    "exaone serve: %s is not an EXAONE-mini folder (config.json, model.safetensors, tokenizer.json, "
-                    "vq.safetensors)%s\n",
-                    models[i],
-                    file_exists(models[i]) ? "; EXAONE 3.x/4.0 LLMs are not wired into the server yet" : "");
+        if (file_exists(probe)) b = &backend_mini;
+        snprintf(probe, sizeof probe, "%s/config.json", models[i]);
+        if (!b && (gguf || file_exists(probe))) b = &backend_llm;
+        if (!b) {
+            fprintf(stderr, "exaone serve: %s is neither an EXAONE-mini folder nor an EXAONE model (folder with "
+                            "config.json, or .gguf)\n", models[i]);
             return 1;
         }
+        if (cfg.n_models == SERVER_MAX_MODELS) {
+            fprintf(stderr, "exaone serve: at most %d models\n", SERVER_MAX_MODELS);
+            return 2;
+        }
         ServerModelSpec *s = &cfg.models[cfg.n_models++];
-        char tmp[1100];
         snprintf(tmp, sizeof tmp, "%s", models[i]);
-        snprintf(s->id, sizeof s->id, "%s", i == 0 && models[i] == mini_dir ? "exaone-mini" : basename(tmp));
-        s->backend = &backend_mini;
+        while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/') tmp[strlen(tmp) - 1] = 0;
+        char *name = basename(tmp);
+        if (gguf) name[strlen(name) - 5] = 0;
+        snprintf(s->id, sizeof s->id, "%s", name);
+        s->backend = b;
         s->path = models[i];
     }
     Error err = {0};

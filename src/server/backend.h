@@ -12,7 +12,8 @@
  * stop string, max_tokens). Images travel as RGB bytes at the model's own
  * size; the server resizes, tiles and PNG-encodes them.
  *
- * Backends: backend_mini.c (EXAONE-mini, the default) and backend_test.c (a
+ * Backends: backend_mini.c (EXAONE-mini, the default), backend_llm.c (EXAONE
+ * 3.x/4.0 text models, added with -m) and backend_test.c (a
  * deterministic stand-in for protocol tests, only behind `--backend test`).
  */
 #ifndef EXAONE_SERVER_BACKEND_H
@@ -23,6 +24,10 @@
 #include <stdint.h>
 
 enum { BACKEND_LANG_KO = 0, BACKEND_LANG_EN = 1 };
+
+/* Returned by a backend when the request itself is at fault (prompt longer
+ * than the context, an image for a text-only model): the route answers 400. */
+#define BACKEND_BAD_INPUT (-2)
 
 typedef int (*BackendEmit)(void *user, const char *bytes, int n);
 
@@ -52,8 +57,9 @@ typedef struct {
     void (*image_size)(void *inst, int *w, int *h);
     int (*chat)(void *inst, const BackendMessage *msgs, int n, const BackendGenParams *p, BackendEmit emit,
                 void *user, BackendUsage *usage, Error *err);
-    int (*complete)(void *inst, const char *prompt, const BackendGenParams *p, BackendEmit emit, void *user,
-                    BackendUsage *usage, Error *err);
+    /* prompt text, or (ids != NULL) token ids as OpenAI's API allows */
+    int (*complete)(void *inst, const char *prompt, const int32_t *ids, int n_ids, const BackendGenParams *p,
+                    BackendEmit emit, void *user, BackendUsage *usage, Error *err);
     /* rgb: the model's size, mem_alloc'd. */
     int (*draw)(void *inst, const char *prompt, uint64_t seed, uint8_t **rgb, Error *err);
     /* Redraws the pixels where keep[i] == 0 (image and keep at the model's size). */
@@ -65,6 +71,7 @@ typedef struct {
 
 extern const Backend backend_test;
 extern const Backend backend_mini;
+extern const Backend backend_llm;
 
 /* Korean when the text has a Hangul syllable. */
 int backend_detect_lang(const char *text);

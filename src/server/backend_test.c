@@ -88,9 +88,9 @@ static int t_chat(void *inst, const BackendMessage *msgs, int n, const BackendGe
     return 0;
 }
 
-static int t_complete(void *inst, const char *prompt, const BackendGenParams *p, BackendEmit emit, void *user,
-                      BackendUsage *usage, Error *err) {
-    usage->prompt_tokens = (int)(strlen(prompt) + 1) / 2;
+static int t_complete(void *inst, const char *prompt, const int32_t *ids, int n_ids, const BackendGenParams *p,
+                      BackendEmit emit, void *user, BackendUsage *usage, Error *err) {
+    usage->prompt_tokens = ids ? n_ids : (int)(strlen(prompt) + 1) / 2;
     emit_pieces(inst, " and so on", emit, user, p->max_tokens);
     return 0;
 }

@@ -33,6 +33,12 @@ void server_config_default(ServerConfig *c) {
     api_limits_default(&c->limits);
 }
 
+int server_backend_error(ApiError *e, int rc, const Error *err) {
+    if (rc == BACKEND_BAD_INPUT)
+        return api_error(e, 400, "invalid_request_error", NULL, "invalid_input", "%s", err->message);
+    return api_error(e, 500, "server_error", NULL, "model_error", "%s", err->message);
+}
+
 long server_unix_time(void) { return (long)time(NULL); }
 
 void server_new_id(Server *s, const char *prefix, char *out, size_t cap) {

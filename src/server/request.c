@@ -66,10 +66,8 @@ static int parse_root(cJSON **root, const char *body, size_t len, ApiError *e) {
     return 0;
 }
 
-/* Missing or null fields keep *out. */
-static int get_int(const cJSON *o, const char *name, int64_t min, int64_t max, int64_t *out, ApiError *e) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (!j || cJSON_IsNull(j)) return 0;
+/* A JSON value that must be an integer in [min, max]; name for messages. */
+static int int_value(const cJSON *j, const char *name, int64_t min, int64_t max, int64_t *out, ApiError *e) {
     if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble) || floor(j->valuedouble) != j->valuedouble)
         return api_bad_param(e, name, "Invalid type for '%s': expected an integer, but got %s instead.", name,
                              cJSON_IsNumber(j) ? "a fraction" : json_type_name(j));
@@ -78,6 +76,13 @@ static int get_int(const cJSON *o, const char *name, int64_t min, int64_t max, i
                              (long long)min, (long long)max);
     *out = (int64_t)j->valuedouble;
     return 0;
+}
+
+/* Missing or null fields keep *out. */
+static int get_int(const cJSON *o, const char *name, int64_t min, int64_t max, int64_t *out, ApiError *e) {
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!j || cJSON_IsNull(j)) return 0;
+    return int_value(j, name, min, max, out, e);
 }
 
 static int get_float(const cJSON *o, const char *name, double min, double max, float *out, ApiError *e) {
@@ -314,19 +319,39 @@ void chat_request_free(ChatRequest *r) {
     memset(r, 0, sizeof *r);
 }
 
+static int completion_fail(CompletionRequest *r, cJSON *root, int rc) {
+    cJSON_Delete(root);
+    completion_request_free(r);
+    return rc;
+}
+
 int completion_request_parse(CompletionRequest *r, const char *body, size_t len, const ApiLimits *l, ApiError *e) {
     memset(r, 0, sizeof *r);
     cJSON *root;
     if (parse_root(&root, body, len, e) != 0) return -1;
     int rc = gen_parse(&r->gen, root, l, e);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "prompt");
-    if (cJSON_IsArray(p) && cJSON_GetArraySize(p) == 1) p = cJSON_GetArrayItem(p, 0);
-    if (rc == 0 && !cJSON_IsString(p))
-        rc = api_bad_param(e, "prompt", p ? "Invalid 'prompt': expected a string (or an array of one string)."
-                                          : "Missing required parameter: 'prompt'.");
-    if (rc == 0 && strlen(p->valuestring) > l->max_text)
-        rc = api_bad_param(e, "prompt", "'prompt' is longer than %zu bytes.", l->max_text);
-    if (rc == 0) rc = dup_text(&r->prompt, p->valuestring, e);
+    if (cJSON_IsArray(p) && cJSON_GetArraySize(p) == 1 && cJSON_IsString(cJSON_GetArrayItem(p, 0)))
+        p = cJSON_GetArrayItem(p, 0);
+    if (rc == 0 && cJSON_IsArray(p)) {
+        /* token ids, as OpenAI's API allows */
+        int n = cJSON_GetArraySize(p);
+        if (n < 1 || (size_t)n > l->max_text / 4)
+            return completion_fail(r, root, api_bad_param(e, "prompt", "A token-id 'prompt' must have 1 to %zu ids.", l->max_text / 4));
+        if (!(r->prompt_ids = mem_alloc((size_t)n * sizeof(int32_t)))) return completion_fail(r, root, oom(e));
+        int64_t v = 0;
+        for (const cJSON *it = p->child; it; it = it->next) {
+            if (int_value(it, "prompt", 0, INT32_MAX, &v, e) != 0) return completion_fail(r, root, -1);
+            r->prompt_ids[r->n_prompt_ids++] = (int32_t)v;
+        }
+    } else {
+        if (rc == 0 && !cJSON_IsString(p))
+            rc = api_bad_param(e, "prompt", p ? "Invalid 'prompt': expected a string or an array of token ids."
+                                              : "Missing required parameter: 'prompt'.");
+        if (rc == 0 && strlen(p->valuestring) > l->max_text)
+            rc = api_bad_param(e, "prompt", "'prompt' is longer than %zu bytes.", l->max_text);
+        if (rc == 0) rc = dup_text(&r->prompt, p->valuestring, e);
+    }
     cJSON_Delete(root);
     if (rc != 0) completion_request_free(r);
     return rc;
@@ -334,6 +359,7 @@ int completion_request_parse(CompletionRequest *r, const char *body, size_t len,
 
 void completion_request_free(CompletionRequest *r) {
     mem_free(r->prompt);
+    mem_free(r->prompt_ids);
     memset(r, 0, sizeof *r);
 }
 

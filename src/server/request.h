@@ -59,7 +59,9 @@ typedef struct {
 
 typedef struct {
     GenRequest gen;
-    char *prompt;
+    char *prompt;       /* text, or NULL when the prompt is token ids */
+    int32_t *prompt_ids;
+    int n_prompt_ids;
 } CompletionRequest;
 
 typedef struct {

@@ -105,7 +105,7 @@ static void img_run(Job *job, int slot) {
         image_free(&im);
         mem_free(png);
         if (rc != 0) {
-            t->failed = 1;
+            t->failed = rc == BACKEND_BAD_INPUT ? rc : -1;
             return;
         }
     }
@@ -118,7 +118,7 @@ static MhdResult img_respond(Server *s, struct MHD_Connection *mc, Conn *c, ImgC
     job.run = img_run;
     job.ctx = t;
     if (rc == 0) rc = server_run_job(s, mc, &job, e);
-    if (rc == 0 && t->failed) rc = api_error(e, 500, "server_error", NULL, "model_error", "%s", t->err.message);
+    if (rc == 0 && t->failed) rc = server_backend_error(e, t->failed, &t->err);
     cJSON *o = NULL;
     if (rc == 0) {
         o = cJSON_CreateObject();

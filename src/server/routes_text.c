@@ -128,11 +128,12 @@ static void gen_run(Job *job, int slot) {
         BackendUsage u = {0, 0};
         if (g->gen->stream) send_chunk(g, NULL, 0, NULL, g->chat);
         int rc = g->chat ? b->chat(inst, g->chat_req.msgs, g->chat_req.n_msgs, &p, gen_emit, g, &u, &g->err)
-                         : b->complete(inst, g->comp_req.prompt, &p, gen_emit, g, &u, &g->err);
+                         : b->complete(inst, g->comp_req.prompt, g->comp_req.prompt_ids, g->comp_req.n_prompt_ids, &p,
+                                       gen_emit, g, &u, &g->err);
         textsink_finish(&g->sink);
         flush_safe(g);
         if (rc != 0) {
-            g->failed = 1;
+            g->failed = rc == BACKEND_BAD_INPUT ? 2 : 1;
             break;
         }
         const char *finish = g->sink.stopped ? "stop" : (g->tokens >= g->gen->max_tokens || g->sink.full) ? "length"
@@ -150,7 +151,7 @@ static void gen_run(Job *job, int slot) {
     if (!g->gen->stream) return;
     if (g->failed || job->timed_out) {
         ApiError e;
-        if (g->failed) api_error(&e, 500, "server_error", NULL, "model_error", "%s", g->err.message);
+        if (g->failed) server_backend_error(&e, g->failed == 2 ? BACKEND_BAD_INPUT : -1, &g->err);
         else api_error(&e, 504, "server_error", NULL, "timeout", "The request took longer than the server's --timeout.");
         cJSON *o = cJSON_CreateObject(), *eo = cJSON_AddObjectToObject(o, "error");
         cJSON_AddStringToObject(eo, "message", e.message);
@@ -183,7 +184,7 @@ static MhdResult gen_respond(Server *s, struct MHD_Connection *mc, Conn *c, GenC
     if (g->gen->stream) return server_stream_job(s, mc, c, job, gen_free);
     int rc = server_run_job(s, mc, job, &e);
     mem_free(job);
-    if (rc == 0 && g->failed) rc = api_error(&e, 500, "server_error", NULL, "model_error", "%s", g->err.message);
+    if (rc == 0 && g->failed) rc = server_backend_error(&e, g->failed == 2 ? BACKEND_BAD_INPUT : -1, &g->err);
     if (rc != 0) {
         gen_free(g);
         return http_respond_error(mc, c, &e);
@@ -259,8 +260,9 @@ static void tr_run(Job *job, int slot) {
         t->target[i] = t->req.target >= 0 ? t->req.target
                        : backend_detect_lang(t->req.texts[i]) == BACKEND_LANG_KO ? BACKEND_LANG_EN
                                                                                  : BACKEND_LANG_KO;
-        if (t->model->backend->translate(t->model->inst[slot], t->req.texts[i], t->target[i], &t->out[i], &t->err) != 0) {
-            t->failed = 1;
+        int rc = t->model->backend->translate(t->model->inst[slot], t->req.texts[i], t->target[i], &t->out[i], &t->err);
+        if (rc != 0) {
+            t->failed = rc;
             return;
         }
     }
@@ -281,7 +283,7 @@ MhdResult route_translations(Server *s, struct MHD_Connection *mc, Conn *c) {
         job.ctx = &t;
         rc = server_run_job(s, mc, &job, &e);
     }
-    if (rc == 0 && t.failed) rc = api_error(&e, 500, "server_error", NULL, "model_error", "%s", t.err.message);
+    if (rc == 0 && t.failed) rc = server_backend_error(&e, t.failed, &t.err);
     cJSON *o = NULL;
     if (rc == 0) {
         char id[64];

@@ -56,6 +56,8 @@ enum { CAN_CHAT, CAN_COMPLETE, CAN_DRAW, CAN_INPAINT, CAN_TRANSLATE };
 
 /* The model a request names ("" = the first that can do `what`), or NULL with e set (404/400). */
 ServerModel *server_find_model(Server *s, const char *id, const char *what, int can, ApiError *e);
+/* A backend's failure: 400 for BACKEND_BAD_INPUT, else 500 (the model broke). */
+int server_backend_error(ApiError *e, int rc, const Error *err);
 /* "chatcmpl-<n>" style ids, unique per process. */
 void server_new_id(Server *s, const char *prefix, char *out, size_t cap);
 long server_unix_time(void);
