@@ -116,8 +116,25 @@ done:
     return rc;
 }
 
+/* Texts too long for the model's context are the request's fault (400),
+ * so they are measured before the model sees them. room: tokens the task
+ * needs besides the text. */
+static int check_len(MiniInst *t, const char *text, int room, Error *err) {
+    TokIds ids = {0};
+    if (tok_encode(mini_tokenizer(t->m), text, strlen(text), &ids, err) != 0) return -1;
+    int n = (int)ids.n, max = mini_config(t->m)->max_seq - room;
+    tok_ids_free(&ids);
+    if (n > max) {
+        error_set(err, "the text has %d tokens; EXAONE-mini takes at most %d here", n, max < 0 ? 0 : max);
+        return BACKEND_BAD_INPUT;
+    }
+    return 0;
+}
+
 static int mb_draw(void *p, const char *prompt, uint64_t seed, uint8_t **rgb, Error *err) {
     MiniInst *t = p;
+    int rc0 = check_len(t, prompt, t->gh * t->gw + 8, err);
+    if (rc0 != 0) return rc0;
     int *codes = mem_alloc((size_t)t->gh * t->gw * sizeof(int));
     if (!codes) return error_set(err, "out of memory");
     MiniDrawOptions o;
@@ -162,6 +179,8 @@ static int sample_code(const float *logits, int lo, int hi, Rng *rng, float *pro
 static int mb_inpaint(void *p, const char *prompt, const uint8_t *rgb, const uint8_t *keep, uint64_t seed,
                       uint8_t **out, Error *err) {
     MiniInst *t = p;
+    int rc0 = check_len(t, prompt, t->gh * t->gw + 8, err);
+    if (rc0 != 0) return rc0;
     const MiniVocab *v = mini_vocab(t->m);
     int G = t->gh * t->gw, W = t->gw * t->f, S = mini_config(t->m)->max_seq, V = mini_config(t->m)->vocab, rc = -1;
     int *codes = mem_alloc((size_t)G * sizeof(int)), *tok = mem_alloc((size_t)S * 3 * sizeof(int));
@@ -241,6 +260,9 @@ static int mb_caption(void *p, const uint8_t *rgb, int w, int h, int lang, char 
 
 static int mb_translate(void *p, const char *text, int target_lang, char **out, Error *err) {
     MiniInst *t = p;
+    /* the translation needs room too: at most as long again */
+    int rc = check_len(t, text, mini_config(t->m)->max_seq / 2 + 4, err);
+    if (rc != 0) return rc;
     return mini_translate(t->m, text, target_lang == BACKEND_LANG_KO ? MINI_LANG_KO : MINI_LANG_EN, 64, 4, out, err);
 }
 
@@ -270,7 +292,7 @@ static int mb_chat(void *p, const BackendMessage *msgs, int n, const BackendGenP
     int rc = last->image ? mb_caption(t, last->image, last->image_w, last->image_h, lang, &answer, err)
                          : mb_translate(t, last->text, lang == BACKEND_LANG_KO ? BACKEND_LANG_EN : BACKEND_LANG_KO,
                                         &answer, err);
-    if (rc != 0) return -1;
+    if (rc != 0) return rc;
     TokIds ids = {0};
     Error ignore = {0};
     usage->prompt_tokens = tok_encode(mini_tokenizer(t->m), last->text, strlen(last->text), &ids, &ignore) == 0

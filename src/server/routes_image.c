@@ -48,12 +48,12 @@ static int make_one(ImgCtx *t, void *inst, uint64_t seed, Image *out) {
     b->image_size(inst, &W, &H);
     uint8_t *rgb = NULL;
     Image small = {0}, src = {0}, src_small = {0};
-    int rc = -1;
+    int rc = -1, brc = 0;
     if (t->req.image) {
         uint8_t *keep = shrink_keep(t->req.keep, t->req.image_w, t->req.image_h, W, H), *src_rgb = NULL;
         if (!keep || image_from_rgb(t->req.image, t->req.image_w, t->req.image_h, &src, &t->err) != 0 ||
             image_resize(&src, W, H, &src_small, &t->err) != 0 || image_to_rgb(&src_small, &src_rgb, &t->err) != 0 ||
-            b->inpaint(inst, t->req.prompt, src_rgb, keep, seed, &rgb, &t->err) != 0) {
+            (brc = b->inpaint(inst, t->req.prompt, src_rgb, keep, seed, &rgb, &t->err)) != 0) {
             if (!keep) error_set(&t->err, "out of memory");
             mem_free(keep);
             mem_free(src_rgb);
@@ -61,7 +61,7 @@ static int make_one(ImgCtx *t, void *inst, uint64_t seed, Image *out) {
         }
         mem_free(keep);
         mem_free(src_rgb);
-    } else if (b->draw(inst, t->req.prompt, seed, &rgb, &t->err) != 0) {
+    } else if ((brc = b->draw(inst, t->req.prompt, seed, &rgb, &t->err)) != 0) {
         goto done;
     }
     if (image_from_rgb(rgb, W, H, &small, &t->err) != 0) goto done;
@@ -83,7 +83,7 @@ done:
     image_free(&small);
     image_free(&src);
     image_free(&src_small);
-    return rc;
+    return brc == BACKEND_BAD_INPUT ? brc : rc;
 }
 
 static void img_run(Job *job, int slot) {

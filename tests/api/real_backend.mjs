@@ -51,5 +51,12 @@ await test('inpaint: unmasked pixels unchanged', async () => {
   ok(out.w === 64 && same, 'kept half identical');
 });
 
+await test('prompts longer than the context are 400, not 500', async () => {
+  for (const call of [() => client.images.generate({ model, prompt: 'word '.repeat(200), response_format: 'b64_json' }),
+    () => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'word '.repeat(200) }] })]) {
+    try { await call(); throw new Error('no error'); } catch (e) { ok(e.status === 400 && /tokens/.test(e.message), String(e)); }
+  }
+});
+
 console.log(`real: ${failures} failure(s)`);
 process.exit(failures ? 1 : 0);

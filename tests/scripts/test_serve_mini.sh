@@ -5,7 +5,8 @@
 # folder missing is a clear error.
 source tests/scripts/lib.sh
 source tests/scripts/serve_lib.sh
-expect_stderr "not an EXAONE-mini folder" 1 "$EXAONE" serve -m "$TMP/nothing" --port 0
+expect_stderr "is neither an EXAONE-mini folder nor an EXAONE model" 1 "$EXAONE" serve -m "$TMP/nothing" --port 0
+expect_stderr "no EXAONE-mini model at" 1 "$EXAONE" serve --port 0
 expect_output "usage: exaone serve" "$EXAONE" serve --help
 expect_exit 2 "$EXAONE" serve --bogus
 expect_exit 2 "$EXAONE" serve --backend other
