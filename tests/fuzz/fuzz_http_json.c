@@ -30,7 +30,11 @@ static int parse(int route, const char *body, size_t len, const ApiLimits *l, Ap
         return 0;
     case 1:
         if (completion_request_parse(&r.comp, body, len, l, e) != 0) return -1;
-        if (!r.comp.prompt || strlen(r.comp.prompt) > l->max_text) __builtin_trap();
+        if (r.comp.prompt ? strlen(r.comp.prompt) > l->max_text
+                          : !r.comp.prompt_ids || r.comp.n_prompt_ids < 1 || (size_t)r.comp.n_prompt_ids > l->max_text / 4)
+            __builtin_trap();
+        for (int i = 0; !r.comp.prompt && i < r.comp.n_prompt_ids; i++)
+            if (r.comp.prompt_ids[i] < 0) __builtin_trap();
         completion_request_free(&r.comp);
         return 0;
     case 2:

@@ -3,8 +3,14 @@
 # /health; serve_stop kills it (also on exit). The port is any free loopback
 # port (--port 0; the server prints the one it bound).
 SERVE_PID=""
+# Under `make asan` the server's own sanitizer reports (leaks at exit too) fail the script.
 serve_stop() {
-    if [ -n "$SERVE_PID" ]; then kill "$SERVE_PID" 2> /dev/null; wait "$SERVE_PID" 2> /dev/null; SERVE_PID=""; fi
+    if [ -n "$SERVE_PID" ]; then
+        kill "$SERVE_PID" 2> /dev/null; wait "$SERVE_PID" 2> /dev/null; SERVE_PID=""
+        if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/serve.err" 2> /dev/null; then
+            _fail "server sanitizer report" "$(grep -E -A12 'ERROR: |runtime error:' "$TMP/serve.err" | head -n 30)"
+        fi
+    fi
 }
 trap 'serve_stop; rm -rf "$TMP"' EXIT
 serve_start() {

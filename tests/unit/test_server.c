@@ -84,12 +84,12 @@ static char *stream_pieces(const char *text, int k, const char (*stops)[65], int
         done = textsink_push(&s, text + i, n - i < (size_t)k ? n - i : (size_t)k);
         /* whatever is safe must be whole UTF-8 characters */
         if (s.safe > s.sent && s.safe < s.len) CHECK(((unsigned char)s.text[s.safe] & 0xC0) != 0x80);
-        memcpy(got + g, s.text + s.sent, s.safe - s.sent);
+        if (s.safe > s.sent) memcpy(got + g, s.text + s.sent, s.safe - s.sent);
         g += s.safe - s.sent;
         s.sent = s.safe;
     }
     textsink_finish(&s);
-    memcpy(got + g, s.text + s.sent, s.safe - s.sent);
+    if (s.safe > s.sent) memcpy(got + g, s.text + s.sent, s.safe - s.sent);
     g += s.safe - s.sent;
     got[g] = 0;
     *stopped = s.stopped;
