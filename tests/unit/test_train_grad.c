@@ -201,7 +201,7 @@ TEST(norm_grad) {
 
 /* ---- linear ---- flag: has bias */
 static void linear_fwd(Case *c) {
-    linear_forward(NULL, c->out, c->in[0].x, c->in[1].x, c->flag ? c->in[2].x : NULL, (int64_t)c->B * c->T, c->C,
+    linear_train_forward(NULL, c->out, c->in[0].x, c->in[1].x, c->flag ? c->in[2].x : NULL, (int64_t)c->B * c->T, c->C,
                    c->OC);
 }
 static void linear_bwd(Case *c) {
