@@ -41,6 +41,14 @@ for route in chat image; do
     grep -q '^bad_5xx 0  503_without_retry_after 0' "$tmp/wrk.$route" || { echo "FAIL: 5xx other than 503+Retry-After"; status=1; }
     awk "BEGIN{exit !($growth <= 5)}" || { echo "FAIL: RSS grew more than 5 %"; status=1; }
 done
+# latency of served requests: as many connections as slots, so nothing is refused
+for route in chat image; do
+    path=/v1/chat/completions body=$tmp/chat.json
+    [ $route = image ] && path=/v1/images/generations body=$tmp/image.json
+    BODY_FILE=$body wrk -t1 -c2 -d10s --timeout 10s -s bench/server_wrk.lua "$url$path" > "$tmp/wrk2.$route" 2>&1
+    echo "-- $route, 2 connections (= slots), 10 s: served-request latency"
+    grep -E '^(statuses|requests|latency)' "$tmp/wrk2.$route"
+done
 curl -sf "$url/health" > /dev/null || { echo "FAIL: not healthy after the run"; status=1; }
 [ $status = 0 ] && echo "bench/server.sh: all checks passed" || echo "bench/server.sh: FAILED"
 exit $status
