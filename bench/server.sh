@@ -3,17 +3,19 @@
 # (default 60 s) on loopback against chat and images with a small queue.
 # Checks: 0 socket errors, no 5xx other than 503 with Retry-After, RSS growth
 # <= 5 % over the run; prints p50/p99 latency and requests/s.
-#   BACKEND=test (default: the deterministic stand-in, the HTTP layer's cost;
-#   the server's own model when models/exaone-mini exists and BACKEND=mini)
+#   default: the deterministic stand-in (--backend test), i.e. the HTTP layer's cost;
+#   MODEL=DIR: that EXAONE-mini folder instead (the real backend)
 set -u
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60}
 CONNS=${CONNS:-64}
-BACKEND=${BACKEND:-test}
+MODEL=${MODEL:-}
+BACKEND=test
+[ -n "$MODEL" ] && BACKEND="EXAONE-mini $MODEL"
 command -v wrk > /dev/null || { echo "bench/server.sh: wrk not installed (tools/install-deps bench)"; exit 1; }
 tmp=$(mktemp -d)
 args=(--parallel 2 --queue 4 --timeout 30)
-[ "$BACKEND" = test ] && args+=(--backend test)
+if [ -n "$MODEL" ]; then args+=(-m "$MODEL"); else args+=(--backend test); fi
 EXAONE_TEST_DELAY_MS=${EXAONE_TEST_DELAY_MS:-1} ./exaone serve --port 0 "${args[@]}" > "$tmp/out" 2> "$tmp/err" &
 pid=$!
 trap 'kill $pid 2> /dev/null; wait $pid 2> /dev/null; rm -rf "$tmp"' EXIT
@@ -22,7 +24,7 @@ for i in $(seq 1 100); do url=$(sed -n 's/^listening on //p' "$tmp/out"); [ -n "
 # sampled once wrk's connections are gone (each open connection holds its own buffers)
 rss() { sleep 2; awk '/^VmRSS/ {print $2}' /proc/$pid/status; }
 echo "== exaone serve ${args[*]} ($BACKEND backend), wrk -t2 -c$CONNS -d${DURATION}s, $(nproc) cores"
-printf '{"messages":[{"role":"user","content":"안녕하세요, 오늘 날씨 어때요? How is the weather?"}],"max_tokens":32}' > "$tmp/chat.json"
+printf '{"messages":[{"role":"user","content":"안녕하세요 hello"}],"max_tokens":32}' > "$tmp/chat.json"
 printf '{"prompt":"빨간 사과 a red apple","n":1,"size":"256x256","response_format":"b64_json"}' > "$tmp/image.json"
 status=0
 for route in chat image; do
