@@ -162,7 +162,7 @@ static int llm_chat(void *p, const BackendMessage *msgs, int n, const BackendGen
     TokBytes prompt = {0};
     TokIds ids = {0};
     int rc = tok_chat_render(t->kind, json, strlen(json), NULL, 0, 1, -1, &prompt, err);
-    free(json);
+    cJSON_free(json);
     if (rc != 0) rc = BACKEND_BAD_INPUT; /* the template refuses this conversation */
     if (rc == 0) rc = tok_encode(t->tok, prompt.data, prompt.len, &ids, err);
     if (rc == 0) rc = generate(t, &ids, gp, emit, user, usage, err);

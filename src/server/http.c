@@ -530,6 +530,7 @@ int server_run(const ServerConfig *cfg, Error *err) {
      * core, each keeping its own high-water mark: RSS creeps with the number of
      * clients seen rather than with the work in flight. */
     mallopt(M_ARENA_MAX, 2);
+    api_json_hooks();
     if (slots_init(&s->slots, cfg->parallel, cfg->queue) != 0) {
         mem_free(s);
         return error_set(err, "cannot start %d worker threads", cfg->parallel);

@@ -41,6 +41,11 @@ void api_limits_default(ApiLimits *l) {
     l->max_side = 2048;
 }
 
+void api_json_hooks(void) {
+    cJSON_Hooks hooks = {mem_alloc, mem_free};
+    cJSON_InitHooks(&hooks);
+}
+
 static const char *json_type_name(const cJSON *j) {
     if (cJSON_IsString(j)) return "a string";
     if (cJSON_IsNumber(j)) return "a number";

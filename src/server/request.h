@@ -38,6 +38,9 @@ typedef struct {
 } ApiLimits;
 
 void api_limits_default(ApiLimits *l);
+/* Routes cJSON's allocations through mem_alloc (src/core/mem.h), so parsing a
+ * request obeys the fault injection like the rest of the server. Process-wide. */
+void api_json_hooks(void);
 
 #define REQ_MAX_STOP 4
 #define REQ_MAX_STOP_LEN 64

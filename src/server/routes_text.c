@@ -70,7 +70,7 @@ static void send_event(GenCtx *g, cJSON *json) {
     if (job_write(g->job, "data: ", 6) != 0 || job_write(g->job, text, strlen(text)) != 0 ||
         job_write(g->job, "\n\n", 2) != 0)
         atomic_store(&g->job->cancel, 1);
-    free(text);
+    cJSON_free(text);
 }
 
 /* A chunk for the current choice: text (may be NULL), finish reason (may be NULL). */

@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *body = (const char *)data + 1;
     ApiError e;
     memset(&e, 0, sizeof e);
+    api_json_hooks();
     mem_fail_after(0);
     if (parse(route, body, size - 1, &l, &e) != 0 &&
         (!e.message[0] || !(e.status == 400 || e.status == 404 || e.status == 503)))

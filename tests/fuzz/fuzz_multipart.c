@@ -17,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t len = size - (size_t)(nl + 1 - data);
     Multipart mp;
     Error err = {0};
+    api_json_hooks();
     mem_fail_after(0);
     if (multipart_parse(&mp, ct, body, len, &err) != 0) {
         if (!err.message[0]) __builtin_trap();
