@@ -32,5 +32,6 @@ int cmd_train(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
 int cmd_lora(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ const Command commands[] = {
     {"tune", cmd_tune, "LoRA fine-tuning of an EXAONE model on chat JSONL (PEFT adapter out)"},
     {"lora", cmd_lora, "LoRA adapters: merge one into a base model"},
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
+    {"serve", cmd_serve, "OpenAI-compatible API server and the Atelier page"},
     {NULL, NULL, NULL},
 };
 

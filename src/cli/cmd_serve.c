@@ -1,0 +1,184 @@
+/* exaone serve — the OpenAI-compatible API server and the Atelier page. */
+#include "../core/file.h"
+#include "../core/log.h"
+#include "../core/mem.h"
+#include "../server/server.h"
+#include "args.h"
+#include "commands.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *usage =
+    "usage: exaone serve [OPTIONS]\n\n"
+    "Serves the OpenAI-compatible API (chat, completions, images, edits, translations,\n"
+    "models, health, metrics; docs/server.md) and the Atelier page at /.\n"
+    "It serves the embedded EXAONE-mini (models/exaone-mini: drawing, captions, translation,\n"
+    "inpainting) and every EXAONE 3.0/3.5/4.0 model added with -m (chat, completions).\n\n"
+    "options:\n"
+    "  -m, --model PATH      add a model (repeatable): an EXAONE 3.x/4.0 folder (config.json,\n"
+    "                        model.safetensors, tokenizer.json) or .gguf, or an EXAONE-mini folder;\n"
+    "                        its id in the API is the folder/file name\n"
+    "  --host ADDR           numeric address to listen on (default 127.0.0.1)\n"
+    "  --port N              port (default 8080; 0 = any free port, printed on stdout)\n"
+    "  --api-key KEY         require 'Authorization: Bearer KEY' on /v1/* and /metrics\n"
+    "  --api-key-file F      same, the key read from file F (first line)\n"
+    "  -t, --threads N       threads per model slot (default 1)\n"
+    "  --parallel N          model slots working at once (default 1)\n"
+    "  --queue N             requests waiting beyond the slots; past it 503 + Retry-After (default 16)\n"
+    "  --timeout S           seconds per request (default 300)\n"
+    "  --max-body BYTES      largest request body (default 8388608); larger -> 413\n"
+    "  --max-tokens N        cap on max_tokens (default 2048)\n"
+    "  --web DIR             the Atelier's files (default web/ next to the executable, else ./web)\n"
+    "  --backend test        developer flag: a deterministic stand-in model for protocol\n"
+    "                        tests and HTTP benchmarks (NOT a model; echoes and patterns)\n";
+
+static int default_mini(char *out, size_t cap) {
+    if (file_exists("models/exaone-mini/config.json")) {
+        snprintf(out, cap, "models/exaone-mini");
+        return 0;
+    }
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    snprintf(out, cap, "%s/models/exaone-mini", dirname(exe));
+    return 0;
+}
+
+static int read_key_file(const char *path, char *key, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    if (!fgets(key, (int)cap, f)) key[0] = 0;
+    fclose(f);
+    key[strcspn(key, "\r\n")] = 0;
+    return key[0] ? 0 : -1;
+}
+
+int cmd_serve(int argc, char **argv) {
+    Args args;
+    args_init(&args, argc, argv, "exaone serve");
+    ServerConfig cfg;
+    server_config_default(&cfg);
+    const char *models[SERVER_MAX_MODELS], *key_file = NULL, *backend = NULL, *port_s = NULL;
+    int n_models = 0;
+    int64_t port = 8080, threads = 1, parallel = 1, queue = 16, max_body = cfg.max_body, max_tokens = 2048;
+    double timeout = 300;
+    while (args_next(&args)) {
+        if (args_help(&args)) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        const char *m;
+        if (args_value(&args, "-m", "--model", &m)) {
+            if (n_models == SERVER_MAX_MODELS) {
+                fprintf(stderr, "exaone serve: at most %d models\n", SERVER_MAX_MODELS);
+                return 2;
+            }
+            models[n_models++] = m;
+            continue;
+        }
+        if (args_value(&args, NULL, "--host", &cfg.host)) continue;
+        if (args_int(&args, NULL, "--port", 0, 65535, &port)) {
+            port_s = "set";
+            continue;
+        }
+        if (args_value(&args, NULL, "--api-key", &cfg.api_key)) continue;
+        if (args_value(&args, NULL, "--api-key-file", &key_file)) continue;
+        if (args_int(&args, "-t", "--threads", 1, 256, &threads)) continue;
+        if (args_int(&args, NULL, "--parallel", 1, 64, &parallel)) continue;
+        if (args_int(&args, NULL, "--queue", 0, 4096, &queue)) continue;
+        if (args_float(&args, NULL, "--timeout", 0.1, 86400, &timeout)) continue;
+        if (args_int(&args, NULL, "--max-body", 1024, (int64_t)1 << 30, &max_body)) continue;
+        if (args_int(&args, NULL, "--max-tokens", 1, 1 << 20, &max_tokens)) continue;
+        if (args_value(&args, NULL, "--web", &cfg.web_dir)) continue;
+        if (args_value(&args, NULL, "--backend", &backend)) continue;
+        return args_unknown(&args);
+    }
+    if (args.failed) return 2;
+    (void)port_s;
+    if (backend && strcmp(backend, "test") != 0) {
+        fprintf(stderr, "exaone serve: --backend takes only 'test' (the real models are the default)\n");
+        return 2;
+    }
+    if (cfg.api_key && key_file) {
+        fprintf(stderr, "exaone serve: give --api-key or --api-key-file, not both\n");
+        return 2;
+    }
+    static char key[512];
+    if (key_file) {
+        if (read_key_file(key_file, key, sizeof key) != 0) {
+            fprintf(stderr, "exaone serve: cannot read an API key from %s\n", key_file);
+            return 1;
+        }
+        cfg.api_key = key;
+    }
+    cfg.port = (int)port;
+    cfg.threads = (int)threads;
+    cfg.parallel = (int)parallel;
+    cfg.queue = (int)queue;
+    cfg.timeout = timeout;
+    cfg.max_body = (size_t)max_body;
+    cfg.limits.max_tokens = (int)max_tokens;
+    static char mini_dir[1100];
+    if (backend) {
+        snprintf(cfg.models[0].id, sizeof cfg.models[0].id, "exaone-test");
+        cfg.models[0].backend = &backend_test;
+        cfg.models[0].path = "";
+        cfg.n_models = 1;
+        log_warn("serve: --backend test: a deterministic stand-in, not a model");
+    } else {
+        /* the embedded EXAONE-mini first; -m adds models */
+        if (default_mini(mini_dir, sizeof mini_dir) != 0) snprintf(mini_dir, sizeof mini_dir, "models/exaone-mini");
+        char probe[1200];
+        snprintf(probe, sizeof probe, "%s/vq.safetensors", mini_dir);
+        if (file_exists(probe)) {
+            ServerModelSpec *s = &cfg.models[cfg.n_models++];
+            snprintf(s->id, sizeof s->id, "exaone-mini");
+            s->backend = &backend_mini;
+            s->path = mini_dir;
+        } else if (n_models == 0) {
+            fprintf(stderr, "exaone serve: no EXAONE-mini model at %s (config.json, model.safetensors, tokenizer.json, "
+                            "vq.safetensors); add a model with -m\n", mini_dir);
+            return 1;
+        } else {
+            log_warn("serve: no EXAONE-mini at %s; serving only the -m models", mini_dir);
+        }
+    }
+    for (int i = 0; i < n_models && !backend; i++) {
+        char probe[1200], tmp[1100];
+        size_t len = strlen(models[i]);
+        int gguf = len > 5 && strcmp(models[i] + len - 5, ".gguf") == 0;
+        const Backend *b = NULL;
+        snprintf(probe, sizeof probe, "%s/vq.safetensors", models[i]);
+        if (file_exists(probe)) b = &backend_mini;
+        snprintf(probe, sizeof probe, "%s/config.json", models[i]);
+        if (!b && (gguf || file_exists(probe))) b = &backend_llm;
+        if (!b) {
+            fprintf(stderr, "exaone serve: %s is neither an EXAONE-mini folder nor an EXAONE model (folder with "
+                            "config.json, or .gguf)\n", models[i]);
+            return 1;
+        }
+        if (cfg.n_models == SERVER_MAX_MODELS) {
+            fprintf(stderr, "exaone serve: at most %d models\n", SERVER_MAX_MODELS);
+            return 2;
+        }
+        ServerModelSpec *s = &cfg.models[cfg.n_models++];
+        snprintf(tmp, sizeof tmp, "%s", models[i]);
+        while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/') tmp[strlen(tmp) - 1] = 0;
+        char *name = basename(tmp);
+        if (gguf) name[strlen(name) - 5] = 0;
+        snprintf(s->id, sizeof s->id, "%s", name);
+        s->backend = b;
+        s->path = models[i];
+    }
+    Error err = {0};
+    if (server_run(&cfg, &err) != 0) {
+        fprintf(stderr, "exaone serve: %s\n", err.message);
+        return 1;
+    }
+    return 0;
+}

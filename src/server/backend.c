@@ -1,0 +1,10 @@
+/* What every backend shares (see backend.h). */
+#include "backend.h"
+
+int backend_detect_lang(const char *text) {
+    const unsigned char *p = (const unsigned char *)text;
+    /* U+AC00..U+D7A3 (Hangul syllables) are EA B0 80 .. ED 9E A3 in UTF-8 */
+    for (; *p; p++)
+        if (*p >= 0xEA && *p <= 0xED && p[1] >= 0x80) return BACKEND_LANG_KO;
+    return BACKEND_LANG_EN;
+}
