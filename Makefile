@@ -66,6 +66,7 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(LIB)
 # The main job on the embedded default model.
 run: all
 	./$(EXE) info
+	./$(EXE) demo
 
 test-deps:
 	@tools/install-deps test

@@ -15,6 +15,16 @@ extern const Command commands[];
 #define EXAONE_VERSION "0.1.0"
 
 int cmd_info(int argc, char **argv);
+int cmd_draw(int argc, char **argv);
+int cmd_caption(int argc, char **argv);
+int cmd_translate(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_mini_train(int argc, char **argv);
+int cmd_mini_encode(int argc, char **argv);
+int cmd_mini_eval(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_vq(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

@@ -10,6 +10,16 @@
 const Command commands[] = {
     {"info", cmd_info, "describe a model file (or this machine, with no file)"},
     {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
+    {"draw", cmd_draw, "draw an image from a Korean or English prompt (EXAONE-mini)"},
+    {"caption", cmd_caption, "describe an image in Korean or English (EXAONE-mini)"},
+    {"translate", cmd_translate, "translate between English and Korean (EXAONE-mini)"},
+    {"score", cmd_score, "how well a text fits an image: mean log p(text | image)"},
+    {"demo", cmd_demo, "EXAONE-mini in both directions and both languages, with timings"},
+    {"mini-encode", cmd_mini_encode, "turn the images of an EXAONE-mini corpus into VQ codes"},
+    {"mini-eval", cmd_mini_eval, "EXAONE-mini held-out metrics: losses, retrieval, captions, chrF"},
+    {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
+    {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
+    {"train", cmd_train, "train a transformer from a key = value config"},
     {NULL, NULL, NULL},
 };
 

@@ -2,11 +2,16 @@
  * they are the oracle the fast paths are tested against (besides PyTorch). */
 #include "matmul.h"
 
+#include "cpu.h"
+#include "dtype.h"
+#include "matmul_avx512.h"
+
 #include <string.h>
 
 typedef struct {
     float *C;
     const float *A, *B;
+    const uint16_t *B16;
     int64_t M, N, K;
     int accumulate;
 } MatmulJob;
@@ -50,20 +55,63 @@ static void tn_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
+/* bf16 rounding of both operands, f32 sums: the arithmetic of vdpbf16ps. */
+static void bf16_nt_rows(void *ctx, int64_t begin, int64_t end, int thread) {
+    MatmulJob *j = ctx;
+    for (int64_t i = begin; i < end; i++)
+        for (int64_t n = 0; n < j->N; n++) {
+            const float *a = j->A + i * j->K;
+            const uint16_t *b = j->B16 + n * j->K;
+            float sum = 0;
+            for (int64_t k = 0; k < j->K; k++) sum += bf16_to_f32(f32_to_bf16(a[k])) * bf16_to_f32(b[k]);
+            float *c = j->C + i * j->N + n;
+            *c = j->accumulate ? *c + sum : sum;
+        }
+}
+
+static void gemm_fast(ThreadPool *pool, float *C, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
+                      int64_t b_rs, int64_t b_cs, int64_t M, int64_t N, int64_t K, int accumulate) {
+    GemmArgs args = {C, A, a_rs, a_cs, B, DTYPE_F32, b_rs, b_cs, M, N, K, accumulate, 0};
+    gemm_avx512(pool, &args);
+}
+
 void matmul_f32_nt(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
                    int accumulate) {
-    MatmulJob job = {C, A, B, M, N, K, accumulate};
+    if (cpu_features()->avx512) {
+        gemm_fast(pool, C, A, K, 1, B, 1, K, M, N, K, accumulate);
+        return;
+    }
+    MatmulJob job = {C, A, B, NULL, M, N, K, accumulate};
     pool_parallel_for(pool, M, nt_rows, &job);
 }
 
 void matmul_f32_nn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
                    int accumulate) {
-    MatmulJob job = {C, A, B, M, N, K, accumulate};
+    if (cpu_features()->avx512) {
+        gemm_fast(pool, C, A, K, 1, B, N, 1, M, N, K, accumulate);
+        return;
+    }
+    MatmulJob job = {C, A, B, NULL, M, N, K, accumulate};
     pool_parallel_for(pool, M, nn_rows, &job);
 }
 
 void matmul_f32_tn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
                    int accumulate) {
-    MatmulJob job = {C, A, B, M, N, K, accumulate};
+    if (cpu_features()->avx512) {
+        gemm_fast(pool, C, A, 1, M, B, N, 1, M, N, K, accumulate);
+        return;
+    }
+    MatmulJob job = {C, A, B, NULL, M, N, K, accumulate};
     pool_parallel_for(pool, M, tn_rows, &job);
+}
+
+void matmul_bf16_nt(ThreadPool *pool, float *C, const float *A, const uint16_t *B, int64_t M, int64_t N, int64_t K,
+                    int accumulate) {
+    if (cpu_features()->avx512_bf16) {
+        GemmArgs args = {C, A, K, 1, B, DTYPE_BF16, 1, K, M, N, K, accumulate, 1};
+        gemm_avx512(pool, &args);
+        return;
+    }
+    MatmulJob job = {C, A, NULL, B, M, N, K, accumulate};
+    pool_parallel_for(pool, M, bf16_nt_rows, &job);
 }

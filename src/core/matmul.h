@@ -25,4 +25,11 @@ void matmul_f32_nn(ThreadPool *pool, float *C, const float *A, const float *B, i
 void matmul_f32_tn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
                    int accumulate);
 
+/* C[M,N] (+)= A[M,K] · B[N,K]ᵀ with B in bfloat16: A is rounded to bf16
+ * (nearest even) and products are summed in f32, as vdpbf16ps does (the
+ * product of two bf16 is exact in f32, so only the sum order differs between
+ * paths). The portable path does the same arithmetic. */
+void matmul_bf16_nt(ThreadPool *pool, float *C, const float *A, const uint16_t *B, int64_t M, int64_t N, int64_t K,
+                    int accumulate);
+
 #endif

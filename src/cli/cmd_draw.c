@@ -1,0 +1,150 @@
+/* exaone draw — text -> image with EXAONE-mini (sampling, classifier-free
+ * guidance, self-reranking by p(prompt | image)). */
+#include "../core/log.h"
+#include "../core/mem.h"
+#include "../core/progress.h"
+#include "../models/mini_image.h"
+#include "args.h"
+#include "commands.h"
+#include "mini_cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *usage =
+    "usage: exaone draw [OPTIONS] [--] PROMPT\n\n"
+    "Draws PROMPT (Korean or English) with EXAONE-mini and writes a PNG whose tEXt chunks\n"
+    "record the prompt, seed, model and settings. With -n N > 1 it draws N candidates\n"
+    "(seeds S, S+1, ...) and also writes them as one grid (OUT with -grid before .png).\n"
+    "The codes of every image are printed on stdout, one image a line.\n\n"
+    "options:\n"
+    "  -n N              images to draw (default 1)\n"
+    "  --seed S          first seed (default 0); same seed, same image\n"
+    "  -o, --output PNG  where to write (default draw.png; candidates get -1, -2, ...)\n"
+    "  --cfg X           classifier-free guidance scale (default 3; 1 = off)\n"
+    "  --temperature X   (default 1)   --top-k N (default 0 = off)   --top-p X (default 0.95)\n"
+    "  --rerank          order the candidates by the model's own log p(prompt | image)\n"
+    "  --codes-only      print codes, write no PNG\n"
+    "  -m, --model DIR   model folder (default models/exaone-mini)\n"
+    "  --threads N       (default 1)\n";
+
+typedef struct {
+    int index;
+    double score;
+} Ranked;
+
+static int cmp_ranked(const void *a, const void *b) {
+    double x = ((const Ranked *)a)->score, y = ((const Ranked *)b)->score;
+    return x > y ? -1 : x < y ? 1 : ((const Ranked *)a)->index - ((const Ranked *)b)->index;
+}
+
+/* out.png -> out-SUFFIX.png */
+static void suffixed(char *buf, size_t cap, const char *path, const char *suffix) {
+    const char *dot = strrchr(path, '.');
+    int stem = dot && strcmp(dot, ".png") == 0 ? (int)(dot - path) : (int)strlen(path);
+    snprintf(buf, cap, "%.*s-%s.png", stem, path, suffix);
+}
+
+int cmd_draw(int argc, char **argv) {
+    Args args;
+    args_init(&args, argc, argv, "exaone draw");
+    const char *model = NULL, *prompt = NULL, *output = "draw.png";
+    int64_t n = 1, seed = 0, threads = 1, top_k = 0;
+    double cfg = 3, temperature = 1, top_p = 0.95;
+    int rerank = 0, codes_only = 0;
+    while (args_next(&args)) {
+        if (args_help(&args)) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (args_value(&args, "-m", "--model", &model)) continue;
+        if (args_value(&args, "-o", "--output", &output)) continue;
+        if (args_int(&args, "-n", NULL, 1, 64, &n)) continue;
+        if (args_int(&args, NULL, "--seed", 0, INT64_MAX, &seed)) continue;
+        if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
+        if (args_int(&args, NULL, "--top-k", 0, 1 << 20, &top_k)) continue;
+        if (args_float(&args, NULL, "--cfg", 0, 100, &cfg)) continue;
+        if (args_float(&args, NULL, "--temperature", 0, 100, &temperature)) continue;
+        if (args_float(&args, NULL, "--top-p", 0, 1, &top_p)) continue;
+        if (args_flag(&args, NULL, "--rerank")) { rerank = 1; continue; }
+        if (args_flag(&args, NULL, "--codes-only")) { codes_only = 1; continue; }
+        if (!prompt && args_positional(&args, &prompt)) continue;
+        return args_unknown(&args);
+    }
+    if (args.failed) return 2;
+    if (!prompt) {
+        fprintf(stderr, "exaone draw: missing PROMPT (see exaone draw --help)\n");
+        return 2;
+    }
+    char model_dir[1024];
+    MiniModel *m = mini_cli_open("exaone draw", model, (int)threads, model_dir, sizeof model_dir);
+    if (!m) return 1;
+    const MiniVocab *v = mini_vocab(m);
+    int G = v->grid_h * v->grid_w, rc = 1;
+    int *codes = mem_alloc((size_t)n * (size_t)G * sizeof(int)), *ordered = mem_alloc((size_t)n * (size_t)G * sizeof(int));
+    Ranked *rank = mem_alloc((size_t)n * sizeof *rank);
+    Error err = {0};
+    if (!codes || !ordered || !rank) {
+        fprintf(stderr, "exaone draw: out of memory\n");
+        goto done;
+    }
+    MiniDrawOptions o;
+    mini_draw_defaults(&o);
+    o.cfg = (float)cfg;
+    o.temperature = (float)temperature;
+    o.top_p = (float)top_p;
+    o.top_k = (int)top_k;
+    double t0 = time_seconds();
+    for (int i = 0; i < n; i++) {
+        o.seed = (uint64_t)seed + (uint64_t)i;
+        rank[i].index = i;
+        rank[i].score = 0;
+        if (mini_draw(m, prompt, &o, codes + (size_t)i * G, &err) != 0 ||
+            (rerank && mini_score(m, codes + (size_t)i * G, prompt, &rank[i].score, &err) != 0)) {
+            fprintf(stderr, "exaone draw: %s\n", err.message);
+            goto done;
+        }
+    }
+    log_info("drew %d image(s) in %.2f s", (int)n, time_seconds() - t0);
+    if (rerank) qsort(rank, (size_t)n, sizeof *rank, cmp_ranked);
+    for (int i = 0; i < n; i++) {
+        memcpy(ordered + (size_t)i * G, codes + (size_t)rank[i].index * G, (size_t)G * sizeof(int));
+        if (rerank) printf("seed %" PRIu64 " score %.4f: ", (uint64_t)seed + (uint64_t)rank[i].index, rank[i].score);
+        for (int g = 0; g < G; g++) printf("%d%c", ordered[(size_t)i * G + g], g + 1 < G ? ' ' : '\n');
+    }
+    if (!codes_only) {
+        char settings[256], seed_s[32], path[1100];
+        snprintf(seed_s, sizeof seed_s, "%" PRId64, seed);
+        snprintf(settings, sizeof settings, "n=%d cfg=%g temperature=%g top_k=%d top_p=%g rerank=%d", (int)n, cfg,
+                 temperature, (int)top_k, top_p, rerank);
+        const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings, NULL};
+        for (int i = 0; i < n; i++) {
+            char idx[16];
+            snprintf(idx, sizeof idx, "%d", i + 1);
+            if (n == 1) snprintf(path, sizeof path, "%s", output);
+            else suffixed(path, sizeof path, output, idx);
+            if (mini_image_decode(model_dir, ordered + (size_t)i * G, 1, v->grid_h, v->grid_w, path, meta, &err)) {
+                fprintf(stderr, "exaone draw: %s\n", err.message);
+                goto done;
+            }
+            fprintf(stderr, "wrote %s\n", path);
+        }
+        if (n > 1) {
+            suffixed(path, sizeof path, output, "grid");
+            if (mini_image_decode(model_dir, ordered, (int)n, v->grid_h, v->grid_w, path, meta, &err)) {
+                fprintf(stderr, "exaone draw: %s\n", err.message);
+                goto done;
+            }
+            fprintf(stderr, "wrote %s\n", path);
+        }
+    }
+    rc = 0;
+done:
+    mem_free(codes);
+    mem_free(ordered);
+    mem_free(rank);
+    mini_free(m);
+    return rc;
+}

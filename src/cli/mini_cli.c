@@ -1,0 +1,83 @@
+/* Shared helpers of the EXAONE-mini commands (see mini_cli.h). */
+#include "mini_cli.h"
+
+#include "../core/file.h"
+#include "../models/mini_image.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int find_default(char *out, size_t cap) {
+    if (file_exists("models/exaone-mini/config.json")) {
+        snprintf(out, cap, "models/exaone-mini");
+        return 0;
+    }
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -1;
+    exe[n] = 0;
+    snprintf(out, cap, "%s/models/exaone-mini", dirname(exe));
+    return 0;
+}
+
+MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap) {
+    char buf[1024];
+    if (!path) {
+        if (find_default(buf, sizeof buf) != 0) snprintf(buf, sizeof buf, "models/exaone-mini");
+        path = buf;
+    }
+    if (resolved) snprintf(resolved, cap, "%s", path);
+    MiniModel *m;
+    Error err = {0};
+    if (mini_load(&m, path, threads, &err) != 0) {
+        fprintf(stderr, "%s: %s\n", command, err.message);
+        return NULL;
+    }
+    return m;
+}
+
+int mini_cli_lang(const char *s) {
+    if (strcmp(s, "ko") == 0) return MINI_LANG_KO;
+    if (strcmp(s, "en") == 0) return MINI_LANG_EN;
+    return -2;
+}
+
+int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes) {
+    const char *p = text;
+    for (int i = 0; i < n; i++) {
+        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t') p++;
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v >= n_codes) return -1;
+        codes[i] = (int)v;
+        p = end;
+    }
+    while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t') p++;
+    return *p ? -1 : 0;
+}
+
+int mini_cli_image_codes(const char *command, const MiniModel *m, const char *model_dir, const char *png,
+                         const char *codes_text, int *codes) {
+    const MiniVocab *v = mini_vocab(m);
+    int G = v->grid_h * v->grid_w;
+    Error err = {0};
+    if (codes_text) {
+        if (mini_cli_parse_codes(codes_text, codes, G, v->n_codes) == 0) return 0;
+        fprintf(stderr, "%s: --codes wants %d codes below %d\n", command, G, v->n_codes);
+        return -1;
+    }
+    if (mini_image_encode(model_dir, png, codes, v->grid_h, v->grid_w, &err) != 0) {
+        fprintf(stderr, "%s: %s\n", command, err.message);
+        return -1;
+    }
+    for (int i = 0; i < G; i++)
+        if (codes[i] >= v->n_codes) {
+            fprintf(stderr, "%s: %s/vq.safetensors gives code %d, but the model knows %d codes\n", command,
+                    model_dir, codes[i], v->n_codes);
+            return -1;
+        }
+    return 0;
+}

@@ -1,0 +1,21 @@
+/* mini_cli.h — what the EXAONE-mini commands (draw, caption, translate, score,
+ * demo) share: finding and loading the model, reading codes and languages. */
+#ifndef EXAONE_MINI_CLI_H
+#define EXAONE_MINI_CLI_H
+
+#include "../models/mini.h"
+
+/* path NULL: models/exaone-mini under the current directory, else next to the
+ * executable. Prints the error (prefixed by command) and returns NULL on failure. */
+MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap);
+/* "ko" / "en" -> MINI_LANG_*; -2 when neither. */
+int mini_cli_lang(const char *s);
+/* Parses n whitespace- or comma-separated codes below n_codes. */
+int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes);
+
+/* The codes of an image given as a PNG (through the model folder's VQ) or as
+ * text (--codes); prints the error and returns -1 on failure. */
+int mini_cli_image_codes(const char *command, const MiniModel *m, const char *model_dir, const char *png,
+                         const char *codes_text, int *codes);
+
+#endif

@@ -1,0 +1,95 @@
+/* mini.h — EXAONE-mini: our bidirectional Korean/English text <-> image
+ * transformer (inference). Sequence format and vocabulary: mini_seq.h.
+ *
+ *     MiniModel *m;
+ *     if (mini_load(&m, "models/exaone-mini", n_threads, &err) != 0) ...
+ *     MiniDrawOptions o; mini_draw_defaults(&o); o.seed = 7;
+ *     int codes[64];
+ *     mini_draw(m, "a red apple", &o, codes, &err);        // VQ codes, raster order
+ *     char *caption; mini_caption(m, codes, MINI_LANG_KO, 32, 4, &caption, &err);   // beam 4
+ *     char *ko; mini_translate(m, "Open file", MINI_LANG_KO, 64, 1, &ko, &err);     // greedy
+ *     double s; mini_score(m, codes, "a red apple", &s, &err);   // mean log p(text | image)
+ *     mini_free(m);
+ *
+ * A model folder holds config.json (the numbers below), model.safetensors
+ * (the trainer's tensor names: transformer.wte.weight, transformer.wpe.weight,
+ * transformer.wpe_row/wpe_col.weight (2-D image positions),
+ * transformer.wse.weight (segments), transformer.h.N.*, transformer.ln_f.*,
+ * lm_head.weight unless tied; F32 or BF16) and tokenizer.json (the BPE whose
+ * first ids are the specials of mini_seq.h). Weights are read into f32.
+ *
+ * The forward pass keeps a KV cache per MiniState: a prompt (the
+ * bidirectional prefix) is fed in one call, then one token per call, which
+ * computes exactly what the trainer's prefix-LM mask computes in one pass.
+ * Architecture: pre-norm GPT (LayerNorm or RMSNorm, GELU-tanh MLP, learned
+ * positions), input = wte[token] + wpe[t] + wpe_row[r] + wpe_col[c] + wse[seg].
+ */
+#ifndef EXAONE_MODELS_MINI_H
+#define EXAONE_MODELS_MINI_H
+
+#include "../core/error.h"
+#include "../core/threadpool.h"
+#include "../tokenizer/tokenizer.h"
+#include "mini_seq.h"
+
+#include <stdint.h>
+
+typedef struct {
+    int vocab, n_text, n_codes, grid_h, grid_w;
+    int d_model, n_layers, n_heads, ffn, max_seq, n_segments;
+    int norm; /* 0 LayerNorm, 1 RMSNorm (GPT_NORM_*) */
+    int bias, tied;
+    float norm_eps;
+} MiniConfig;
+
+typedef struct MiniModel MiniModel;
+typedef struct MiniState MiniState;
+
+/* config.json text -> config (checked). */
+int mini_config_parse(MiniConfig *cfg, const char *json, size_t len, const char *label, Error *err);
+/* Writes config.json (atomically). */
+int mini_config_save(const MiniConfig *cfg, const char *path, Error *err);
+
+int mini_load(MiniModel **out, const char *dir, int n_threads, Error *err);
+void mini_free(MiniModel *m);
+const MiniConfig *mini_config(const MiniModel *m);
+const MiniVocab *mini_vocab(const MiniModel *m);
+const Tokenizer *mini_tokenizer(const MiniModel *m);
+
+/* ---- low level: a KV-cached sequence ---- */
+int mini_state_new(MiniState **out, const MiniModel *m, Error *err);
+void mini_state_free(MiniState *s);
+void mini_state_reset(MiniState *s);
+/* dst takes src's tokens (KV cache) and image position. */
+void mini_state_copy(MiniState *dst, const MiniState *src, const MiniModel *m);
+int mini_state_len(const MiniState *s);
+/* Feeds n tokens at the next positions. Query i sees keys j <= i and every
+ * j < prefix (prefix = the bidirectional prefix length of the whole
+ * sequence; 0 = causal). image_start: position of c0 (-1: none). logits
+ * [n, vocab] or NULL; last_logits [vocab] (logits of the last token) or NULL. */
+int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *segments, int n, int prefix,
+              int image_start, float *logits, float *last_logits, Error *err);
+
+/* ---- tasks (mini_gen.c) ---- */
+typedef struct {
+    float temperature, top_p, cfg;
+    int top_k;
+    uint64_t seed;
+} MiniDrawOptions;
+
+/* temperature 1, top_k 0 (off), top_p 0.95, cfg 3, seed 0. */
+void mini_draw_defaults(MiniDrawOptions *o);
+/* Language of a prompt: Korean when it has Hangul. */
+int mini_detect_lang(const char *text);
+int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *codes, Error *err);
+/* Beam search of width beam (1 = greedy; at most 16), best by mean
+ * log-probability; *out is a mem_alloc'd NUL-terminated string. */
+int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, int beam, char **out, Error *err);
+int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens, int beam, char **out, Error *err);
+/* Sum and count of log p(target) over the positions of seq with a target
+ * (the generated part: mini_seq.h), in one pass. */
+int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err);
+/* Mean log p(text tokens and <eos> | image) under the i2t direction. */
+int mini_score(MiniModel *m, const int *codes, const char *text, double *score, Error *err);
+
+#endif

@@ -1,0 +1,22 @@
+/* mini_image.h — EXAONE-mini's pixels: PNG <-> VQ codes through the image
+ * tokenizer stored in the model folder (vq.safetensors, src/models/vq.h).
+ *
+ *     int codes[64];
+ *     mini_image_encode("models/exaone-mini", "apple.png", codes, 8, 8, &err);
+ *     mini_image_decode("models/exaone-mini", codes, 1, 8, 8, "out.png", meta, &err);
+ */
+#ifndef EXAONE_MODELS_MINI_IMAGE_H
+#define EXAONE_MODELS_MINI_IMAGE_H
+
+#include "../core/error.h"
+
+/* Reads a PNG, resizes it to the grid's pixel size and encodes it. */
+int mini_image_encode(const char *model_dir, const char *png_path, int *codes, int grid_h, int grid_w, Error *err);
+/* Same with a loaded VqModel (vq.h), for encoding many images. */
+int mini_image_encode_vq(void *vq_model, const char *png_path, int *codes, int grid_h, int grid_w, Error *err);
+/* Decodes n images of codes [n, grid_h*grid_w] and writes them side by side
+ * (a grid of up to 4 columns when n > 1) as one PNG with text chunks (iTXt, UTF-8) meta = key, value, ..., NULL. */
+int mini_image_decode(const char *model_dir, const int *codes, int n, int grid_h, int grid_w, const char *png_path,
+                      const char *const *meta, Error *err);
+
+#endif
