@@ -26,5 +26,6 @@ int cmd_mini_eval(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 
 #endif

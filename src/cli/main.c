@@ -20,6 +20,7 @@ const Command commands[] = {
     {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {"train", cmd_train, "train a transformer from a key = value config"},
+    {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {NULL, NULL, NULL},
 };
 
