@@ -27,5 +27,7 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_tile(int argc, char **argv);
+int cmd_mockup(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ const Command commands[] = {
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {"train", cmd_train, "train a transformer from a key = value config"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
+    {"tile", cmd_tile, "repeat a pattern NxM and measure its wrap-edge seams"},
+    {"mockup", cmd_mockup, "show a pattern as cloth on a garment (tshirt, dress, hoodie, scarf)"},
     {NULL, NULL, NULL},
 };
 
