@@ -230,7 +230,7 @@ done:
 /* Decoding in tiles changes GroupNorm statistics and zero padding at the
  * tile border; 8 codes of margin and a 2-code cross-fade keep tile seams at
  * the level of ordinary code boundaries (measured in test_hires). */
-enum { TILE = 32, MARGIN = 8 };
+enum { TILE = 24, MARGIN = 8 };
 
 /* Weight of a pixel at u (relative to the tile core [0, L)) with e pixels of
  * linear cross-fade on each side: neighbouring weights sum to 1. */
