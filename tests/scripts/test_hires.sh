@@ -10,4 +10,6 @@ expect_stderr "nowhere.png" 1 $EXAONE tile "$TMP/nowhere.png"
 expect_stderr "missing PATTERN" 2 $EXAONE mockup
 printf 'not a png' > "$TMP/bad.png"
 expect_stderr "bad.png" 1 $EXAONE mockup "$TMP/bad.png"
+expect_stderr "--size wants WxH" 2 $EXAONE draw --size 100x7 "blue waves"
+expect_stderr "--size wants WxH" 2 $EXAONE draw --size 8192x64 --tile "blue waves"
 finish
