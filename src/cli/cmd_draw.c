@@ -7,6 +7,7 @@
 #include "args.h"
 #include "commands.h"
 #include "mini_cli.h"
+#include "hires_cli.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,7 +29,10 @@ static const char *usage =
     "  --rerank          order the candidates by the model's own log p(prompt | image)\n"
     "  --codes-only      print codes, write no PNG\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
-    "  --threads N       (default 1)\n";
+    "  --threads N       (default 1)\n"
+    "  --size WxH        draw WxH pixels (up to 4096, multiples of 8) by sliding windows\n"
+    "  --tile            seamless: the picture wraps around on both axes (implies --size)\n"
+    "  --context N       rows/columns of context a window keeps (default 2)\n";
 
 typedef struct {
     int index;
@@ -54,6 +58,9 @@ int cmd_draw(int argc, char **argv) {
     int64_t n = 1, seed = 0, threads = 1, top_k = 0;
     double cfg = 3, temperature = 1, top_p = 0.95;
     int rerank = 0, codes_only = 0;
+    const char *size = NULL;
+    int tile = 0;
+    int64_t context = 2;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -70,6 +77,9 @@ int cmd_draw(int argc, char **argv) {
         if (args_float(&args, NULL, "--top-p", 0, 1, &top_p)) continue;
         if (args_flag(&args, NULL, "--rerank")) { rerank = 1; continue; }
         if (args_flag(&args, NULL, "--codes-only")) { codes_only = 1; continue; }
+        if (args_value(&args, NULL, "--size", &size)) continue;
+        if (args_flag(&args, NULL, "--tile")) { tile = 1; continue; }
+        if (args_int(&args, NULL, "--context", 0, 7, &context)) continue;
         if (!prompt && args_positional(&args, &prompt)) continue;
         return args_unknown(&args);
     }
@@ -78,9 +88,33 @@ int cmd_draw(int argc, char **argv) {
         fprintf(stderr, "exaone draw: missing PROMPT (see exaone draw --help)\n");
         return 2;
     }
+    int size_w = 0, size_h = 0;
+    if ((size || tile) && hires_cli_size("exaone draw", size ? size : "512x512", &size_w, &size_h)) return 2;
     char model_dir[1024];
     MiniModel *m = mini_cli_open("exaone draw", model, (int)threads, model_dir, sizeof model_dir);
     if (!m) return 1;
+    if (size_w) {
+        MiniHiresOptions ho;
+        mini_hires_defaults(&ho);
+        ho.draw.cfg = (float)cfg;
+        ho.draw.temperature = (float)temperature;
+        ho.draw.top_p = (float)top_p;
+        ho.draw.top_k = (int)top_k;
+        ho.draw.seed = (uint64_t)seed;
+        ho.grid_w = size_w / 8;
+        ho.grid_h = size_h / 8;
+        ho.tile = tile;
+        ho.ctx_rows = ho.ctx_cols = (int)context;
+        ho.progress = 1;
+        char settings[256], seed_s[32];
+        snprintf(seed_s, sizeof seed_s, "%" PRId64, seed);
+        snprintf(settings, sizeof settings, "size=%dx%d tile=%d context=%d cfg=%g temperature=%g top_k=%d top_p=%g",
+                 size_w, size_h, tile, (int)context, cfg, temperature, (int)top_k, top_p);
+        const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings, NULL};
+        int hrc = hires_cli_draw("exaone draw", m, model_dir, prompt, &ho, (int)threads, output, meta);
+        mini_free(m);
+        return hrc;
+    }
     const MiniVocab *v = mini_vocab(m);
     int G = v->grid_h * v->grid_w, rc = 1;
     int *codes = mem_alloc((size_t)n * (size_t)G * sizeof(int)), *ordered = mem_alloc((size_t)n * (size_t)G * sizeof(int));

@@ -33,5 +33,7 @@ int cmd_tune(int argc, char **argv);
 int cmd_lora(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_tile(int argc, char **argv);
+int cmd_mockup(int argc, char **argv);
 
 #endif

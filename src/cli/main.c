@@ -27,6 +27,8 @@ const Command commands[] = {
     {"lora", cmd_lora, "LoRA adapters: merge one into a base model"},
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {"serve", cmd_serve, "OpenAI-compatible API server and the Atelier page"},
+    {"tile", cmd_tile, "repeat a pattern NxM and measure its wrap-edge seams"},
+    {"mockup", cmd_mockup, "show a pattern as cloth on a garment (tshirt, dress, hoodie, scarf)"},
     {NULL, NULL, NULL},
 };
 

@@ -423,3 +423,71 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
     s->len += n;
     return 0;
 }
+
+/* One token for each of B states in one pass: the matmuls see [B, C]
+ * (weights read once for all B), attention runs per state over its own
+ * cache. Used by sliding-window generation (mini_hires.c), where many
+ * windows each add one token at a time. */
+int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const int *tokens, const int *segments,
+                    int lo, int hi, float *logits, Error *err) {
+    const MiniConfig *c = &m->config;
+    int C = c->d_model, F = c->ffn;
+    if (B <= 0 || lo < 0 || hi > c->vocab || lo >= hi) return error_set(err, "mini: batch of %d, logits [%d, %d)", B, lo, hi);
+    for (int b = 0; b < B; b++)
+        if (states[b]->len + 1 > c->max_seq || tokens[b] < 0 || tokens[b] >= c->vocab ||
+            (segments && segments[b] >= c->n_segments))
+            return error_set(err, "mini: batch entry %d: token %d at position %d out of range", b, tokens[b],
+                             states[b]->len);
+    size_t BC = (size_t)B * C;
+    float *x = mem_alloc(BC * sizeof(float)), *h = mem_alloc(BC * sizeof(float));
+    float *qkv = mem_alloc(3 * BC * sizeof(float)), *att = mem_alloc(BC * sizeof(float));
+    float *fc = mem_alloc((size_t)B * F * sizeof(float));
+    int rc = -1;
+    if (!x || !h || !qkv || !att || !fc) {
+        error_set(err, "mini: out of memory for a batch of %d", B);
+        goto done;
+    }
+    for (int b = 0; b < B; b++) {
+        embed(m, states[b], tokens + b, segments ? segments + b : NULL, 1);
+        memcpy(x + (size_t)b * C, states[b]->x, (size_t)C * sizeof(float));
+    }
+    for (int l = 0; l < c->n_layers; l++) {
+        const MiniLayer *y = &m->layer[l];
+        norm_rows(c, h, x, y->ln1_w, y->ln1_b, B);
+        matmul_f32_nt(m->pool, qkv, h, y->qkv_w, B, 3 * C, C, 0);
+        add_bias(qkv, y->qkv_b, B, 3 * C);
+        for (int b = 0; b < B; b++) {
+            MiniState *s = states[b];
+            size_t at = ((size_t)l * c->max_seq + (size_t)s->len) * C;
+            memcpy(s->qkv, qkv + (size_t)b * 3 * C, (size_t)3 * C * sizeof(float));
+            memcpy(s->k + at, s->qkv + C, (size_t)C * sizeof(float));
+            memcpy(s->v + at, s->qkv + 2 * C, (size_t)C * sizeof(float));
+            attend(c, s, l, 1, 0);
+            memcpy(att + (size_t)b * C, s->att, (size_t)C * sizeof(float));
+        }
+        matmul_f32_nt(m->pool, h, att, y->proj_w, B, C, C, 0);
+        add_bias(h, y->proj_b, B, C);
+        for (size_t k = 0; k < BC; k++) x[k] += h[k];
+        norm_rows(c, h, x, y->ln2_w, y->ln2_b, B);
+        matmul_f32_nt(m->pool, fc, h, y->fc_w, B, F, C, 0);
+        add_bias(fc, y->fc_b, B, F);
+        for (size_t k = 0; k < (size_t)B * F; k++) {
+            float v = fc[k];
+            fc[k] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+        }
+        matmul_f32_nt(m->pool, h, fc, y->fcproj_w, B, C, F, 0);
+        add_bias(h, y->fcproj_b, B, C);
+        for (size_t k = 0; k < BC; k++) x[k] += h[k];
+    }
+    norm_rows(c, h, x, m->lnf_w, m->lnf_b, B);
+    if (logits) matmul_f32_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
+    for (int b = 0; b < B; b++) states[b]->len++;
+    rc = 0;
+done:
+    mem_free(x);
+    mem_free(h);
+    mem_free(qkv);
+    mem_free(att);
+    mem_free(fc);
+    return rc;
+}

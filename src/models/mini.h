@@ -30,6 +30,7 @@
 #include "../core/error.h"
 #include "../core/threadpool.h"
 #include "../tokenizer/tokenizer.h"
+#include "../train/rng.h"
 #include "mini_seq.h"
 
 #include <stdint.h>
@@ -70,6 +71,12 @@ int mini_state_len(const MiniState *s);
 int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *segments, int n, int prefix,
               int image_start, float *logits, float *last_logits, Error *err);
 
+/* One token for each of B states (each at its own next position), batched:
+ * logits [B, hi - lo] of the vocabulary slice [lo, hi) (e.g. the image
+ * codes), or NULL. Causal: each token sees its whole cache. */
+int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const int *tokens, const int *segments,
+                    int lo, int hi, float *logits, Error *err);
+
 /* ---- tasks (mini_gen.c) ---- */
 typedef struct {
     float temperature, top_p, cfg;
@@ -82,6 +89,10 @@ void mini_draw_defaults(MiniDrawOptions *o);
 /* Language of a prompt: Korean when it has Hangul. */
 int mini_detect_lang(const char *text);
 int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *codes, Error *err);
+/* Samples an index of logits[0, n) with o's temperature, top-k and top-p;
+ * scratch holds n * MINI_SAMPLE_SCRATCH bytes. */
+#define MINI_SAMPLE_SCRATCH 8
+int mini_sample(const float *logits, int n, const MiniDrawOptions *o, Rng *rng, void *scratch);
 /* Beam search of width beam (1 = greedy; at most 16), best by mean
  * log-probability; *out is a mem_alloc'd NUL-terminated string. */
 int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, int beam, char **out, Error *err);

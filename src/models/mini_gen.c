@@ -359,3 +359,7 @@ int mini_score(MiniModel *m, const int *codes, const char *text, double *score, 
     work_free(&w);
     return rc;
 }
+
+int mini_sample(const float *logits, int n, const MiniDrawOptions *o, Rng *rng, void *scratch) {
+    return sample(logits, 0, n, o, rng, (Cand *)scratch);
+}
