@@ -17,5 +17,6 @@ extern const Command commands[];
 int cmd_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

@@ -11,6 +11,7 @@ const Command commands[] = {
     {"info", cmd_info, "describe a model file (or this machine, with no file)"},
     {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
+    {"train", cmd_train, "train a transformer from a key = value config"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,92 @@
+/* Linear layer (see linear.h). */
+#include "linear.h"
+
+#ifdef TRAIN_REAL_IS_FLOAT
+#include "../core/matmul.h"
+#endif
+#include "../core/progress.h"
+
+#include <string.h>
+
+/* Layers run from one thread at a time (the pool splits inside them), so plain
+ * counters suffice. */
+static double profile_seconds, profile_flops;
+
+void linear_profile(double *seconds, double *flops) {
+    *seconds = profile_seconds;
+    *flops = profile_flops;
+}
+
+void linear_profile_reset(void) { profile_seconds = profile_flops = 0; }
+
+typedef struct {
+    real *dbias;
+    const real *dout;
+    int64_t N;
+    int OC;
+} BiasJob;
+
+static void bias_grad_columns(void *ctx, int64_t begin, int64_t end, int thread) {
+    BiasJob *j = ctx;
+    for (int64_t n = 0; n < j->N; n++) {
+        const real *g = j->dout + n * j->OC;
+        for (int64_t o = begin; o < end; o++) j->dbias[o] += g[o];
+    }
+}
+
+#ifdef TRAIN_REAL_IS_FLOAT
+static void linear_products_forward(ThreadPool *pool, real *out, const real *inp, const real *w, int64_t N, int C,
+                                    int OC) {
+    matmul_f32_nt(pool, out, inp, w, N, OC, C, 0);
+}
+static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, const real *dout, const real *inp,
+                                     const real *w, int64_t N, int C, int OC) {
+    if (dinp) matmul_f32_nn(pool, dinp, dout, w, N, C, OC, 1);
+    matmul_f32_tn(pool, dw, dout, inp, OC, C, N, 1);
+}
+#else
+/* Double build for the gradient test: obviously-right loops. */
+static void linear_products_forward(ThreadPool *pool, real *out, const real *inp, const real *w, int64_t N, int C,
+                                    int OC) {
+    for (int64_t n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) {
+            real s = 0;
+            for (int c = 0; c < C; c++) s += inp[n * C + c] * w[(int64_t)o * C + c];
+            out[n * OC + o] = s;
+        }
+}
+static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, const real *dout, const real *inp,
+                                     const real *w, int64_t N, int C, int OC) {
+    for (int64_t n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) {
+            real g = dout[n * OC + o];
+            for (int c = 0; c < C; c++) {
+                if (dinp) dinp[n * C + c] += g * w[(int64_t)o * C + c];
+                dw[(int64_t)o * C + c] += g * inp[n * C + c];
+            }
+        }
+}
+#endif
+
+void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
+                    int C, int OC) {
+    double start = time_seconds();
+    linear_products_forward(pool, out, inp, w, N, C, OC);
+    profile_seconds += time_seconds() - start;
+    profile_flops += 2.0 * (double)N * C * OC;
+    if (bias)
+        for (int64_t n = 0; n < N; n++)
+            for (int o = 0; o < OC; o++) out[n * OC + o] += bias[o];
+}
+
+void linear_layer_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
+                     const real *w, int64_t N, int C, int OC) {
+    double start = time_seconds();
+    linear_products_backward(pool, dinp, dw, dout, inp, w, N, C, OC);
+    profile_seconds += time_seconds() - start;
+    profile_flops += (dinp ? 4.0 : 2.0) * (double)N * C * OC;
+    if (dbias) {
+        BiasJob job = {dbias, dout, N, OC};
+        pool_parallel_for(pool, OC, bias_grad_columns, &job);
+    }
+}
