@@ -31,6 +31,23 @@ files = {
     "empty.bin": b"",
     "prompt_bad_utf8.txt": b"ab\xffcd",
 }
+# `exaone train CONFIG`: a valid tiny config with one thing wrong each time.
+ok_cfg = ("vocab = 16\nd_model = 32\nn_layers = 1\nn_heads = 2\nffn = 64\nmax_seq = 16\nbatch = 4\n"
+          "seq = 16\nsteps = 3\nthreads = 1\n")
+cli = "tests/bad_inputs/cli/"
+files.update({
+    "train_unknown_key.cfg": (ok_cfg + "bogus = 3\n").encode(),
+    "train_vocab_2_64.cfg": (ok_cfg + "vocab = 18446744073709551616\n").encode(),
+    "train_heads.cfg": (ok_cfg + "n_heads = 3\n").encode(),
+    "train_seq.cfg": (ok_cfg + "seq = 64\n").encode(),
+    "train_steps_0.cfg": (ok_cfg + "steps = 0\n").encode(),
+    "train_token_oor.cfg": (ok_cfg + "data = " + cli + "tokens_oor.bin\n").encode(),
+    "train_token_short.cfg": (ok_cfg + "data = " + cli + "tokens_short.bin\n").encode(),
+    "tokens_oor.bin": struct.pack("<3i", 20, 1, 2) * 100,
+    "tokens_short.bin": b"\0" * 10,
+    "train_ok.cfg": (ok_cfg + "data = " + cli + "tokens_ok.bin\n").encode(),
+    "tokens_ok.bin": struct.pack("<16i", *range(16)) * 16,
+})
 for name, data in files.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)
