@@ -7,6 +7,7 @@
 #include "../core/mem.h"
 #include "../formats/gguf.h"
 #include "../formats/safetensors.h"
+#include "../models/exaone.h"
 #include "args.h"
 #include "commands.h"
 
@@ -245,5 +246,7 @@ int cmd_info(int argc, char **argv) {
     }
     if (args.failed) return 2;
     if (!path) return print_machine();
-    return info_path(path);
+    int rc = info_path(path);
+    if (rc == 0) exaone_print_info(path, stdout);
+    return rc;
 }

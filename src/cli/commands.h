@@ -15,8 +15,13 @@ extern const Command commands[];
 #define EXAONE_VERSION "0.1.0"
 
 int cmd_info(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
+int cmd_lora(int argc, char **argv);
 
 #endif

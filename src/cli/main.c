@@ -9,9 +9,14 @@
 /* Kept in the order a new user meets them. */
 const Command commands[] = {
     {"info", cmd_info, "describe a model file (or this machine, with no file)"},
+    {"chat", cmd_chat, "chat with an EXAONE 3.0/3.5/4.0 model (or -p PROMPT once)"},
+    {"quantize", cmd_quantize, "convert an EXAONE model to GGUF q8_0/q4_0/q4_K/f16"},
+    {"bench", cmd_bench, "prefill/decode speed of an EXAONE model (llama-bench style)"},
     {"tokenize", cmd_tokenize, "encode/decode text, render chats, train a BPE vocabulary"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {"train", cmd_train, "train a transformer from a key = value config"},
+    {"tune", cmd_tune, "LoRA fine-tuning of an EXAONE model on chat JSONL (PEFT adapter out)"},
+    {"lora", cmd_lora, "LoRA adapters: merge one into a base model"},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,372 @@
+/* exaone tune -m BASE --data FILE.jsonl -o ADAPTER_DIR — LoRA fine-tuning of an EXAONE
+ * 3.x / 4.0 model (src/train/tune_model.h) on chat JSONL with the loss on assistant
+ * turns only (src/train/tune_data.h). Writes a PEFT adapter, loss.csv, loss.png and a
+ * resumable checkpoint (tune-checkpoint.safetensors) into ADAPTER_DIR. */
+#include "../core/file.h"
+#include "../core/log.h"
+#include "../core/mem.h"
+#include "../core/progress.h"
+#include "../formats/safetensors.h"
+#include "../image/plot.h"
+#include "../models/exaone_lora.h"
+#include "../tokenizer/tokenizer.h"
+#include "../train/adamw.h"
+#include "../train/rng.h"
+#include "../train/tune_data.h"
+#include "../train/tune_model.h"
+#include "args.h"
+#include "commands.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+static const char *usage =
+    "usage: exaone tune -m BASE --data FILE.jsonl -o ADAPTER_DIR [options]\n\n"
+    "LoRA fine-tuning of an EXAONE 3.x/4.0 model (folder or GGUF, any dtype incl. q8_0/q4_0:\n"
+    "the base stays read-only, mmap'ed). FILE.jsonl holds one {\"messages\": [{\"role\": ...,\n"
+    "\"content\": ...}, ...]} per line, rendered with the model's chat template; the loss is\n"
+    "taken on the assistant turns only. ADAPTER_DIR receives adapter_config.json +\n"
+    "adapter_model.safetensors (Hugging Face PEFT names), loss.csv, loss.png and\n"
+    "tune-checkpoint.safetensors (parameters + AdamW state, written atomically).\n\n"
+    "  -m, --model PATH        base model folder or .gguf\n"
+    "  --data FILE             training conversations (JSONL)\n"
+    "  -o, --output DIR        adapter folder\n"
+    "  --eval FILE             held-out conversations: loss before and after tuning\n"
+    "  --rank R                LoRA rank (default 8)\n"
+    "  --alpha A               LoRA alpha; scale = alpha / rank (default 16)\n"
+    "  --targets LIST          modules: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj\n"
+    "                          (3.x: out_proj,c_fc_0,c_fc_1,c_proj) or all (default q_proj,v_proj)\n"
+    "  --epochs N              passes over the data (default 1)\n"
+    "  --lr LR                 AdamW learning rate (default 1e-4; constant after 10 warm-up steps)\n"
+    "  --batch N               conversations per optimizer step (default 4)\n"
+    "  --max-len N             tokens per conversation, longer ones are cut (default 256)\n"
+    "  --max-steps N           stop after N steps (default: all epochs)\n"
+    "  --seed S                initialisation and data order (default 0)\n"
+    "  --save-every N          checkpoint every N steps (default 50)\n"
+    "  --resume                continue from ADAPTER_DIR/tune-checkpoint.safetensors\n"
+    "  --chat-template NAME    exaone3 or exaone4 instead of the model's template\n"
+    "  -t, --threads N         threads (default: all cores)\n\n"
+    "stdout: steps=N loss=X eval_before=Y eval_after=Z tokens_per_s=T peak_rss_mb=M\n";
+
+#define CKPT_NAME "tune-checkpoint.safetensors"
+
+typedef struct {
+    TuneModel *t;
+    AdamW opt;
+    int64_t step;
+    uint64_t seed;
+} Run;
+
+static int ckpt_save(const char *dir, const Run *r, Error *err) {
+    const ParamTable *tb = &r->t->table;
+    int n = tb->count;
+    StTensor *ts = mem_calloc((size_t)n * 3, sizeof *ts);
+    char *names = mem_calloc((size_t)n * 3, 160);
+    if (!ts || !names) {
+        mem_free(ts);
+        mem_free(names);
+        return error_set(err, "out of memory");
+    }
+    const char *prefix[3] = {"", "optimizer.exp_avg.", "optimizer.exp_avg_sq."};
+    const float *base[3] = {r->t->params, r->opt.m, r->opt.v};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < n; i++) {
+            const ParamEntry *e = &tb->entries[i];
+            StTensor *s = &ts[k * n + i];
+            char *nm = names + (size_t)(k * n + i) * 160;
+            snprintf(nm, 160, "%s%s", prefix[k], e->name);
+            *s = (StTensor){.name = nm, .dtype = DTYPE_F32, .n_dims = 2, .data = base[k] + e->offset,
+                            .size = e->numel * sizeof(float)};
+            s->shape[0] = e->rows;
+            s->shape[1] = e->cols;
+        }
+    char step[32], astep[32], seed[32], path[1100];
+    snprintf(step, sizeof step, "%" PRId64, r->step);
+    snprintf(astep, sizeof astep, "%" PRId64, r->opt.step);
+    snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
+    const char *meta[] = {"step", step, "adam_step", astep, "seed", seed, NULL};
+    snprintf(path, sizeof path, "%s/" CKPT_NAME, dir);
+    int rc = st_save(path, ts, (size_t)n * 3, meta, err);
+    mem_free(ts);
+    mem_free(names);
+    return rc;
+}
+
+static int ckpt_load(const char *dir, Run *r, Error *err) {
+    char path[1100];
+    snprintf(path, sizeof path, "%s/" CKPT_NAME, dir);
+    SafeTensors *st = NULL;
+    if (st_open(&st, path, err) != 0) return -1;
+    const ParamTable *tb = &r->t->table;
+    const char *prefix[3] = {"", "optimizer.exp_avg.", "optimizer.exp_avg_sq."};
+    float *base[3] = {r->t->params, r->opt.m, r->opt.v};
+    int rc = st_count(st) == (size_t)tb->count * 3 ? 0
+                                                   : error_set(err, "%s: %zu tensors, this run has %d (same --rank / "
+                                                                    "--targets / model?)", path, st_count(st), tb->count * 3);
+    for (int k = 0; k < 3 && !rc; k++)
+        for (int i = 0; i < tb->count && !rc; i++) {
+            const ParamEntry *e = &tb->entries[i];
+            char nm[200];
+            snprintf(nm, sizeof nm, "%s%s", prefix[k], e->name);
+            const StTensor *s = st_find(st, nm);
+            if (!s || s->dtype != DTYPE_F32 || s->size != e->numel * sizeof(float))
+                rc = error_set(err, "%s: tensor %s is missing or has another shape", path, nm);
+            else
+                memcpy(base[k] + e->offset, s->data, s->size);
+        }
+    const char *step = st_metadata(st, "step"), *astep = st_metadata(st, "adam_step"), *seed = st_metadata(st, "seed");
+    if (!rc && (!step || !astep || !seed)) rc = error_set(err, "%s: no step / adam_step / seed metadata", path);
+    if (!rc) {
+        r->step = strtoll(step, NULL, 10);
+        r->opt.step = strtoll(astep, NULL, 10);
+        if (strtoull(seed, NULL, 10) != r->seed) rc = error_set(err, "%s: written with another --seed", path);
+    }
+    st_close(st);
+    return rc;
+}
+
+/* After a resume, drops loss.csv rows past the checkpoint (a run stopped between two
+ * checkpoints logged steps that will be redone). */
+static int csv_truncate(const char *path, int64_t step, Error *err) {
+    char *text = NULL;
+    size_t len = 0;
+    if (!file_exists(path)) return 0;
+    if (file_read_all(path, (size_t)1 << 30, &text, &len, err) != 0) return -1;
+    size_t keep = 0;
+    for (size_t i = 0; i < len;) {
+        char *nl = memchr(text + i, '\n', len - i);
+        size_t next = nl ? (size_t)(nl - text) + 1 : len;
+        long long s = 0;
+        if (i > 0 && (sscanf(text + i, "%lld,", &s) != 1 || s > step)) break;
+        keep = next;
+        i = next;
+    }
+    int rc = file_write_atomic(path, text, keep, err);
+    mem_free(text);
+    return rc;
+}
+
+/* Mean loss per assistant token over a data set (no gradients). */
+static int eval_loss(TuneModel *t, const TuneData *d, double *out, Error *err) {
+    double sum = 0;
+    int64_t count = 0;
+    for (int i = 0; i < d->n; i++) {
+        double s;
+        int64_t c;
+        if (tune_model_step(t, d->ex[i].tokens, d->ex[i].targets, d->ex[i].n, 1, 0, &s, &c, err) != 0) return -1;
+        sum += s;
+        count += c;
+    }
+    *out = count ? sum / (double)count : 0;
+    return 0;
+}
+
+/* Example order of one epoch: a permutation that depends only on seed and epoch. */
+static void epoch_order(int *perm, int n, uint64_t seed, int64_t epoch) {
+    Rng rng;
+    rng_seed(&rng, seed * 1000003u + (uint64_t)epoch + 1);
+    for (int i = 0; i < n; i++) perm[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rng_below(&rng, (uint64_t)i + 1), tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+}
+
+static int write_adapter(const char *dir, const ExaoneModel *m, const TuneModel *t, Error *err) {
+    size_t n = (size_t)m->cfg.n_layers * EXAONE_LORA_SLOTS;
+    const float **A = mem_calloc(n, sizeof *A), **B = mem_calloc(n, sizeof *B);
+    int rc = A && B ? 0 : error_set(err, "out of memory");
+    for (int l = 0; !rc && l < m->cfg.n_layers; l++)
+        for (int s = 0; s < EXAONE_LORA_SLOTS; s++) {
+            A[l * EXAONE_LORA_SLOTS + s] = tune_model_A(t, l, s);
+            B[l * EXAONE_LORA_SLOTS + s] = tune_model_B(t, l, s);
+        }
+    if (!rc) rc = exaone_lora_save(dir, m, t->rank, t->alpha, t->targets, A, B, err);
+    mem_free(A);
+    mem_free(B);
+    return rc;
+}
+
+int cmd_tune(int argc, char **argv) {
+    Args args;
+    args_init(&args, argc, argv, "exaone tune");
+    const char *model = NULL, *data = NULL, *outdir = NULL, *eval = NULL, *targets_s = "q_proj,v_proj", *tmpl = NULL;
+    int64_t rank = 8, epochs = 1, batch = 4, max_len = 256, max_steps = 0, seed = 0, save_every = 50, threads = 0;
+    double alpha = 16, lr = 1e-4;
+    int resume = 0;
+    while (args_next(&args)) {
+        if (args_help(&args)) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (args_value(&args, "-m", "--model", &model) || args_value(&args, NULL, "--data", &data) ||
+            args_value(&args, "-o", "--output", &outdir) || args_value(&args, NULL, "--eval", &eval) ||
+            args_value(&args, NULL, "--targets", &targets_s) || args_value(&args, NULL, "--chat-template", &tmpl) ||
+            args_int(&args, NULL, "--rank", 1, EXAONE_LORA_MAX_RANK, &rank) ||
+            args_int(&args, NULL, "--epochs", 1, 1000000, &epochs) || args_int(&args, NULL, "--batch", 1, 4096, &batch) ||
+            args_int(&args, NULL, "--max-len", 2, 1 << 16, &max_len) ||
+            args_int(&args, NULL, "--max-steps", 0, INT64_MAX, &max_steps) ||
+            args_int(&args, NULL, "--seed", 0, INT64_MAX, &seed) ||
+            args_int(&args, NULL, "--save-every", 1, INT64_MAX, &save_every) ||
+            args_int(&args, "-t", "--threads", 1, 1024, &threads) || args_float(&args, NULL, "--alpha", 1e-6, 1e6, &alpha) ||
+            args_float(&args, NULL, "--lr", 0, 10, &lr))
+            continue;
+        if (args_flag(&args, NULL, "--resume")) {
+            resume = 1;
+            continue;
+        }
+        return args_unknown(&args);
+    }
+    if (args.failed) return 2;
+    if (!model || !data || !outdir) {
+        fprintf(stderr, "exaone tune: -m BASE, --data FILE and -o DIR are required (see exaone tune --help)\n");
+        return 2;
+    }
+    Error err = {0};
+    unsigned targets = 0;
+    if (exaone_lora_parse_targets(targets_s, &targets, &err) != 0) {
+        fprintf(stderr, "exaone tune: %s\n", err.message);
+        return 2;
+    }
+    ExaoneModel *m = NULL;
+    Tokenizer *tok = NULL;
+    TuneData train = {0}, held = {0};
+    ThreadPool *pool = NULL;
+    Run r = {0};
+    r.seed = (uint64_t)seed;
+    int *perm = NULL, rc = 1;
+    double *curve = NULL;
+    FILE *csv = NULL;
+    TokChatKind kind = TOK_CHAT_UNKNOWN;
+    if (exaone_load(&m, model, &err) != 0 || tok_load(&tok, model, &err) != 0 ||
+        tok_chat_kind(tmpl ? tmpl : tok_chat_template(tok), &kind, &err) != 0)
+        goto done;
+    if (tune_data_load(&train, data, tok, kind, (int)max_len, &err) != 0) goto done;
+    if (eval && tune_data_load(&held, eval, tok, kind, (int)max_len, &err) != 0) goto done;
+    log_info("%d conversations, %" PRId64 " tokens (%" PRId64 " in answers)%s", train.n, train.n_tokens, train.n_loss,
+             train.n_truncated ? ", some without answer tokens after --max-len were skipped" : "");
+    int maxT = 2;
+    for (int i = 0; i < train.n; i++) maxT = train.ex[i].n > maxT ? train.ex[i].n : maxT;
+    for (int i = 0; i < held.n; i++) maxT = held.ex[i].n > maxT ? held.ex[i].n : maxT;
+    pool = pool_new((int)threads);
+    if (!pool || mkdir(outdir, 0755) != 0) {
+        if (!pool || errno != EEXIST) {
+            error_set(&err, "%s: cannot create: %s", outdir, strerror(errno));
+            goto done;
+        }
+    }
+    if (tune_model_new(&r.t, m, pool, (int)rank, (float)alpha, targets, maxT, (uint64_t)seed, &err) != 0 ||
+        adamw_new(&r.opt, r.t->table.total, &err) != 0)
+        goto done;
+    if (resume && ckpt_load(outdir, &r, &err) != 0) goto done;
+    int64_t per_epoch = (train.n + batch - 1) / batch, total = per_epoch * epochs;
+    if (max_steps > 0 && max_steps < total) total = max_steps;
+    log_info("LoRA rank %d alpha %g on %s: %zu trainable parameters, %" PRId64 " steps", (int)rank, alpha, targets_s,
+             r.t->table.total, total);
+    double eval_before = -1, eval_after = -1;
+    if (held.n && r.step == 0 && eval_loss(r.t, &held, &eval_before, &err) != 0) goto done;
+    AdamWConfig acfg;
+    adamw_config_defaults(&acfg);
+    acfg.weight_decay = 0;
+    perm = mem_alloc(sizeof(int) * (size_t)train.n);
+    curve = mem_alloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
+    char csv_path[1100];
+    snprintf(csv_path, sizeof csv_path, "%s/loss.csv", outdir);
+    if (r.step > 0 && csv_truncate(csv_path, r.step, &err) != 0) goto done;
+    csv = fopen(csv_path, r.step > 0 ? "a" : "w");
+    if (!perm || !curve || !csv) {
+        error_set(&err, "cannot open %s or out of memory", csv_path);
+        goto done;
+    }
+    if (r.step == 0) fprintf(csv, "step,loss,tokens,seconds\n");
+    Progress bar;
+    progress_begin(&bar, "tune", total, "step");
+    double t0 = time_seconds(), loss = 0;
+    int64_t tokens = 0, start_step = r.step, n_curve = 0;
+    int64_t cur_epoch = -1;
+    for (; r.step < total; r.step++) {
+        int64_t epoch = r.step / per_epoch, first = (r.step % per_epoch) * batch;
+        if (epoch != cur_epoch) epoch_order(perm, train.n, (uint64_t)seed, epoch), cur_epoch = epoch;
+        int nb = (int)(train.n - first < batch ? train.n - first : batch);
+        memset(r.t->grads, 0, sizeof(float) * r.t->table.total);
+        double lsum = 0;
+        int64_t step_tokens = 0;
+        for (int b = 0; b < nb; b++) {
+            const TuneExample *e = &train.ex[perm[first + b]];
+            double s;
+            int64_t c;
+            if (tune_model_step(r.t, e->tokens, e->targets, e->n, 1.0f / (float)nb, 1, &s, &c, &err) != 0) goto done;
+            lsum += c ? s / (double)c : 0;
+            step_tokens += e->n;
+        }
+        loss = lsum / nb;
+        tokens += step_tokens;
+        float norm = grad_global_norm(pool, r.t->grads, r.t->table.total);
+        float step_lr = (float)(lr * (r.step < 10 ? (double)(r.step + 1) / 10 : 1.0));
+        adamw_step(&r.opt, pool, r.t->params, r.t->grads, &r.t->table, &acfg, step_lr, grad_clip_factor(norm, 1.0f));
+        double now = time_seconds() - t0;
+        fprintf(csv, "%" PRId64 ",%.6f,%" PRId64 ",%.3f\n", r.step + 1, loss, step_tokens, now);
+        curve[n_curve++] = loss;
+        progress_update(&bar, r.step + 1, "loss %.4f", loss);
+        if ((r.step + 1) % save_every == 0 && r.step + 1 < total) {
+            fflush(csv);
+            if (ckpt_save(outdir, &(Run){r.t, r.opt, r.step + 1, r.seed}, &err) != 0) goto done;
+        }
+    }
+    progress_done(&bar);
+    double secs = time_seconds() - t0;
+    fclose(csv);
+    csv = NULL;
+    if (ckpt_save(outdir, &r, &err) != 0 || write_adapter(outdir, m, r.t, &err) != 0) goto done;
+    if (n_curve > 0) {
+        /* the whole curve, including steps of earlier (resumed) runs, from loss.csv */
+        char png[1100];
+        snprintf(png, sizeof png, "%s/loss.png", outdir);
+        FILE *f = fopen(csv_path, "r");
+        double *all = NULL;
+        int n_all = 0, cap = 0;
+        char line[256];
+        while (f && fgets(line, sizeof line, f)) {
+            double v;
+            long long s;
+            if (sscanf(line, "%lld,%lf", &s, &v) != 2) continue;
+            if (n_all == cap) {
+                cap = cap ? cap * 2 : 256;
+                double *na = mem_realloc(all, sizeof(double) * (size_t)cap);
+                if (!na) break;
+                all = na;
+            }
+            all[n_all++] = v;
+        }
+        if (f) fclose(f);
+        int prc = plot_series_png(png, all ? all : curve, all ? n_all : (int)n_curve, 640, 360, &err);
+        mem_free(all);
+        if (prc != 0) goto done;
+    }
+    if (held.n && eval_loss(r.t, &held, &eval_after, &err) != 0) goto done;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("steps=%" PRId64 " loss=%.4f eval_before=%.4f eval_after=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f\n",
+           r.step - start_step, loss, eval_before, eval_after, secs > 0 ? (double)tokens / secs : 0,
+           (double)ru.ru_maxrss / 1024.0);
+    rc = 0;
+done:
+    if (rc) fprintf(stderr, "exaone tune: %s\n", err.message);
+    if (csv) fclose(csv);
+    mem_free(perm);
+    mem_free(curve);
+    adamw_free(&r.opt);
+    tune_model_free(r.t);
+    pool_free(pool);
+    tune_data_free(&train);
+    tune_data_free(&held);
+    tok_free(tok);
+    exaone_free(m);
+    return rc;
+}

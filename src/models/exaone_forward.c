@@ -1,0 +1,320 @@
+/* exaone_forward.c — KV cache and the forward pass for prefill (many tokens) and decode (one).
+ *
+ * Tokens are processed in chunks of up to MAX_BATCH so prefill runs matrix-matrix
+ * products while the scratch memory stays bounded. The cache stores, per layer, K and V
+ * rows [n_ctx, n_kv_heads * head_dim] after QK-norm and RoPE, in f32, f16 or q8_0.
+ */
+#include "../core/kernels.h"
+#include "../core/mem.h"
+#include "../core/ops.h"
+#include "exaone.h"
+#include "exaone_lora.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_BATCH 64
+
+struct ExaoneState {
+    const ExaoneModel *m;
+    int n_ctx, pos;
+    DType kv_type;
+    size_t kv_row_bytes; /* one position of one layer's K (or V) */
+    uint8_t *k_cache, *v_cache;
+    float *inv_freq;
+    int32_t *positions;
+    /* scratch, MAX_BATCH rows each */
+    float *x, *xb, *q, *k, *v, *att, *hb, *hb2, *logits_tmp;
+    float *scores; /* n_threads x n_ctx */
+    int scores_threads;
+};
+
+static void linear(ThreadPool *pool, float *y, const float *x, const ExaoneMat *w, int64_t M) {
+    linear_forward(pool, y, x, w->data, w->type, M, w->rows, w->cols);
+    if (w->lora) exaone_lora_apply(pool, y, x, w->lora, M);
+}
+
+/* ---------------------------------------------------------------- KV rows */
+static void kv_store(const ExaoneState *s, uint8_t *dst, const float *src, int64_t n) {
+    if (s->kv_type == DTYPE_F32)
+        memcpy(dst, src, (size_t)n * sizeof(float));
+    else
+        dtype_from_f32(s->kv_type, src, dst, n);
+}
+
+/* Widens hd values of a cached row (at element offset off) into out. */
+static void kv_load(const ExaoneState *s, const uint8_t *row, int64_t off, int64_t hd, float *out) {
+    switch (s->kv_type) {
+    case DTYPE_F32: memcpy(out, (const float *)row + off, (size_t)hd * sizeof(float)); break;
+    case DTYPE_F16: {
+        const uint16_t *h = (const uint16_t *)row + off;
+        int64_t i = 0;
+        for (; i + 8 <= hd; i += 8) _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))));
+        for (; i < hd; i++) out[i] = f16_to_f32(h[i]);
+        break;
+    }
+    default: dtype_to_f32(s->kv_type, row + (size_t)(off / QK8_0) * sizeof(BlockQ8_0), out, hd); break;
+    }
+}
+
+/* q·k over hd values of a cached row; tmp holds hd floats for q8_0 rows. */
+static float kv_dot(const ExaoneState *s, const uint8_t *row, int64_t off, const float *q, int hd, float *tmp) {
+    const float *k = (const float *)row + off;
+    const uint16_t *h = (const uint16_t *)row + off;
+    if (s->kv_type == DTYPE_Q8_0) {
+        kv_load(s, row, off, hd, tmp);
+        k = tmp;
+    }
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int i = 0;
+    if (s->kv_type == DTYPE_F16) {
+        for (; i + 16 <= hd; i += 16) {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8),
+                                   _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i + 8))), acc1);
+        }
+    } else {
+        for (; i + 16 <= hd; i += 16) {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(k + i + 8), acc1);
+        }
+    }
+    __m256 acc = _mm256_add_ps(acc0, acc1);
+    __m128 v = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    v = _mm_add_ss(v, _mm_movehdup_ps(v));
+    float d = _mm_cvtss_f32(v);
+    for (; i < hd; i++) d += q[i] * (s->kv_type == DTYPE_F16 ? f16_to_f32(h[i]) : k[i]);
+    return d;
+}
+
+/* o += w · v over hd values of a cached row. */
+static void kv_axpy(const ExaoneState *s, const uint8_t *row, int64_t off, float w, float *o, int hd, float *tmp) {
+    const float *v = (const float *)row + off;
+    const uint16_t *h = (const uint16_t *)row + off;
+    if (s->kv_type == DTYPE_Q8_0) {
+        kv_load(s, row, off, hd, tmp);
+        v = tmp;
+    }
+    __m256 wv = _mm256_set1_ps(w);
+    int i = 0;
+    if (s->kv_type == DTYPE_F16)
+        for (; i + 8 <= hd; i += 8)
+            _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))),
+                                                    _mm256_loadu_ps(o + i)));
+    else
+        for (; i + 8 <= hd; i += 8)
+            _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + i), _mm256_loadu_ps(o + i)));
+    for (; i < hd; i++) o[i] += w * (s->kv_type == DTYPE_F16 ? f16_to_f32(h[i]) : v[i]);
+}
+
+/* ---------------------------------------------------------------- state */
+int exaone_state_new(ExaoneState **out, const ExaoneModel *m, int n_ctx, DType kv_type, Error *err) {
+    *out = NULL;
+    const ExaoneConfig *c = &m->cfg;
+    if (n_ctx <= 0) n_ctx = c->max_ctx;
+    if (n_ctx > c->max_ctx)
+        return error_set(err, "context %d exceeds the model's max_position_embeddings %d", n_ctx, c->max_ctx);
+    int64_t kvd = (int64_t)c->n_kv_heads * c->head_dim;
+    if (kv_type != DTYPE_F32 && kv_type != DTYPE_F16 && kv_type != DTYPE_Q8_0)
+        return error_set(err, "KV cache type %s is not supported (f32, f16, q8_0)", dtype_name(kv_type));
+    if (kv_type == DTYPE_Q8_0 && c->head_dim % QK8_0 != 0)
+        return error_set(err, "q8_0 KV cache needs head_dim %% 32 == 0 (head_dim is %d)", c->head_dim);
+    ExaoneState *s = mem_calloc(1, sizeof *s);
+    if (!s) return error_set(err, "out of memory");
+    s->m = m;
+    s->n_ctx = n_ctx;
+    s->kv_type = kv_type;
+    size_t layer_bytes = 0, total = 0;
+    int bad = dtype_row_bytes(kv_type, kvd, &s->kv_row_bytes) != 0 ||
+              size_mul(s->kv_row_bytes, (size_t)n_ctx, &layer_bytes) != 0 ||
+              size_mul(layer_bytes, (size_t)c->n_layers, &total) != 0;
+    int64_t qd = (int64_t)c->n_heads * c->head_dim;
+    if (!bad) {
+        s->k_cache = mem_alloc_aligned(total);
+        s->v_cache = mem_alloc_aligned(total);
+        s->inv_freq = mem_alloc(sizeof(float) * (size_t)(c->head_dim / 2));
+        s->positions = mem_alloc(sizeof(int32_t) * MAX_BATCH);
+        s->x = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->dim);
+        s->xb = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->dim);
+        s->q = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)qd);
+        s->att = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)qd);
+        s->k = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)kvd);
+        s->v = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)kvd);
+        s->hb = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->ffn_dim);
+        s->hb2 = mem_alloc(sizeof(float) * MAX_BATCH * (size_t)c->ffn_dim);
+    }
+    if (bad || !s->k_cache || !s->v_cache || !s->inv_freq || !s->positions || !s->x || !s->xb || !s->q || !s->att || !s->k ||
+        !s->v || !s->hb || !s->hb2) {
+        exaone_state_free(s);
+        return error_set(err, "out of memory for a %d-token KV cache (%s)", n_ctx, dtype_name(kv_type));
+    }
+    double *inv = mem_alloc(sizeof(double) * (size_t)(c->head_dim / 2));
+    if (!inv) {
+        exaone_state_free(s);
+        return error_set(err, "out of memory");
+    }
+    exaone_rope_inv_freq(c, inv);
+    for (int i = 0; i < c->head_dim / 2; i++) s->inv_freq[i] = (float)inv[i];
+    mem_free(inv);
+    *out = s;
+    return 0;
+}
+
+void exaone_state_free(ExaoneState *s) {
+    if (!s) return;
+    mem_free_aligned(s->k_cache);
+    mem_free_aligned(s->v_cache);
+    mem_free(s->inv_freq);
+    mem_free(s->positions);
+    mem_free(s->x);
+    mem_free(s->xb);
+    mem_free(s->q);
+    mem_free(s->att);
+    mem_free(s->k);
+    mem_free(s->v);
+    mem_free(s->hb);
+    mem_free(s->hb2);
+    mem_free(s->scores);
+    mem_free(s);
+}
+
+int exaone_state_pos(const ExaoneState *s) { return s->pos; }
+int exaone_state_ctx(const ExaoneState *s) { return s->n_ctx; }
+void exaone_state_rewind(ExaoneState *s, int pos) {
+    if (pos >= 0 && pos < s->pos) s->pos = pos;
+}
+
+/* ---------------------------------------------------------------- pieces */
+typedef struct {
+    ExaoneState *s;
+    int layer, n, window;
+} AttnCtx;
+
+/* One (token, head) per item: softmax(q·K / sqrt(hd)) · V over the visible keys. */
+static void attn_items(void *vctx, int64_t begin, int64_t end, int thread) {
+    AttnCtx *a = vctx;
+    ExaoneState *s = a->s;
+    const ExaoneConfig *c = &s->m->cfg;
+    int hd = c->head_dim, H = c->n_heads, group = c->n_heads / c->n_kv_heads;
+    size_t layer_off = (size_t)a->layer * s->n_ctx * s->kv_row_bytes;
+    float *sc = s->scores + (size_t)thread * (s->n_ctx + 2 * hd);
+    float *kv = sc + s->n_ctx;
+    float scale = 1.0f / sqrtf((float)hd);
+    for (int64_t it = begin; it < end; it++) {
+        int t = (int)(it / H), h = (int)(it % H);
+        int p = s->pos + t;
+        int lo = a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0;
+        const float *q = s->q + (size_t)t * H * hd + (size_t)h * hd;
+        int64_t off = (int64_t)(h / group) * hd;
+        float mx = -INFINITY;
+        for (int j = lo; j <= p; j++) {
+            sc[j] = kv_dot(s, s->k_cache + layer_off + (size_t)j * s->kv_row_bytes, off, q, hd, kv) * scale;
+            if (sc[j] > mx) mx = sc[j];
+        }
+        float sum = 0;
+        for (int j = lo; j <= p; j++) {
+            sc[j] = expf(sc[j] - mx);
+            sum += sc[j];
+        }
+        float *o = s->att + (size_t)t * H * hd + (size_t)h * hd;
+        memset(o, 0, sizeof(float) * (size_t)hd);
+        float inv = 1.0f / sum;
+        for (int j = lo; j <= p; j++)
+            kv_axpy(s, s->v_cache + layer_off + (size_t)j * s->kv_row_bytes, off, sc[j] * inv, o, hd, kv);
+    }
+}
+
+/* Adds a norm of o (4.0's post-norm) or o itself (3.x) to the residual stream. */
+static void residual_add(ExaoneState *s, float *o, const float *norm, int n) {
+    const ExaoneConfig *c = &s->m->cfg;
+    if (c->arch == EXAONE_V4) ops_rmsnorm(o, o, norm, n, c->dim, c->eps);
+    ops_add(s->x, s->x, o, (int64_t)n * c->dim);
+}
+
+static void layer_forward(ExaoneState *s, ThreadPool *pool, int l, int n) {
+    const ExaoneConfig *c = &s->m->cfg;
+    const ExaoneLayer *ly = &s->m->layers[l];
+    int hd = c->head_dim;
+    int64_t kvd = (int64_t)c->n_kv_heads * hd;
+    int v4 = c->arch == EXAONE_V4;
+    const float *in = s->x;
+    if (!v4) { /* 3.x pre-norm */
+        ops_rmsnorm(s->xb, s->x, ly->attn_norm, n, c->dim, c->eps);
+        in = s->xb;
+    }
+    linear(pool, s->q, in, &ly->wq, n);
+    linear(pool, s->k, in, &ly->wk, n);
+    linear(pool, s->v, in, &ly->wv, n);
+    if (v4) { /* QK-norm over each head, before RoPE */
+        ops_rmsnorm(s->q, s->q, ly->q_norm, (int64_t)n * c->n_heads, hd, c->eps);
+        ops_rmsnorm(s->k, s->k, ly->k_norm, (int64_t)n * c->n_kv_heads, hd, c->eps);
+    }
+    if (exaone_layer_rope(c, l)) {
+        for (int t = 0; t < n; t++) s->positions[t] = s->pos + t;
+        ops_rope(s->q, s->positions, s->inv_freq, n, c->n_heads, hd);
+        ops_rope(s->k, s->positions, s->inv_freq, n, c->n_kv_heads, hd);
+    }
+    size_t layer_off = (size_t)l * s->n_ctx * s->kv_row_bytes;
+    for (int t = 0; t < n; t++) {
+        kv_store(s, s->k_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, s->k + (size_t)t * kvd, kvd);
+        kv_store(s, s->v_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, s->v + (size_t)t * kvd, kvd);
+    }
+    AttnCtx a = {s, l, n, c->sliding_window > 0 && c->sliding[l] ? c->sliding_window : 0};
+    pool_parallel_for(pool, (int64_t)n * c->n_heads, attn_items, &a);
+    linear(pool, s->xb, s->att, &ly->wo, n);
+    residual_add(s, s->xb, ly->attn_norm, n);
+    in = s->x;
+    if (!v4) {
+        ops_rmsnorm(s->xb, s->x, ly->ffn_norm, n, c->dim, c->eps);
+        in = s->xb;
+    }
+    linear(pool, s->hb, in, &ly->w_gate, n);
+    linear(pool, s->hb2, in, &ly->w_up, n);
+    ops_swiglu(s->hb, s->hb, s->hb2, (int64_t)n * c->ffn_dim);
+    linear(pool, s->xb, s->hb, &ly->w_down, n);
+    residual_add(s, s->xb, ly->ffn_norm, n);
+}
+
+static int ensure_scores(ExaoneState *s, ThreadPool *pool, Error *err) {
+    int nt = pool ? pool_threads(pool) : 1;
+    if (s->scores && s->scores_threads >= nt) return 0;
+    mem_free(s->scores);
+    s->scores = mem_alloc(sizeof(float) * (size_t)nt * (size_t)(s->n_ctx + 2 * s->m->cfg.head_dim));
+    s->scores_threads = s->scores ? nt : 0;
+    return s->scores ? 0 : error_set(err, "out of memory for attention scores");
+}
+
+int exaone_forward(ExaoneState *s, ThreadPool *pool, const int32_t *tokens, int n, float *logits, int all_logits,
+                   Error *err) {
+    const ExaoneModel *m = s->m;
+    const ExaoneConfig *c = &m->cfg;
+    if (n <= 0) return error_set(err, "no tokens to run");
+    if (n > s->n_ctx - s->pos)
+        return error_set(err, "context overflow: %d tokens in the cache + %d new > context length %d (raise it with -c, "
+                              "up to max_position_embeddings %d)",
+                         s->pos, n, s->n_ctx, c->max_ctx);
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= c->vocab)
+            return error_set(err, "token id %d at %d is outside the vocabulary (0..%d)", tokens[i], i, c->vocab - 1);
+    if (ensure_scores(s, pool, err) != 0) return -1;
+    size_t emb_row = 0;
+    dtype_row_bytes(m->embed.type, c->dim, &emb_row);
+    for (int done = 0; done < n; done += MAX_BATCH) {
+        int b = n - done < MAX_BATCH ? n - done : MAX_BATCH;
+        for (int t = 0; t < b; t++)
+            dtype_to_f32(m->embed.type, (const uint8_t *)m->embed.data + (size_t)tokens[done + t] * emb_row,
+                         s->x + (size_t)t * c->dim, c->dim);
+        for (int l = 0; l < c->n_layers; l++) layer_forward(s, pool, l, b);
+        int first = all_logits ? 0 : (done + b == n ? b - 1 : b);
+        for (int t = first; t < b; t++) {
+            float *xt = s->x + (size_t)t * c->dim;
+            ops_rmsnorm(xt, xt, m->final_norm, 1, c->dim, c->eps);
+            float *dst = all_logits ? logits + (size_t)(done + t) * c->vocab : logits;
+            linear(pool, dst, xt, &m->head, 1);
+        }
+        s->pos += b;
+    }
+    return 0;
+}
