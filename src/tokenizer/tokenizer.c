@@ -191,14 +191,20 @@ static int encode_text(Encoder *e, const uint8_t *t, size_t n) {
     return encode_segment(e, t + cut, n - cut);
 }
 
+/* Points *text at a repaired copy (in fixed) when the input is not valid UTF-8. */
+static int sanitize_input(const void **text, size_t *len, TokBytes *fixed, Error *err) {
+    int changed;
+    if (tok_utf8_sanitize(*text, *len, fixed, &changed, err) != 0) return -1;
+    if (changed) {
+        *text = fixed->data;
+        *len = fixed->len;
+    }
+    return 0;
+}
+
 int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, Error *err) {
     TokBytes fixed = {0};
-    int changed;
-    if (tok_utf8_sanitize(text, len, &fixed, &changed, err) != 0) return -1;
-    if (changed) {
-        text = fixed.data;
-        len = fixed.len;
-    }
+    if (sanitize_input(&text, &len, &fixed, err) != 0) return -1;
     Encoder e;
     int rc = encoder_init(&e, tok, len, out, err);
     if (rc == 0) rc = encode_text(&e, text, len);
@@ -270,12 +276,7 @@ int tok_encode_parallel(const Tokenizer *tok, const void *text, size_t len, int 
     if (n_threads <= 1 || len < 4096 || !parallel_safe(tok)) return tok_encode(tok, text, len, out, err);
     if (n_threads > 64) n_threads = 64;
     TokBytes fixed = {0};
-    int changed;
-    if (tok_utf8_sanitize(text, len, &fixed, &changed, err) != 0) return -1;
-    if (changed) {
-        text = fixed.data;
-        len = fixed.len;
-    }
+    if (sanitize_input(&text, &len, &fixed, err) != 0) return -1;
     ParallelJob *job = mem_calloc(1, sizeof *job);
     if (!job) {
         tok_bytes_free(&fixed);
