@@ -4,10 +4,14 @@
 source tests/scripts/lib.sh
 T=tests/data/tiny_tokenizer.json
 C=tests/bad_inputs/cli
+R=build/ref/exaone_ref/exaone4_hybrid
 while IFS=$'\t' read -r code text args input; do
     case $code in \#* | "") continue ;; esac
+    if [[ $args == *'$R'* ]] && [ ! -f $R/config.json ]; then skip "exaone $args (no $R)"; continue; fi
+    args=${args//\$TMP/$TMP}
     args=${args//\$T/$T}
     args=${args//\$C/$C}
+    args=${args//\$R/$R}
     input=${input//\$C/$C}
     read -ra argv <<< "$args"
     $EXAONE "${argv[@]}" > "$TMP/out" 2> "$TMP/err" < "${input:-/dev/null}"
@@ -20,6 +24,9 @@ while IFS=$'\t' read -r code text args input; do
         _fail "exaone $args: sanitizer report" "$(head -c 400 "$TMP/err")"
     else
         _pass "exaone $args${input:+ < $input}"
+    fi
+    if [ "$code" -ne 0 ] && [ -e "$TMP/x.gguf" ]; then
+        _fail "exaone $args: a failed command left its output file"; rm -f "$TMP/x.gguf"
     fi
 done < tests/bad_inputs/cli_cases.tsv
 finish
