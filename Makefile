@@ -48,7 +48,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIB): $(OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(EXE): $(BUILD)/obj/src/cli/main.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)

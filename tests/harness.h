@@ -110,15 +110,13 @@ static inline int harness_ref(const char *script, char *outdir, size_t outdir_si
     char *dot = strrchr(stem, '.');
     if (dot) *dot = 0;
     snprintf(outdir, outdir_size, "build/ref/%s", stem);
-    char done[600], cmd[1400];
+    char done[600], cmd[2000];
     snprintf(done, sizeof done, "%s/.done", outdir);
-    FILE *fp = fopen(done, "r");
-    if (fp) {
-        fclose(fp);
-        return 0;
-    }
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && /usr/bin/python3 tests/ref/%s '%s' && touch '%s'", outdir, script,
-             outdir, done);
+    /* Cached unless a reference script (or a module it imports) changed since. */
+    snprintf(cmd, sizeof cmd, "test -f '%s' && test -z \"$(find tests/ref -name '*.py' -newer '%s')\"", done, done);
+    if (system(cmd) == 0) return 0;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && /usr/bin/python3 tests/ref/%s '%s' && touch '%s'", outdir,
+             outdir, script, outdir, done);
     int rc = system(cmd);
     if (rc != 0) printf("  reference script tests/ref/%s failed (exit %d)\n", script, rc);
     return rc == 0 ? 0 : -1;

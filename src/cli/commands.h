@@ -23,5 +23,6 @@ int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
 int cmd_lora(int argc, char **argv);
+int cmd_vq(int argc, char **argv);
 
 #endif

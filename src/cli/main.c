@@ -17,6 +17,7 @@ const Command commands[] = {
     {"train", cmd_train, "train a transformer from a key = value config"},
     {"tune", cmd_tune, "LoRA fine-tuning of an EXAONE model on chat JSONL (PEFT adapter out)"},
     {"lora", cmd_lora, "LoRA adapters: merge one into a base model"},
+    {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {NULL, NULL, NULL},
 };
 
