@@ -10,7 +10,7 @@ passed=0 failed=0 skipped=0 failed_names=()
 run_one() {
     local name=$1; shift
     local log="build/logs/$name.log"
-    mkdir -p build/logs
+    mkdir -p build/logs build/tests build/tmp  # scratch space tests write to, even when only build-asan/ was built
     local start=$SECONDS
     "$@" > "$log" 2>&1
     local rc=$?

@@ -5,6 +5,7 @@
 #include "../core/log.h"
 #include "../core/mem.h"
 #include "../core/progress.h"
+#include "../formats/fmt_util.h"
 #include "../models/exaone.h"
 #include "../models/sampler.h"
 #include "../tokenizer/tokenizer.h"
@@ -170,6 +171,9 @@ static int turn(Chat *c, cJSON *messages, TokChatKind kind, int thinking, int ra
     TokBytes prompt = {0}, reply = {0};
     TokIds ids = {0};
     int rc = -1;
+    /* A message is text: bad bytes would reach the model as U+FFFD without a word. */
+    size_t good = fmt_utf8_valid_prefix(user, strlen(user));
+    if (good != strlen(user)) return error_set(err, "the message is not valid UTF-8 (byte offset %zu)", good);
     if (raw) {
         rc = tok_bytes_append(&prompt, user, strlen(user));
     } else {
@@ -269,6 +273,11 @@ int cmd_chat(int argc, char **argv) {
     if (!model) {
         fprintf(stderr, "exaone chat: -m PATH is required (see exaone chat --help)\n");
         return 2;
+    }
+    if (system && fmt_utf8_valid_prefix(system, strlen(system)) != strlen(system)) {
+        fprintf(stderr, "exaone chat: --system is not valid UTF-8 (byte offset %zu)\n",
+                fmt_utf8_valid_prefix(system, strlen(system)));
+        return 1;
     }
     int kv = dtype_from_name(kv_name);
     if (kv != DTYPE_F16 && kv != DTYPE_F32 && kv != DTYPE_Q8_0) {

@@ -2,6 +2,7 @@
 #include "../core/file.h"
 #include "../core/log.h"
 #include "../core/mem.h"
+#include "../formats/fmt_util.h"
 #include "../tokenizer/tokenizer.h"
 #include "args.h"
 #include "commands.h"
@@ -134,6 +135,12 @@ static int render_chat(const Tokenizer *tok, const Options *o, TokBytes *prompt,
     char *json;
     size_t len;
     if (file_read_all(o->chat, (size_t)1 << 28, &json, &len, err) != 0) return -1;
+    /* JSON text is UTF-8 (RFC 8259); cJSON would pass bad bytes through into the prompt. */
+    size_t good = fmt_utf8_valid_prefix(json, len);
+    if (good != len) {
+        mem_free(json);
+        return error_set(err, "%s: not valid UTF-8 at byte offset %zu", o->chat, good);
+    }
     cJSON *root = cJSON_ParseWithLength(json, len);
     mem_free(json);
     if (!root) return error_set(err, "%s: invalid JSON", o->chat);

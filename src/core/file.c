@@ -3,7 +3,10 @@
 
 #include "mem.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <string.h>
@@ -101,11 +104,37 @@ int dir_exists(const char *path) {
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* A writer killed before its commit (SIGKILL, power loss) leaves PATH.tmp.PID behind.
+ * The next writer of PATH removes those whose process is gone, so crashes do not
+ * pile up temporary files next to checkpoints. A live writer's file is kept. */
+static void remove_stale_temps(const char *path) {
+    char dir_copy[512], base_copy[512];
+    snprintf(dir_copy, sizeof dir_copy, "%s", path);
+    snprintf(base_copy, sizeof base_copy, "%s", path);
+    const char *dir = dirname(dir_copy), *base = basename(base_copy);
+    size_t base_len = strlen(base);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, ".tmp.", 5) != 0) continue;
+        char *end;
+        long pid = strtol(name + base_len + 5, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char stale[1024];
+        if ((size_t)snprintf(stale, sizeof stale, "%s/%s", dir, name) < sizeof stale) unlink(stale);
+    }
+    closedir(d);
+}
+
 int atomic_open(AtomicFile *file, const char *path, Error *err) {
     memset(file, 0, sizeof *file);
     if (strlen(path) >= sizeof file->final_path) return error_set(err, "%s: path too long", path);
     snprintf(file->final_path, sizeof file->final_path, "%s", path);
     snprintf(file->temp_path, sizeof file->temp_path, "%s.tmp.%ld", path, (long)getpid());
+    remove_stale_temps(path);
     file->fp = fopen(file->temp_path, "wb");
     if (!file->fp) return error_set(err, "%s: cannot create: %s", file->temp_path, strerror(errno));
     return 0;

@@ -3,6 +3,7 @@
 
 #include "../core/file.h"
 #include "../core/mem.h"
+#include "../formats/fmt_util.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
@@ -164,8 +165,7 @@ static int add_entry(EmojiCatalog *cat, const cJSON *en, const cJSON *en_parent,
 
 int emoji_catalog_load(EmojiCatalog *cat, const char *dir, Error *err) {
     memset(cat, 0, sizeof *cat);
-    cJSON_Hooks hooks = {mem_alloc, mem_free};
-    cJSON_InitHooks(&hooks);
+    fmt_json_hooks();
     cJSON *en = NULL, *ko = NULL, *en_msg = NULL, *ko_msg = NULL;
     KoRef *refs = NULL;
     int rc = -1;

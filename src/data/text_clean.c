@@ -1,31 +1,14 @@
 /* text_clean.c — accelerator stripping and the pair filter (see text_clean.h). */
 #include "text_clean.h"
 
+#include "../formats/fmt_util.h"
+
 #include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
-/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points past U+10FFFF. */
-int text_is_utf8(const char *s) {
-    static const uint32_t min_for_len[4] = {0, 0x80, 0x800, 0x10000};
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        int n = (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
-        if (n < 0) return 0;
-        uint32_t cp = *p & (0x3f >> n);
-        for (int i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if (cp < min_for_len[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        p += n + 1;
-    }
-    return 1;
-}
+/* Strict UTF-8 (RFC 3629), the same rule as names read from model files. */
+int text_is_utf8(const char *s) { return fmt_utf8_valid(s, strlen(s)); }
 
 int text_count_hangul(const char *s) {
     int n = 0;

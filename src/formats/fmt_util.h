@@ -28,6 +28,9 @@ static inline void fmt_store_u64(uint8_t *p, uint64_t v) {
 /* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF)
  * and contains no NUL byte (names become C strings). */
 int fmt_utf8_valid(const char *s, size_t n);
+/* How many leading bytes of s[0..n) are valid by that rule: the byte offset of the
+ * first bad sequence, or n. */
+size_t fmt_utf8_valid_prefix(const char *s, size_t n);
 
 /* Routes cJSON's allocations through mem_alloc/mem_free. Idempotent. */
 void fmt_json_hooks(void);

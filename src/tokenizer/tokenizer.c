@@ -11,27 +11,52 @@
 
 static const uint8_t replacement[3] = {0xEF, 0xBF, 0xBD};
 
-int tok_utf8_sanitize(const uint8_t *in, size_t n, TokBytes *out, int *changed, Error *err) {
-    *changed = 0;
+/* 1 when s[0..n) is the start of a valid UTF-8 character that needs more bytes. */
+static int incomplete_utf8(const uint8_t *s, size_t n) {
+    if (n == 0 || n >= 4 || s[0] < 0xC2 || s[0] > 0xF4) return 0;
+    int bad;
+    return tok_utf8_valid(s, n, &bad) == 0 && (size_t)bad == n;
+}
+
+/* Appends s[0..n) to out with each maximal invalid subsequence replaced by U+FFFD.
+ * pending (decoding) keeps an incomplete tail there instead of replacing it.
+ * changed (encoding) makes the copy lazy: nothing is appended unless something
+ * had to be replaced, so valid text costs no copy; *changed says which. */
+static int utf8_repair(const uint8_t *s, size_t n, TokBytes *out, TokStream *pending, int *changed) {
+    int replaced = 0;
     size_t i = 0, clean = 0;
     while (i < n) {
-        if (in[i] < 0x80) {
+        if (s[i] < 0x80) {
             i++;
             continue;
         }
-        int bad, len = tok_utf8_valid(in + i, n - i, &bad);
+        int bad, len = tok_utf8_valid(s + i, n - i, &bad);
         if (len > 0) {
             i += (size_t)len;
             continue;
         }
-        *changed = 1;
-        if (tok_bytes_append(out, in + clean, i - clean) != 0 || tok_bytes_append(out, replacement, 3) != 0)
-            return error_set(err, "out of memory");
+        if (pending && incomplete_utf8(s + i, n - i)) {
+            if (tok_bytes_append(out, s + clean, i - clean) != 0) return -1;
+            memcpy(pending->pending, s + i, n - i);
+            pending->n_pending = (int)(n - i);
+            return 0;
+        }
+        replaced = 1;
+        if (tok_bytes_append(out, s + clean, i - clean) != 0 || tok_bytes_append(out, replacement, 3) != 0) return -1;
         i += (size_t)bad;
         clean = i;
     }
-    if (*changed && tok_bytes_append(out, in + clean, n - clean) != 0) return error_set(err, "out of memory");
-    return 0;
+    if (pending) pending->n_pending = 0;
+    if (changed) {
+        *changed = replaced;
+        if (!replaced) return 0;
+    }
+    if (n == 0) return tok_bytes_append(out, "", 0);
+    return tok_bytes_append(out, s + clean, n - clean);
+}
+
+int tok_utf8_sanitize(const uint8_t *in, size_t n, TokBytes *out, int *changed, Error *err) {
+    return utf8_repair(in, n, out, NULL, changed) == 0 ? 0 : error_set(err, "out of memory");
 }
 
 /* ---- encoding ---- */
@@ -166,14 +191,20 @@ static int encode_text(Encoder *e, const uint8_t *t, size_t n) {
     return encode_segment(e, t + cut, n - cut);
 }
 
+/* Points *text at a repaired copy (in fixed) when the input is not valid UTF-8. */
+static int sanitize_input(const void **text, size_t *len, TokBytes *fixed, Error *err) {
+    int changed;
+    if (tok_utf8_sanitize(*text, *len, fixed, &changed, err) != 0) return -1;
+    if (changed) {
+        *text = fixed->data;
+        *len = fixed->len;
+    }
+    return 0;
+}
+
 int tok_encode(const Tokenizer *tok, const void *text, size_t len, TokIds *out, Error *err) {
     TokBytes fixed = {0};
-    int changed;
-    if (tok_utf8_sanitize(text, len, &fixed, &changed, err) != 0) return -1;
-    if (changed) {
-        text = fixed.data;
-        len = fixed.len;
-    }
+    if (sanitize_input(&text, &len, &fixed, err) != 0) return -1;
     Encoder e;
     int rc = encoder_init(&e, tok, len, out, err);
     if (rc == 0) rc = encode_text(&e, text, len);
@@ -245,12 +276,7 @@ int tok_encode_parallel(const Tokenizer *tok, const void *text, size_t len, int 
     if (n_threads <= 1 || len < 4096 || !parallel_safe(tok)) return tok_encode(tok, text, len, out, err);
     if (n_threads > 64) n_threads = 64;
     TokBytes fixed = {0};
-    int changed;
-    if (tok_utf8_sanitize(text, len, &fixed, &changed, err) != 0) return -1;
-    if (changed) {
-        text = fixed.data;
-        len = fixed.len;
-    }
+    if (sanitize_input(&text, &len, &fixed, err) != 0) return -1;
     ParallelJob *job = mem_calloc(1, sizeof *job);
     if (!job) {
         tok_bytes_free(&fixed);
@@ -299,45 +325,6 @@ int tok_encode_parallel(const Tokenizer *tok, const void *text, size_t len, int 
 
 /* ---- decoding ---- */
 
-/* 1 when s[0..n) is the start of a valid UTF-8 character that needs more bytes. */
-static int incomplete_utf8(const uint8_t *s, size_t n) {
-    if (n == 0 || n >= 4 || s[0] < 0xC2 || s[0] > 0xF4) return 0;
-    int bad;
-    return tok_utf8_valid(s, n, &bad) == 0 && (size_t)bad == n;
-}
-
-/* Appends bytes with invalid UTF-8 replaced; keeps an incomplete tail in pending
- * (when pending is not NULL) instead of replacing it. */
-static int append_lossy(const uint8_t *s, size_t n, TokBytes *out, TokStream *pending) {
-    if (n == 0) {
-        if (pending) pending->n_pending = 0;
-        return tok_bytes_append(out, "", 0);
-    }
-    size_t i = 0, clean = 0;
-    while (i < n) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        int bad, len = tok_utf8_valid(s + i, n - i, &bad);
-        if (len > 0) {
-            i += (size_t)len;
-            continue;
-        }
-        if (pending && incomplete_utf8(s + i, n - i)) {
-            if (tok_bytes_append(out, s + clean, i - clean) != 0) return -1;
-            memcpy(pending->pending, s + i, n - i);
-            pending->n_pending = (int)(n - i);
-            return 0;
-        }
-        if (tok_bytes_append(out, s + clean, i - clean) != 0 || tok_bytes_append(out, replacement, 3) != 0) return -1;
-        i += (size_t)bad;
-        clean = i;
-    }
-    if (pending) pending->n_pending = 0;
-    return tok_bytes_append(out, s + clean, n - clean);
-}
-
 static int id_bytes(const Tokenizer *tok, int32_t id, const uint8_t **data, size_t *len) {
     if (id < 0 || (size_t)id >= tok->n_ids || tok->str_len[id] == UINT32_MAX) return -1;
     *data = (const uint8_t *)tok->bytes + tok->byte_off[id];
@@ -357,7 +344,7 @@ int tok_decode(const Tokenizer *tok, const int32_t *ids, size_t n, int skip_spec
             return error_set(err, "out of memory");
         }
     }
-    int rc = append_lossy((const uint8_t *)raw.data, raw.len, out, NULL);
+    int rc = utf8_repair((const uint8_t *)raw.data, raw.len, out, NULL, NULL);
     tok_bytes_free(&raw);
     return rc == 0 ? 0 : error_set(err, "out of memory");
 }
@@ -368,7 +355,7 @@ int tok_stream_push(const Tokenizer *tok, TokStream *stream, int32_t id, TokByte
     if (id_bytes(tok, id, &data, &len) != 0) return 0;
     uint8_t joined[8];
     size_t n_pending = (size_t)stream->n_pending;
-    if (n_pending == 0) return append_lossy(data, len, out, stream) == 0 ? 0 : error_set(err, "out of memory");
+    if (n_pending == 0) return utf8_repair(data, len, out, stream, NULL) == 0 ? 0 : error_set(err, "out of memory");
     /* Finish the held-back character first; the rest of the token goes through as usual. */
     size_t take = len < 4 ? len : 4;
     memcpy(joined, stream->pending, n_pending);
@@ -389,7 +376,7 @@ int tok_stream_push(const Tokenizer *tok, TokStream *stream, int32_t id, TokByte
         used = (size_t)bad > n_pending ? (size_t)bad - n_pending : 0;
     }
     stream->n_pending = 0;
-    return append_lossy(data + used, len - used, out, stream) == 0 ? 0 : error_set(err, "out of memory");
+    return utf8_repair(data + used, len - used, out, stream, NULL) == 0 ? 0 : error_set(err, "out of memory");
 }
 
 int tok_stream_flush(TokStream *stream, TokBytes *out, Error *err) {

@@ -106,11 +106,27 @@ TEST(f16_and_bf16_round_trip) {
     CHECK(f32_to_bf16(bf16_to_f32(0x3f80) + 0.00390625f) == 0x3f80);
 }
 
+/* A writer killed mid-write leaves PATH.tmp.PID; the next write of PATH removes it
+ * when that process is gone, and keeps a live writer's file. */
+TEST(atomic_write_removes_stale_temps) {
+    Error err = {0};
+    const char *dead = "build/tmp/stale.bin.tmp.2147483646"; /* above any pid_max: no such process */
+    char live[128];
+    snprintf(live, sizeof live, "build/tmp/stale.bin.tmp.%ld", (long)getppid());
+    CHECK(file_write_atomic(dead, "x", 1, &err) == 0 && file_write_atomic(live, "y", 1, &err) == 0);
+    CHECK(file_write_atomic("build/tmp/stale.bin", "new", 3, &err) == 0);
+    CHECK(!file_exists(dead));
+    CHECK(file_exists(live));
+    unlink(live);
+    unlink("build/tmp/stale.bin");
+}
+
 int main(void) {
     RUN(error_prefix_names_the_file);
     RUN(error_prefix_truncates_cleanly);
     RUN(mem_fail_after_fails_exactly_once);
     RUN(atomic_write_replaces_whole_file);
+    RUN(atomic_write_removes_stale_temps);
     RUN(threadpool_covers_every_index_once);
     RUN(f16_and_bf16_round_trip);
     return harness_finish();
