@@ -204,6 +204,24 @@ int pngio_decode(const uint8_t *data, size_t size, const char *name, int channel
     return 0;
 }
 
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+int pngio_probe(const uint8_t *data, size_t size, const char *name, int *width, int *height, Error *err) {
+    *width = *height = 0;
+    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) return error_set(err, "%s: not a PNG file (bad signature)", name);
+    /* IHDR must come first: length 13 at byte 8, type at 12, width/height at 16/20. */
+    if (size < 33 || be32(data + 8) != 13 || memcmp(data + 12, "IHDR", 4) != 0)
+        return error_set(err, "%s: truncated or missing IHDR chunk at byte 8", name);
+    uint32_t w = be32(data + 16), h = be32(data + 20);
+    if (w == 0 || h == 0 || w > PNG_UINT_31_MAX || h > PNG_UINT_31_MAX)
+        return error_set(err, "%s: invalid image size %ux%u in IHDR", name, (unsigned)w, (unsigned)h);
+    *width = (int)w;
+    *height = (int)h;
+    return 0;
+}
+
 int pngio_read_file(const char *path, int channels, Image **out, PngText *text, Error *err) {
     *out = NULL;
     if (text) memset(text, 0, sizeof *text);

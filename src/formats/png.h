@@ -46,6 +46,11 @@ int pngio_decode(const uint8_t *data, size_t size, const char *name, int channel
                  Error *err);
 int pngio_read_file(const char *path, int channels, Image **out, PngText *text, Error *err);
 
+/* The size in the IHDR header, without decoding, so a caller with a tighter
+ * bound than IMAGE_MAX_SIDE (the server) can refuse before any pixels are
+ * allocated. Fails on a bad signature or a missing/short IHDR. */
+int pngio_probe(const uint8_t *data, size_t size, const char *name, int *width, int *height, Error *err);
+
 /* img: 1, 3 or 4 channels (2 is written as 4). *out is mem_free'd by the caller. */
 int pngio_encode(const Image *img, const PngTextEntry *text, int n_text, uint8_t **out, size_t *out_size, Error *err);
 int pngio_write_file(const char *path, const Image *img, const PngTextEntry *text, int n_text, Error *err);

@@ -2,8 +2,8 @@
 #include "request.h"
 
 #include "../core/mem.h"
+#include "../formats/png.h"
 #include "dataurl.h"
-#include "image.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -189,16 +189,27 @@ static int gen_parse(GenRequest *g, const cJSON *root, const ApiLimits *l, ApiEr
     return 0;
 }
 
-static int decode_image_bytes(const uint8_t *png, size_t size, const ApiLimits *l, Image *im, const char *param,
+/* PNG bytes -> RGBA, size-checked from the header before decoding. */
+static int decode_image_bytes(const uint8_t *png, size_t size, const ApiLimits *l, Image **im, const char *param,
                               ApiError *e) {
     Error err = {0};
-    if (image_decode_png(im, png, size, &err) != 0)
+    int w, h, cap = l->max_side < REQ_MAX_IMAGE_SIDE ? l->max_side : REQ_MAX_IMAGE_SIDE;
+    *im = NULL;
+    if (pngio_probe(png, size, param, &w, &h, &err) != 0)
         return api_bad_param(e, param, "Invalid image in '%s': %s (PNG images only).", param, err.message);
-    if (im->w > l->max_side || im->h > l->max_side) {
-        int w = im->w, h = im->h;
-        image_free(im);
-        return api_bad_param(e, param, "Image %dx%d is larger than %dx%d.", w, h, l->max_side, l->max_side);
-    }
+    if (w > cap || h > cap) return api_bad_param(e, param, "Image %dx%d is larger than %dx%d.", w, h, cap, cap);
+    if (pngio_decode(png, size, param, 4, im, NULL, &err) != 0)
+        return api_bad_param(e, param, "Invalid image in '%s': %s (PNG images only).", param, err.message);
+    return 0;
+}
+
+/* The RGB pixels the backends take: alpha composited over white. */
+static int rgb_pixels(const Image *im, uint8_t **rgb, Error *err) {
+    Image *c = image_convert(im, 3, IMAGE_WHITE, err);
+    if (!c) return -1;
+    *rgb = c->pixels;
+    c->pixels = NULL;
+    image_free(c);
     return 0;
 }
 
@@ -209,15 +220,15 @@ static int decode_image_url(const char *url, const ApiLimits *l, BackendMessage 
     char mime[64];
     if (dataurl_decode(url, strlen(url), l->max_image, mime, sizeof mime, &bytes, &n, &err) != 0)
         return api_bad_param(e, param, "Invalid 'image_url': %s.", err.message);
-    Image im;
+    Image *im;
     int rc = decode_image_bytes(bytes, n, l, &im, param, e);
     mem_free(bytes);
     if (rc != 0) return -1;
     uint8_t *rgb;
-    rc = image_to_rgb(&im, &rgb, &err);
-    m->image_w = im.w;
-    m->image_h = im.h;
-    image_free(&im);
+    rc = rgb_pixels(im, &rgb, &err);
+    m->image_w = im->width;
+    m->image_h = im->height;
+    image_free(im);
     if (rc != 0) return oom(e);
     m->image = rgb;
     return 0;
@@ -466,32 +477,32 @@ int edit_request_parse(ImageRequest *r, const Multipart *mp, const ApiLimits *l,
     const MultipartPart *ip = multipart_get(mp, "image");
     if (!ip) ip = multipart_get(mp, "image[]");
     if (rc == 0 && !ip) rc = api_bad_param(e, "image", "Missing required parameter: 'image'.");
-    Image im = {0}, mask = {0};
+    Image *im = NULL, *mask = NULL;
     if (rc == 0) rc = decode_image_bytes((const uint8_t *)ip->data, ip->len, l, &im, "image", e);
     const MultipartPart *mpart = multipart_get(mp, "mask");
     if (rc == 0 && mpart) {
         rc = decode_image_bytes((const uint8_t *)mpart->data, mpart->len, l, &mask, "mask", e);
-        if (rc == 0 && (mask.w != im.w || mask.h != im.h))
-            rc = api_bad_param(e, "mask", "The mask (%dx%d) must have the image's size (%dx%d).", mask.w, mask.h, im.w,
-                               im.h);
+        if (rc == 0 && (mask->width != im->width || mask->height != im->height))
+            rc = api_bad_param(e, "mask", "The mask (%dx%d) must have the image's size (%dx%d).", mask->width,
+                               mask->height, im->width, im->height);
     }
     if (rc == 0) {
         /* OpenAI's convention: fully transparent pixels (of the mask, else the image) are redrawn. */
-        const Image *a = mpart ? &mask : &im;
-        size_t np = (size_t)im.w * im.h;
+        const Image *a = mpart ? mask : im;
+        size_t np = (size_t)im->width * im->height;
         Error err = {0};
         r->keep = mem_alloc(np);
-        if (!r->keep || image_to_rgb(&im, &r->image, &err) != 0) rc = oom(e);
-        for (size_t i = 0; rc == 0 && i < np; i++) r->keep[i] = a->rgba[i * 4 + 3] != 0;
-        r->image_w = im.w;
-        r->image_h = im.h;
+        if (!r->keep || rgb_pixels(im, &r->image, &err) != 0) rc = oom(e);
+        for (size_t i = 0; rc == 0 && i < np; i++) r->keep[i] = a->pixels[i * 4 + 3] != 0;
+        r->image_w = im->width;
+        r->image_h = im->height;
         if (!s) { /* edits default to the input's size */
-            r->width = im.w;
-            r->height = im.h;
+            r->width = im->width;
+            r->height = im->height;
         }
     }
-    image_free(&im);
-    image_free(&mask);
+    image_free(im);
+    image_free(mask);
     if (rc != 0) image_request_free(r);
     return rc;
 }

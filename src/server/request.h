@@ -42,6 +42,9 @@ void api_limits_default(ApiLimits *l);
  * request obeys the fault injection like the rest of the server. Process-wide. */
 void api_json_hooks(void);
 
+/* Uploaded images over this per side are refused from their PNG header,
+ * before any pixels are allocated, whatever max_side says. */
+#define REQ_MAX_IMAGE_SIDE 4096
 #define REQ_MAX_STOP 4
 #define REQ_MAX_STOP_LEN 64
 

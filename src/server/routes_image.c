@@ -4,8 +4,10 @@
 #include "server_internal.h"
 
 #include "../core/mem.h"
+#include "../formats/png.h"
+#include "../image/resize.h"
+#include "../image/tileable.h"
 #include "dataurl.h"
-#include "image.h"
 #include "metrics.h"
 
 #include <stdio.h>
@@ -41,48 +43,57 @@ static uint8_t *shrink_keep(const uint8_t *keep, int w, int h, int W, int H) {
     return k;
 }
 
+/* An RGB image holding a copy of rgb [h][w][3]. */
+static Image *rgb_image(const uint8_t *rgb, int w, int h, Error *err) {
+    Image *im = image_new(w, h, 3, err);
+    if (im) memcpy(im->pixels, rgb, image_bytes(im));
+    return im;
+}
+
 /* One picture: draw or inpaint at the model's size, then to the asked size. */
-static int make_one(ImgCtx *t, void *inst, uint64_t seed, Image *out) {
+static int make_one(ImgCtx *t, void *inst, uint64_t seed, Image **out) {
     const Backend *b = t->model->backend;
     int W, H;
     b->image_size(inst, &W, &H);
-    uint8_t *rgb = NULL;
-    Image small = {0}, src = {0}, src_small = {0};
+    uint8_t *rgb = NULL, *keep = NULL;
+    Image *small = NULL, *src = NULL, *src_small = NULL, *big = NULL, *orig = NULL;
     int rc = -1, brc = 0;
+    *out = NULL;
     if (t->req.image) {
-        uint8_t *keep = shrink_keep(t->req.keep, t->req.image_w, t->req.image_h, W, H), *src_rgb = NULL;
-        if (!keep || image_from_rgb(t->req.image, t->req.image_w, t->req.image_h, &src, &t->err) != 0 ||
-            image_resize(&src, W, H, &src_small, &t->err) != 0 || image_to_rgb(&src_small, &src_rgb, &t->err) != 0 ||
-            (brc = b->inpaint(inst, t->req.prompt, src_rgb, keep, seed, &rgb, &t->err)) != 0) {
-            if (!keep) error_set(&t->err, "out of memory");
-            mem_free(keep);
-            mem_free(src_rgb);
+        keep = shrink_keep(t->req.keep, t->req.image_w, t->req.image_h, W, H);
+        if (!keep) {
+            error_set(&t->err, "out of memory");
             goto done;
         }
-        mem_free(keep);
-        mem_free(src_rgb);
+        if (!(src = rgb_image(t->req.image, t->req.image_w, t->req.image_h, &t->err)) ||
+            !(src_small = image_resize(src, W, H, IMAGE_BILINEAR, &t->err)) ||
+            (brc = b->inpaint(inst, t->req.prompt, src_small->pixels, keep, seed, &rgb, &t->err)) != 0)
+            goto done;
     } else if ((brc = b->draw(inst, t->req.prompt, seed, &rgb, &t->err)) != 0) {
         goto done;
     }
-    if (image_from_rgb(rgb, W, H, &small, &t->err) != 0) goto done;
-    if (t->req.tile) image_make_tileable(&small);
-    if (image_resize(&small, t->req.width, t->req.height, out, &t->err) != 0) goto done;
+    if (!(small = rgb_image(rgb, W, H, &t->err))) goto done;
+    if (t->req.tile && image_make_tileable(small, &t->err) != 0) goto done;
+    if (!(big = image_resize(small, t->req.width, t->req.height, IMAGE_BILINEAR, &t->err))) goto done;
     if (t->req.image) {
         /* pixels the mask keeps stay exactly as they were */
-        Image orig = {0};
-        if (image_resize(&src, t->req.width, t->req.height, &orig, &t->err) != 0) goto done;
+        if (!(orig = image_resize(src, t->req.width, t->req.height, IMAGE_BILINEAR, &t->err))) goto done;
         uint8_t *keep_big = shrink_keep(t->req.keep, t->req.image_w, t->req.image_h, t->req.width, t->req.height);
         for (size_t i = 0; keep_big && i < (size_t)t->req.width * t->req.height; i++)
-            if (keep_big[i]) memcpy(out->rgba + i * 4, orig.rgba + i * 4, 4);
+            if (keep_big[i]) memcpy(big->pixels + i * 3, orig->pixels + i * 3, 3);
         mem_free(keep_big);
-        image_free(&orig);
     }
+    *out = big;
+    big = NULL;
     rc = 0;
 done:
     mem_free(rgb);
-    image_free(&small);
-    image_free(&src);
-    image_free(&src_small);
+    mem_free(keep);
+    image_free(small);
+    image_free(src);
+    image_free(src_small);
+    image_free(big);
+    image_free(orig);
     return brc == BACKEND_BAD_INPUT ? brc : rc;
 }
 
@@ -96,13 +107,13 @@ static void img_run(Job *job, int slot) {
             return;
         }
         t->seeds[i] = t->req.has_seed ? t->req.seed + (uint64_t)i : ((uint64_t)(slots_now() * 1e6) + (uint64_t)i) % 1000000007u;
-        Image im = {0};
+        Image *im = NULL;
         uint8_t *png = NULL;
         size_t png_len, b64_len;
         int rc = make_one(t, inst, t->seeds[i], &im);
-        if (rc == 0) rc = image_encode_png(&im, &png, &png_len, &t->err);
+        if (rc == 0) rc = pngio_encode(im, NULL, 0, &png, &png_len, &t->err);
         if (rc == 0) rc = base64_encode(png, png_len, &t->b64[i], &b64_len, &t->err);
-        image_free(&im);
+        image_free(im);
         mem_free(png);
         if (rc != 0) {
             t->failed = rc == BACKEND_BAD_INPUT ? rc : -1;

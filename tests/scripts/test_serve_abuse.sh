@@ -61,6 +61,9 @@ expect_http 400 invalid_multipart /v1/images/edits -H 'Content-Type: application
 expect_http 400 "'image'" /v1/images/edits -F prompt=x
 printf 'not a png' > "$TMP/bad.png"
 expect_http 400 'not a PNG' /v1/images/edits -F prompt=x -F "image=@$TMP/bad.png"
+# a 45-byte PNG whose header claims 60000x60000: refused from the header, no 14 GB allocation
+printf '\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\xea\x60\x00\x00\xea\x60\x08\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00IEND\xaeB`\x82' > "$TMP/huge.png"
+expect_http 400 'is larger than' /v1/images/edits -F prompt=x -F "image=@$TMP/huge.png"
 expect_http 400 '"param":"target"' /v1/translations -H 'Content-Type: application/json' --data-binary '{"text":"x","target":"fr"}'
 expect_http 404 not_found /v1/nothing
 expect_http 405 method_not_allowed /v1/chat/completions

@@ -6,7 +6,10 @@
 source tests/scripts/lib.sh
 source tests/scripts/serve_lib.sh
 expect_stderr "is neither an EXAONE-mini folder nor an EXAONE model" 1 "$EXAONE" serve -m "$TMP/nothing" --port 0
-expect_stderr "no EXAONE-mini model at" 1 "$EXAONE" serve --port 0
+# The repo ships models/exaone-mini, found from the cwd or next to the binary:
+# run a copy of the binary from a folder without one (timeout: never hang on a live server).
+mkdir -p "$TMP/nomodel" && cp "$EXAONE" "$TMP/nomodel/exaone"
+expect_stderr "no EXAONE-mini model at" 1 bash -c 'cd "$1" && exec timeout 20 ./exaone serve --port 0' _ "$TMP/nomodel"
 expect_output "usage: exaone serve" "$EXAONE" serve --help
 expect_exit 2 "$EXAONE" serve --bogus
 expect_exit 2 "$EXAONE" serve --backend other

@@ -3,8 +3,9 @@
  * trip and tiling, the bounded queue. */
 #include "../harness.h"
 #include "core/mem.h"
+#include "formats/png.h"
+#include "image/tileable.h"
 #include "server/dataurl.h"
-#include "server/image.h"
 #include "server/multipart.h"
 #include "server/slots.h"
 #include "server/textsink.h"
@@ -115,45 +116,46 @@ TEST(textsink_utf8_and_stops) {
 }
 
 TEST(png_round_trip_and_tiling) {
-    Image im;
     Error err = {0};
-    uint8_t rgb[5 * 3 * 3];
-    for (int i = 0; i < 45; i++) rgb[i] = (uint8_t)(i * 5);
-    CHECK(image_from_rgb(rgb, 5, 3, &im, &err) == 0);
+    Image *im = image_new(5, 3, 3, &err);
+    CHECK(im != NULL);
+    for (int i = 0; i < 45; i++) im->pixels[i] = (uint8_t)(i * 5);
     uint8_t *png;
     size_t n;
-    CHECK(image_encode_png(&im, &png, &n, &err) == 0);
-    Image back;
-    CHECK(image_decode_png(&back, png, n, &err) == 0);
-    CHECK(back.w == 5 && back.h == 3 && memcmp(back.rgba, im.rgba, 5 * 3 * 4) == 0);
+    CHECK(pngio_encode(im, NULL, 0, &png, &n, &err) == 0);
+    int pw, ph;
+    CHECK(pngio_probe(png, n, "probe", &pw, &ph, &err) == 0 && pw == 5 && ph == 3);
+    Image *back;
+    CHECK(pngio_decode(png, n, "back", 3, &back, NULL, &err) == 0);
+    CHECK(back->width == 5 && back->height == 3 && memcmp(back->pixels, im->pixels, 5 * 3 * 3) == 0);
     /* truncations before the pixel data fail; later ones (libpng stops reading
      * once it has the pixels) either fail or give the whole image */
     for (size_t cut = 0; cut < n; cut++) {
-        Image t;
-        int rc = image_decode_png(&t, png, cut, &err);
+        Image *t;
+        int rc = pngio_decode(png, cut, "cut", 3, &t, NULL, &err);
         if (cut < 8 + 25 + 8) CHECK(rc != 0);
+        if (cut < 8 + 25) CHECK(pngio_probe(png, cut, "cut", &pw, &ph, &err) != 0);
         if (rc == 0) {
-            CHECK(t.w == 5 && t.h == 3 && memcmp(t.rgba, im.rgba, 5 * 3 * 4) == 0);
-            image_free(&t);
+            CHECK(t->width == 5 && t->height == 3 && memcmp(t->pixels, im->pixels, 5 * 3 * 3) == 0);
+            image_free(t);
         }
     }
     mem_free(png);
-    image_free(&back);
-    image_free(&im);
+    image_free(back);
+    image_free(im);
     /* tileable: opposite edges continue each other (wrap-around step no bigger than inner steps) */
-    im.w = im.h = 32;
-    im.rgba = mem_alloc(32 * 32 * 4);
-    CHECK(im.rgba != NULL);
+    im = image_new(32, 32, 4, &err);
+    CHECK(im != NULL);
     for (int y = 0; y < 32; y++)
         for (int x = 0; x < 32; x++) {
-            uint8_t *p = im.rgba + (y * 32 + x) * 4;
+            uint8_t *p = im->pixels + (y * 32 + x) * 4;
             p[0] = (uint8_t)(x * 8), p[1] = (uint8_t)(y * 8), p[2] = 0, p[3] = 255;
         }
-    int before = abs(im.rgba[(0 * 32 + 31) * 4] - im.rgba[(0 * 32 + 0) * 4]);
-    image_make_tileable(&im);
-    int after = abs(im.rgba[(5 * 32 + 31) * 4] - im.rgba[(5 * 32 + 0) * 4]);
+    int before = abs(im->pixels[(0 * 32 + 31) * 4] - im->pixels[(0 * 32 + 0) * 4]);
+    CHECK(image_make_tileable(im, &err) == 0);
+    int after = abs(im->pixels[(5 * 32 + 31) * 4] - im->pixels[(5 * 32 + 0) * 4]);
     CHECKF(before > 200 && after <= 16, "edge jump %d -> %d", before, after);
-    image_free(&im);
+    image_free(im);
 }
 
 static void slow_job(Job *job, int slot) {
