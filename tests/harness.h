@@ -110,7 +110,7 @@ static inline int harness_ref(const char *script, char *outdir, size_t outdir_si
     char *dot = strrchr(stem, '.');
     if (dot) *dot = 0;
     snprintf(outdir, outdir_size, "build/ref/%s", stem);
-    char done[600], cmd[2000];
+    char done[600], cmd[4096];
     snprintf(done, sizeof done, "%s/.done", outdir);
     /* Cached unless a reference script (or a module it imports) changed since. */
     snprintf(cmd, sizeof cmd, "test -f '%s' && test -z \"$(find tests/ref -name '*.py' -newer '%s')\"", done, done);
