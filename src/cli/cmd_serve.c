@@ -4,6 +4,7 @@
 #include "../core/mem.h"
 #include "../server/server.h"
 #include "args.h"
+#include "mini_cli.h"
 #include "commands.h"
 
 #include <libgen.h>
@@ -35,19 +36,6 @@ static const char *usage =
     "  --web DIR             the Atelier's files (default web/ next to the executable, else ./web)\n"
     "  --backend test        developer flag: a deterministic stand-in model for protocol\n"
     "                        tests and HTTP benchmarks (NOT a model; echoes and patterns)\n";
-
-static int default_mini(char *out, size_t cap) {
-    if (file_exists("models/exaone-mini/config.json")) {
-        snprintf(out, cap, "models/exaone-mini");
-        return 0;
-    }
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return -1;
-    exe[n] = 0;
-    snprintf(out, cap, "%s/models/exaone-mini", dirname(exe));
-    return 0;
-}
 
 static int read_key_file(const char *path, char *key, size_t cap) {
     FILE *f = fopen(path, "rb");
@@ -132,7 +120,7 @@ int cmd_serve(int argc, char **argv) {
         log_warn("serve: --backend test: a deterministic stand-in, not a model");
     } else {
         /* the embedded EXAONE-mini first; -m adds models */
-        if (default_mini(mini_dir, sizeof mini_dir) != 0) snprintf(mini_dir, sizeof mini_dir, "models/exaone-mini");
+        if (mini_cli_default_path(mini_dir, sizeof mini_dir) != 0) snprintf(mini_dir, sizeof mini_dir, "models/exaone-mini");
         char probe[1200];
         snprintf(probe, sizeof probe, "%s/vq.safetensors", mini_dir);
         if (file_exists(probe)) {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int find_default(char *out, size_t cap) {
+int mini_cli_default_path(char *out, size_t cap) {
     if (file_exists("models/exaone-mini/config.json")) {
         snprintf(out, cap, "models/exaone-mini");
         return 0;
@@ -26,7 +26,7 @@ static int find_default(char *out, size_t cap) {
 MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap) {
     char buf[1024];
     if (!path) {
-        if (find_default(buf, sizeof buf) != 0) snprintf(buf, sizeof buf, "models/exaone-mini");
+        if (mini_cli_default_path(buf, sizeof buf) != 0) snprintf(buf, sizeof buf, "models/exaone-mini");
         path = buf;
     }
     if (resolved) snprintf(resolved, cap, "%s", path);

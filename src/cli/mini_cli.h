@@ -7,6 +7,9 @@
 
 /* path NULL: models/exaone-mini under the current directory, else next to the
  * executable. Prints the error (prefixed by command) and returns NULL on failure. */
+/* The embedded model: ./models/exaone-mini, else models/exaone-mini next to the
+ * executable. Returns -1 when neither can be named. */
+int mini_cli_default_path(char *out, size_t cap);
 MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap);
 /* "ko" / "en" -> MINI_LANG_*; -2 when neither. */
 int mini_cli_lang(const char *s);
