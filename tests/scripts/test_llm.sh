@@ -70,8 +70,8 @@ if [ -f $H/tokenizer.json ]; then
     STOP=$(/usr/bin/python3 -c "import sys; t=open(sys.argv[1], encoding='utf-8').read(); print(t[len(t)//2:len(t)//2+3])" $TMP/g.txt)
     $EXAONE chat -m $H -p "hello" --temp 0 -n 30 --stop "$STOP" > $TMP/s.txt 2>/dev/null
     if /usr/bin/python3 -c "
-    import sys; g=open(sys.argv[1], encoding='utf-8').read(); s=open(sys.argv[2], encoding='utf-8').read().rstrip('\n')
-    sys.exit(0 if g.startswith(s) and sys.argv[3] not in s and len(s) < len(g) - 1 else 1)" $TMP/g.txt $TMP/s.txt "$STOP"; then
+import sys; g=open(sys.argv[1], encoding='utf-8').read(); s=open(sys.argv[2], encoding='utf-8').read().rstrip('\n')
+sys.exit(0 if g.startswith(s) and sys.argv[3] not in s and len(s) < len(g) - 1 else 1)" $TMP/g.txt $TMP/s.txt "$STOP"; then
         _pass "--stop cuts the answer before the stop text"; else _fail "--stop cuts the answer before the stop text"; fi
     expect_stderr "generated" 0 $EXAONE chat -m $H -p "hello" --temp 0 -n 4
     expect_stderr "more than the context of 8" 1 $EXAONE chat -m $H -c 8 -p "a long prompt that needs more than eight tokens"
