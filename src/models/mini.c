@@ -331,6 +331,22 @@ static void add_bias(float *x, const float *b, int n, int width) {
         for (int k = 0; k < width; k++) x[(size_t)i * width + k] += b[k];
 }
 
+/* x[n,C] += fcproj(gelu_tanh(fc(ln2(x)))); h [n,C] and fc [n,F] are scratch. */
+static void mlp_block(const MiniModel *m, const MiniLayer *y, float *x, float *h, float *fc, int n) {
+    const MiniConfig *c = &m->config;
+    int C = c->d_model, F = c->ffn;
+    norm_rows(c, h, x, y->ln2_w, y->ln2_b, n);
+    matmul_f32_nt(m->pool, fc, h, y->fc_w, n, F, C, 0);
+    add_bias(fc, y->fc_b, n, F);
+    for (size_t k = 0; k < (size_t)n * F; k++) {
+        float v = fc[k];
+        fc[k] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+    }
+    matmul_f32_nt(m->pool, h, fc, y->fcproj_w, n, C, F, 0);
+    add_bias(h, y->fcproj_b, n, C);
+    for (size_t k = 0; k < (size_t)n * C; k++) x[k] += h[k];
+}
+
 static void embed(const MiniModel *m, MiniState *s, const int *tokens, const int *segments, int n) {
     const MiniConfig *c = &m->config;
     int C = c->d_model, G = c->grid_h * c->grid_w;
@@ -384,7 +400,7 @@ static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix) 
 int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *segments, int n, int prefix,
               int image_start, float *logits, float *last_logits, Error *err) {
     const MiniConfig *c = &m->config;
-    int C = c->d_model, F = c->ffn, V = c->vocab;
+    int C = c->d_model, V = c->vocab;
     if (n <= 0 || s->len + n > c->max_seq)
         return error_set(err, "mini: %d + %d tokens exceed the context of %d", s->len, n, c->max_seq);
     for (int i = 0; i < n; i++)
@@ -406,16 +422,7 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
         matmul_f32_nt(m->pool, s->h, s->att, y->proj_w, n, C, C, 0);
         add_bias(s->h, y->proj_b, n, C);
         for (size_t k = 0; k < (size_t)n * C; k++) s->x[k] += s->h[k];
-        norm_rows(c, s->h, s->x, y->ln2_w, y->ln2_b, n);
-        matmul_f32_nt(m->pool, s->fc, s->h, y->fc_w, n, F, C, 0);
-        add_bias(s->fc, y->fc_b, n, F);
-        for (size_t k = 0; k < (size_t)n * F; k++) {
-            float x = s->fc[k];
-            s->fc[k] = 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-        }
-        matmul_f32_nt(m->pool, s->h, s->fc, y->fcproj_w, n, C, F, 0);
-        add_bias(s->h, y->fcproj_b, n, C);
-        for (size_t k = 0; k < (size_t)n * C; k++) s->x[k] += s->h[k];
+        mlp_block(m, y, s->x, s->h, s->fc, n);
     }
     norm_rows(c, s->h, s->x, m->lnf_w, m->lnf_b, n);
     if (logits) matmul_f32_nt(m->pool, logits, s->h, m->lm_head, n, V, C, 0);
@@ -468,16 +475,7 @@ int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const i
         matmul_f32_nt(m->pool, h, att, y->proj_w, B, C, C, 0);
         add_bias(h, y->proj_b, B, C);
         for (size_t k = 0; k < BC; k++) x[k] += h[k];
-        norm_rows(c, h, x, y->ln2_w, y->ln2_b, B);
-        matmul_f32_nt(m->pool, fc, h, y->fc_w, B, F, C, 0);
-        add_bias(fc, y->fc_b, B, F);
-        for (size_t k = 0; k < (size_t)B * F; k++) {
-            float v = fc[k];
-            fc[k] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-        }
-        matmul_f32_nt(m->pool, h, fc, y->fcproj_w, B, C, F, 0);
-        add_bias(h, y->fcproj_b, B, C);
-        for (size_t k = 0; k < BC; k++) x[k] += h[k];
+        mlp_block(m, y, x, h, fc, B);
     }
     norm_rows(c, h, x, m->lnf_w, m->lnf_b, B);
     if (logits) matmul_f32_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
