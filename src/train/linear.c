@@ -1,9 +1,7 @@
 /* Linear layer (see linear.h). */
 #include "linear.h"
 
-#ifdef TRAIN_REAL_IS_FLOAT
-#include "../core/matmul.h"
-#endif
+#include "real_gemm.h"
 #include "../core/progress.h"
 
 #include <string.h>
@@ -34,39 +32,15 @@ static void bias_grad_columns(void *ctx, int64_t begin, int64_t end, int thread)
     }
 }
 
-#ifdef TRAIN_REAL_IS_FLOAT
 static void linear_products_forward(ThreadPool *pool, real *out, const real *inp, const real *w, int64_t N, int C,
                                     int OC) {
-    matmul_f32_nt(pool, out, inp, w, N, OC, C, 0);
+    gemm_nt(pool, out, inp, w, N, OC, C, 0);
 }
 static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, const real *dout, const real *inp,
                                      const real *w, int64_t N, int C, int OC) {
-    if (dinp) matmul_f32_nn(pool, dinp, dout, w, N, C, OC, 1);
-    matmul_f32_tn(pool, dw, dout, inp, OC, C, N, 1);
+    if (dinp) gemm_nn(pool, dinp, dout, w, N, C, OC, 1);
+    gemm_tn(pool, dw, dout, inp, OC, C, N, 1);
 }
-#else
-/* Double build for the gradient test: obviously-right loops. */
-static void linear_products_forward(ThreadPool *pool, real *out, const real *inp, const real *w, int64_t N, int C,
-                                    int OC) {
-    for (int64_t n = 0; n < N; n++)
-        for (int o = 0; o < OC; o++) {
-            real s = 0;
-            for (int c = 0; c < C; c++) s += inp[n * C + c] * w[(int64_t)o * C + c];
-            out[n * OC + o] = s;
-        }
-}
-static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, const real *dout, const real *inp,
-                                     const real *w, int64_t N, int C, int OC) {
-    for (int64_t n = 0; n < N; n++)
-        for (int o = 0; o < OC; o++) {
-            real g = dout[n * OC + o];
-            for (int c = 0; c < C; c++) {
-                if (dinp) dinp[n * C + c] += g * w[(int64_t)o * C + c];
-                dw[(int64_t)o * C + c] += g * inp[n * C + c];
-            }
-        }
-}
-#endif
 
 void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
                     int C, int OC) {

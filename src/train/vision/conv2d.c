@@ -2,7 +2,7 @@
 #include "conv2d.h"
 
 #include "../../core/error.h"
-#include "vision_gemm.h"
+#include "../real_gemm.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 #include "vq_quantize.h"
 
 #include "../../core/mem.h"
-#include "vision_gemm.h"
+#include "../real_gemm.h"
 
 #include <string.h>
 

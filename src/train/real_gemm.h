@@ -1,24 +1,24 @@
-/* vision_gemm.h — the three GEMM layouts for the vision layers, on `real`.
+/* real_gemm.h — the three GEMM layouts of the training layers, on `real`.
  *
  * In the library (real = float) they are src/core/matmul.h's kernels, so the
  * convolutions get whatever speed that file has. The gradient test compiles
  * the layers with real = double, where these are plain loops that are
- * obviously right. Included by conv2d.c and vq_quantize.c only.
+ * obviously right. Included by linear.c and the vision layers.
  *   gemm_nt  C[M,N] (+)= A[M,K] · B[N,K]ᵀ
  *   gemm_nn  C[M,N] (+)= A[M,K] · B[K,N]
  *   gemm_tn  C[M,N] (+)= A[K,M]ᵀ · B[K,N]
  */
-#ifndef EXAONE_TRAIN_VISION_GEMM_H
-#define EXAONE_TRAIN_VISION_GEMM_H
+#ifndef EXAONE_TRAIN_REAL_GEMM_H
+#define EXAONE_TRAIN_REAL_GEMM_H
 
-#include "../../core/threadpool.h"
-#include "../real.h"
+#include "../core/threadpool.h"
+#include "real.h"
 
 #include <stdint.h>
 #include <string.h>
 
 #ifdef TRAIN_REAL_IS_FLOAT
-#include "../../core/matmul.h"
+#include "../core/matmul.h"
 #define gemm_nt matmul_f32_nt
 #define gemm_nn matmul_f32_nn
 #define gemm_tn matmul_f32_tn
