@@ -6,14 +6,12 @@
 #include "../core/log.h"
 #include "../core/mem.h"
 #include "../core/progress.h"
-#include "../formats/safetensors.h"
-#include "../image/plot.h"
 #include "../models/exaone_lora.h"
 #include "../tokenizer/tokenizer.h"
 #include "../train/adamw.h"
-#include "../train/rng.h"
 #include "../train/tune_data.h"
 #include "../train/tune_model.h"
+#include "../train/tune_run.h"
 #include "args.h"
 #include "commands.h"
 
@@ -53,103 +51,12 @@ static const char *usage =
     "  -t, --threads N         threads (default: all cores)\n\n"
     "stdout: steps=N loss=X eval_before=Y eval_after=Z tokens_per_s=T peak_rss_mb=M\n";
 
-#define CKPT_NAME "tune-checkpoint.safetensors"
-
 typedef struct {
     TuneModel *t;
     AdamW opt;
     int64_t step;
     uint64_t seed;
 } Run;
-
-static int ckpt_save(const char *dir, const Run *r, Error *err) {
-    const ParamTable *tb = &r->t->table;
-    int n = tb->count;
-    StTensor *ts = mem_calloc((size_t)n * 3, sizeof *ts);
-    char *names = mem_calloc((size_t)n * 3, 160);
-    if (!ts || !names) {
-        mem_free(ts);
-        mem_free(names);
-        return error_set(err, "out of memory");
-    }
-    const char *prefix[3] = {"", "optimizer.exp_avg.", "optimizer.exp_avg_sq."};
-    const float *base[3] = {r->t->params, r->opt.m, r->opt.v};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < n; i++) {
-            const ParamEntry *e = &tb->entries[i];
-            StTensor *s = &ts[k * n + i];
-            char *nm = names + (size_t)(k * n + i) * 160;
-            snprintf(nm, 160, "%s%s", prefix[k], e->name);
-            *s = (StTensor){.name = nm, .dtype = DTYPE_F32, .n_dims = 2, .data = base[k] + e->offset,
-                            .size = e->numel * sizeof(float)};
-            s->shape[0] = e->rows;
-            s->shape[1] = e->cols;
-        }
-    char step[32], astep[32], seed[32], path[1100];
-    snprintf(step, sizeof step, "%" PRId64, r->step);
-    snprintf(astep, sizeof astep, "%" PRId64, r->opt.step);
-    snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
-    const char *meta[] = {"step", step, "adam_step", astep, "seed", seed, NULL};
-    snprintf(path, sizeof path, "%s/" CKPT_NAME, dir);
-    int rc = st_save(path, ts, (size_t)n * 3, meta, err);
-    mem_free(ts);
-    mem_free(names);
-    return rc;
-}
-
-static int ckpt_load(const char *dir, Run *r, Error *err) {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/" CKPT_NAME, dir);
-    SafeTensors *st = NULL;
-    if (st_open(&st, path, err) != 0) return -1;
-    const ParamTable *tb = &r->t->table;
-    const char *prefix[3] = {"", "optimizer.exp_avg.", "optimizer.exp_avg_sq."};
-    float *base[3] = {r->t->params, r->opt.m, r->opt.v};
-    int rc = st_count(st) == (size_t)tb->count * 3 ? 0
-                                                   : error_set(err, "%s: %zu tensors, this run has %d (same --rank / "
-                                                                    "--targets / model?)", path, st_count(st), tb->count * 3);
-    for (int k = 0; k < 3 && !rc; k++)
-        for (int i = 0; i < tb->count && !rc; i++) {
-            const ParamEntry *e = &tb->entries[i];
-            char nm[200];
-            snprintf(nm, sizeof nm, "%s%s", prefix[k], e->name);
-            const StTensor *s = st_find(st, nm);
-            if (!s || s->dtype != DTYPE_F32 || s->size != e->numel * sizeof(float))
-                rc = error_set(err, "%s: tensor %s is missing or has another shape", path, nm);
-            else
-                memcpy(base[k] + e->offset, s->data, s->size);
-        }
-    const char *step = st_metadata(st, "step"), *astep = st_metadata(st, "adam_step"), *seed = st_metadata(st, "seed");
-    if (!rc && (!step || !astep || !seed)) rc = error_set(err, "%s: no step / adam_step / seed metadata", path);
-    if (!rc) {
-        r->step = strtoll(step, NULL, 10);
-        r->opt.step = strtoll(astep, NULL, 10);
-        if (strtoull(seed, NULL, 10) != r->seed) rc = error_set(err, "%s: written with another --seed", path);
-    }
-    st_close(st);
-    return rc;
-}
-
-/* After a resume, drops loss.csv rows past the checkpoint (a run stopped between two
- * checkpoints logged steps that will be redone). */
-static int csv_truncate(const char *path, int64_t step, Error *err) {
-    char *text = NULL;
-    size_t len = 0;
-    if (!file_exists(path)) return 0;
-    if (file_read_all(path, (size_t)1 << 30, &text, &len, err) != 0) return -1;
-    size_t keep = 0;
-    for (size_t i = 0; i < len;) {
-        char *nl = memchr(text + i, '\n', len - i);
-        size_t next = nl ? (size_t)(nl - text) + 1 : len;
-        long long s = 0;
-        if (i > 0 && (sscanf(text + i, "%lld,", &s) != 1 || s > step)) break;
-        keep = next;
-        i = next;
-    }
-    int rc = file_write_atomic(path, text, keep, err);
-    mem_free(text);
-    return rc;
-}
 
 /* Mean loss per assistant token over a data set (no gradients). */
 static int eval_loss(TuneModel *t, const TuneData *d, double *out, Error *err) {
@@ -164,18 +71,6 @@ static int eval_loss(TuneModel *t, const TuneData *d, double *out, Error *err) {
     }
     *out = count ? sum / (double)count : 0;
     return 0;
-}
-
-/* Example order of one epoch: a permutation that depends only on seed and epoch. */
-static void epoch_order(int *perm, int n, uint64_t seed, int64_t epoch) {
-    Rng rng;
-    rng_seed(&rng, seed * 1000003u + (uint64_t)epoch + 1);
-    for (int i = 0; i < n; i++) perm[i] = i;
-    for (int i = n - 1; i > 0; i--) {
-        int j = (int)rng_below(&rng, (uint64_t)i + 1), tmp = perm[i];
-        perm[i] = perm[j];
-        perm[j] = tmp;
-    }
 }
 
 static int write_adapter(const char *dir, const ExaoneModel *m, const TuneModel *t, Error *err) {
@@ -264,7 +159,7 @@ int cmd_tune(int argc, char **argv) {
     if (tune_model_new(&r.t, m, pool, (int)rank, (float)alpha, targets, maxT, (uint64_t)seed, &err) != 0 ||
         adamw_new(&r.opt, r.t->table.total, &err) != 0)
         goto done;
-    if (resume && ckpt_load(outdir, &r, &err) != 0) goto done;
+    if (resume && tune_ckpt_load(outdir, &r.t->table, r.t->params, &r.opt, &r.step, r.seed, &err) != 0) goto done;
     int64_t per_epoch = (train.n + batch - 1) / batch, total = per_epoch * epochs;
     if (max_steps > 0 && max_steps < total) total = max_steps;
     log_info("LoRA rank %d alpha %g on %s: %zu trainable parameters, %" PRId64 " steps", (int)rank, alpha, targets_s,
@@ -278,7 +173,7 @@ int cmd_tune(int argc, char **argv) {
     curve = mem_alloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
     char csv_path[1100];
     snprintf(csv_path, sizeof csv_path, "%s/loss.csv", outdir);
-    if (r.step > 0 && csv_truncate(csv_path, r.step, &err) != 0) goto done;
+    if (r.step > 0 && tune_csv_truncate(csv_path, r.step, &err) != 0) goto done;
     csv = fopen(csv_path, r.step > 0 ? "a" : "w");
     if (!perm || !curve || !csv) {
         error_set(&err, "cannot open %s or out of memory", csv_path);
@@ -292,7 +187,7 @@ int cmd_tune(int argc, char **argv) {
     int64_t cur_epoch = -1;
     for (; r.step < total; r.step++) {
         int64_t epoch = r.step / per_epoch, first = (r.step % per_epoch) * batch;
-        if (epoch != cur_epoch) epoch_order(perm, train.n, (uint64_t)seed, epoch), cur_epoch = epoch;
+        if (epoch != cur_epoch) tune_epoch_order(perm, train.n, (uint64_t)seed, epoch), cur_epoch = epoch;
         int nb = (int)(train.n - first < batch ? train.n - first : batch);
         memset(r.t->grads, 0, sizeof(float) * r.t->table.total);
         double lsum = 0;
@@ -316,38 +211,20 @@ int cmd_tune(int argc, char **argv) {
         progress_update(&bar, r.step + 1, "loss %.4f", loss);
         if ((r.step + 1) % save_every == 0 && r.step + 1 < total) {
             fflush(csv);
-            if (ckpt_save(outdir, &(Run){r.t, r.opt, r.step + 1, r.seed}, &err) != 0) goto done;
+            if (tune_ckpt_save(outdir, &r.t->table, r.t->params, &r.opt, r.step + 1, r.seed, &err) != 0) goto done;
         }
     }
     progress_done(&bar);
     double secs = time_seconds() - t0;
     fclose(csv);
     csv = NULL;
-    if (ckpt_save(outdir, &r, &err) != 0 || write_adapter(outdir, m, r.t, &err) != 0) goto done;
+    if (tune_ckpt_save(outdir, &r.t->table, r.t->params, &r.opt, r.step, r.seed, &err) != 0 ||
+        write_adapter(outdir, m, r.t, &err) != 0)
+        goto done;
     if (n_curve > 0) {
-        /* the whole curve, including steps of earlier (resumed) runs, from loss.csv */
         char png[1100];
         snprintf(png, sizeof png, "%s/loss.png", outdir);
-        FILE *f = fopen(csv_path, "r");
-        double *all = NULL;
-        int n_all = 0, cap = 0;
-        char line[256];
-        while (f && fgets(line, sizeof line, f)) {
-            double v;
-            long long s;
-            if (sscanf(line, "%lld,%lf", &s, &v) != 2) continue;
-            if (n_all == cap) {
-                cap = cap ? cap * 2 : 256;
-                double *na = mem_realloc(all, sizeof(double) * (size_t)cap);
-                if (!na) break;
-                all = na;
-            }
-            all[n_all++] = v;
-        }
-        if (f) fclose(f);
-        int prc = plot_series_png(png, all ? all : curve, all ? n_all : (int)n_curve, 640, 360, &err);
-        mem_free(all);
-        if (prc != 0) goto done;
+        if (tune_plot_csv(csv_path, png, &err) != 0) goto done;
     }
     if (held.n && eval_loss(r.t, &held, &eval_after, &err) != 0) goto done;
     struct rusage ru;

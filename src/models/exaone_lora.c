@@ -99,7 +99,7 @@ static int config_number(const cJSON *root, const char *key, double lo, double h
     return 0;
 }
 
-static int read_config(const char *dir, int *rank, float *alpha, Error *err) {
+int exaone_lora_read_config(const char *dir, int *rank, float *alpha, Error *err) {
     char path[1024];
     snprintf(path, sizeof path, "%s/adapter_config.json", dir);
     char *text = NULL;
@@ -131,8 +131,8 @@ static int read_config(const char *dir, int *rank, float *alpha, Error *err) {
 }
 
 /* Copies a [rows, cols] float tensor (F32/F16/BF16) named name into dst; 1 if absent. */
-static int read_matrix(const SafeTensors *st, const char *name, int64_t rows, int64_t cols, float *dst,
-                       const char *path, Error *err) {
+int exaone_lora_read_matrix(const SafeTensors *st, const char *name, int64_t rows, int64_t cols, float *dst,
+                            const char *path, Error *err) {
     const StTensor *t = st_find(st, name);
     if (!t) return 1;
     if (t->n_dims != 2 || t->shape[0] != rows || t->shape[1] != cols)
@@ -153,7 +153,7 @@ int exaone_lora_load(ExaoneLora **out, const char *dir, const ExaoneModel *m, fl
     *out = NULL;
     int rank = 0;
     float alpha = 0;
-    if (read_config(dir, &rank, &alpha, err) != 0) return -1;
+    if (exaone_lora_read_config(dir, &rank, &alpha, err) != 0) return -1;
     char path[1024];
     snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
     SafeTensors *st = NULL;
@@ -186,8 +186,8 @@ int exaone_lora_load(ExaoneLora **out, const char *dir, const ExaoneModel *m, fl
             exaone_lora_module(m->cfg.arch, l, s, mod, sizeof mod);
             snprintf(na, sizeof na, "base_model.model.%s.lora_A.weight", mod);
             snprintf(nb, sizeof nb, "base_model.model.%s.lora_B.weight", mod);
-            int ra = read_matrix(st, na, rank, in, p, path, err);
-            int rb = ra < 0 ? -1 : read_matrix(st, nb, o, rank, p + rank * in, path, err);
+            int ra = exaone_lora_read_matrix(st, na, rank, in, p, path, err);
+            int rb = ra < 0 ? -1 : exaone_lora_read_matrix(st, nb, o, rank, p + rank * in, path, err);
             if (ra < 0 || rb < 0) rc = -1;
             else if (ra != rb) rc = error_set(err, "%s: %s has only one of lora_A / lora_B", path, mod);
             else if (ra == 0) {
@@ -248,7 +248,6 @@ const ExaoneLoraDelta *exaone_lora_delta(const ExaoneLora *a, int layer, int slo
 /* ---------------------------------------------------------------- save */
 int exaone_lora_save(const char *dir, const ExaoneModel *m, int rank, float alpha, unsigned targets,
                      const float *const *A, const float *const *B, Error *err) {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return error_set(err, "%s: cannot create: %s", dir, strerror(errno));
     int L = m->cfg.n_layers;
     size_t n = 0;
     StTensor *t = mem_calloc((size_t)L * EXAONE_LORA_SLOTS * 2, sizeof *t);
@@ -276,19 +275,28 @@ int exaone_lora_save(const char *dir, const ExaoneModel *m, int rank, float alph
                 n++;
             }
         }
+    const char *names_t[EXAONE_LORA_SLOTS];
+    int n_targets = 0;
+    for (int s = 0; s < EXAONE_LORA_SLOTS; s++)
+        if (targets & (1u << s)) names_t[n_targets++] = exaone_lora_slot_name(m->cfg.arch, s);
+    int rc = exaone_lora_write(dir, m->source, rank, alpha, names_t, n_targets, t, n, err);
+    mem_free(t);
+    mem_free(names);
+    return rc;
+}
+
+int exaone_lora_write(const char *dir, const char *base, int rank, float alpha, const char *const *targets,
+                      int n_targets, const StTensor *tensors, size_t n, Error *err) {
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return error_set(err, "%s: cannot create: %s", dir, strerror(errno));
     char path[1024];
     snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
     const char *meta[] = {"format", "pt", NULL};
-    int rc = st_save(path, t, n, meta, err);
-    mem_free(t);
-    mem_free(names);
-    if (rc) return -1;
+    if (st_save(path, tensors, n, meta, err) != 0) return -1;
     cJSON *root = cJSON_CreateObject(), *mods = cJSON_CreateArray();
-    for (int s = 0; s < EXAONE_LORA_SLOTS; s++)
-        if (targets & (1u << s)) cJSON_AddItemToArray(mods, cJSON_CreateString(exaone_lora_slot_name(m->cfg.arch, s)));
+    for (int i = 0; i < n_targets; i++) cJSON_AddItemToArray(mods, cJSON_CreateString(targets[i]));
     cJSON_AddStringToObject(root, "peft_type", "LORA");
     cJSON_AddStringToObject(root, "task_type", "CAUSAL_LM");
-    cJSON_AddStringToObject(root, "base_model_name_or_path", m->source);
+    cJSON_AddStringToObject(root, "base_model_name_or_path", base);
     cJSON_AddNumberToObject(root, "r", rank);
     cJSON_AddNumberToObject(root, "lora_alpha", alpha);
     cJSON_AddNumberToObject(root, "lora_dropout", 0.0);
@@ -304,7 +312,7 @@ int exaone_lora_save(const char *dir, const ExaoneModel *m, int rank, float alph
     cJSON_Delete(root);
     if (!text) return error_set(err, "out of memory");
     snprintf(path, sizeof path, "%s/adapter_config.json", dir);
-    rc = file_write_atomic(path, text, strlen(text), err);
+    int rc = file_write_atomic(path, text, strlen(text), err);
     free(text);
     return rc;
 }

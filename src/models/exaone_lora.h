@@ -18,6 +18,7 @@
 
 #include "../core/error.h"
 #include "../core/threadpool.h"
+#include "../formats/safetensors.h"
 #include "exaone.h"
 
 #include <stdint.h>
@@ -64,6 +65,16 @@ const ExaoneLoraDelta *exaone_lora_delta(const ExaoneLora *a, int layer, int slo
  * A[l*SLOTS + s], B[...]: f32 matrices, NULL where the slot is not targeted. */
 int exaone_lora_save(const char *dir, const ExaoneModel *m, int rank, float alpha, unsigned targets,
                      const float *const *A, const float *const *B, Error *err);
+
+/* The PEFT file pieces, shared with EXAONE-mini's adapters (mini_lora.h):
+ * adapter_config.json's r and lora_alpha (rejecting variants we do not implement);
+ * a [rows, cols] F32/F16/BF16 tensor into dst (returns 1 if absent, -1 on a bad one);
+ * both files of an adapter (targets: module short names for target_modules). */
+int exaone_lora_read_config(const char *dir, int *rank, float *alpha, Error *err);
+int exaone_lora_read_matrix(const SafeTensors *st, const char *name, int64_t rows, int64_t cols, float *dst,
+                            const char *path, Error *err);
+int exaone_lora_write(const char *dir, const char *base, int rank, float alpha, const char *const *targets,
+                      int n_targets, const StTensor *tensors, size_t n, Error *err);
 
 /* "PATH" or "PATH:SCALE" (the --lora flag). path receives a copy of PATH. */
 int exaone_lora_spec(const char *spec, char *path, size_t size, float *scale, Error *err);

@@ -94,6 +94,19 @@ int mini_config_save(const MiniConfig *c, const char *path, Error *err) {
 
 /* ---------------------------------------------------------------- loading */
 
+/* Records buf among the buffers mini_free frees. */
+static int keep_owned(MiniModel *m, float *buf) {
+    if (m->n_owned == m->cap_owned) {
+        int cap = m->cap_owned ? 2 * m->cap_owned : 64;
+        float **p = mem_realloc(m->owned, (size_t)cap * sizeof *p);
+        if (!p) return -1;
+        m->owned = p;
+        m->cap_owned = cap;
+    }
+    m->owned[m->n_owned++] = buf;
+    return 0;
+}
+
 /* Copies named tensors (converted to f32) one after another into a new
  * buffer: q, k, v become one [3C, C] matrix this way. All must exist with
  * `each` elements, unless optional (then NULL when the first is absent). */
@@ -115,16 +128,11 @@ static int load_cat(MiniModel *m, const SafeTensors *st, float **out, int64_t ea
         *out = (float *)first->data; /* read-only map; the forward pass never writes weights */
         return 0;
     }
-    if (m->n_owned == m->cap_owned) {
-        int cap = m->cap_owned ? 2 * m->cap_owned : 64;
-        float **p = mem_realloc(m->owned, (size_t)cap * sizeof *p);
-        if (!p) return error_set(err, "mini: out of memory");
-        m->owned = p;
-        m->cap_owned = cap;
-    }
     float *buf = mem_alloc((size_t)each * (size_t)count * sizeof(float));
-    if (!buf) return error_set(err, "mini: out of memory for %s", names[0]);
-    m->owned[m->n_owned++] = buf;
+    if (!buf || keep_owned(m, buf) != 0) {
+        mem_free(buf);
+        return error_set(err, "mini: out of memory for %s", names[0]);
+    }
     for (int i = 0; i < count; i++) {
         const StTensor *t = st_find(st, names[i]);
         dtype_to_f32((DType)t->dtype, t->data, buf + (size_t)i * (size_t)each, each);
@@ -249,6 +257,35 @@ void mini_free(MiniModel *m) {
 const MiniConfig *mini_config(const MiniModel *m) { return &m->config; }
 const MiniVocab *mini_vocab(const MiniModel *m) { return &m->vocab; }
 const Tokenizer *mini_tokenizer(const MiniModel *m) { return m->tok; }
+
+/* Weights read in place from the map are read-only: a LoRA merge first copies them. */
+float *mini_weight_private(MiniModel *m, int layer, int slot, int *rows, int *cols, Error *err) {
+    const MiniConfig *c = &m->config;
+    int C = c->d_model, F = c->ffn;
+    if (layer < 0 || layer >= c->n_layers || slot < 0 || slot > 5) {
+        error_set(err, "mini: no weight (layer %d, slot %d)", layer, slot);
+        return NULL;
+    }
+    MiniLayer *y = &m->layer[layer];
+    /* q, k, v are rows of the fused [3C, C] matrix, which is always an owned copy */
+    float **w = slot <= 2 ? &y->qkv_w : slot == 3 ? &y->proj_w : slot == 4 ? &y->fc_w : &y->fcproj_w;
+    *rows = slot == 4 ? F : C;
+    *cols = slot == 5 ? F : C;
+    int owned = 0;
+    for (int i = 0; i < m->n_owned && !owned; i++) owned = m->owned[i] == *w;
+    if (!owned) {
+        size_t n = (size_t)*rows * (size_t)*cols;
+        float *copy = mem_alloc(n * sizeof(float));
+        if (!copy || keep_owned(m, copy) != 0) {
+            mem_free(copy);
+            error_set(err, "mini: out of memory for a private weight copy");
+            return NULL;
+        }
+        memcpy(copy, *w, n * sizeof(float));
+        *w = copy;
+    }
+    return *w + (slot <= 2 ? (size_t)slot * (size_t)C * (size_t)C : 0);
+}
 
 /* ---------------------------------------------------------------- state */
 

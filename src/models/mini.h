@@ -57,6 +57,12 @@ const MiniConfig *mini_config(const MiniModel *m);
 const MiniVocab *mini_vocab(const MiniModel *m);
 const Tokenizer *mini_tokenizer(const MiniModel *m);
 
+/* The f32 matrix [*rows, *cols] of a layer's linear module, slot numbered as
+ * GPT_LORA_* (q_proj, k_proj, v_proj, out_proj, c_fc, c_proj), as a private copy
+ * the caller may change (a LoRA merge: mini_lora.h); the model files are never
+ * written. NULL (err set) when out of memory or out of range. */
+float *mini_weight_private(MiniModel *m, int layer, int slot, int *rows, int *cols, Error *err);
+
 /* ---- low level: a KV-cached sequence ---- */
 int mini_state_new(MiniState **out, const MiniModel *m, Error *err);
 void mini_state_free(MiniState *s);

@@ -7,6 +7,7 @@
 #include "attention.h"
 #include "crossentropy.h"
 #include "embedding.h"
+#include "gpt_lora.h"
 #include "linear.h"
 #include "norm.h"
 #include "residual.h"
@@ -432,6 +433,11 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
         GptLayerActs *y = &a->layer[l];
         gpt_norm_forward(m, y->ln1, y->ln1_mean, y->ln1_rstd, x, p->ln1_w, p->ln1_b, N);
         linear_layer_forward(m->pool, y->qkv, y->ln1, p->qkv_w, p->qkv_b, N, C, QKV);
+        if (m->lora) {
+            gpt_lora_forward(m->lora, l, GPT_LORA_Q, y->qkv, QKV, y->ln1, N);
+            gpt_lora_forward(m->lora, l, GPT_LORA_K, y->qkv + C, QKV, y->ln1, N);
+            gpt_lora_forward(m->lora, l, GPT_LORA_V, y->qkv + C + KVC, QKV, y->ln1, N);
+        }
         if (c->pos == GPT_POS_ROPE) {
             rope_forward(y->qkv, QKV, a->pos, a->rope_cos, a->rope_sin, N, NH, hs);
             rope_forward(y->qkv + C, QKV, a->pos, a->rope_cos, a->rope_sin, N, NKV, hs);
@@ -439,14 +445,17 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
         attention_forward(m->pool, y->atty, y->att, a->attn_scratch, y->qkv, y->qkv + C, y->qkv + C + KVC, QKV, prefix,
                           B, T, NH, NKV, hs);
         linear_layer_forward(m->pool, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
+        if (m->lora) gpt_lora_forward(m->lora, l, GPT_LORA_O, a->proj, C, y->atty, N);
         residual_forward(y->res2, x, a->proj, N * C);
         gpt_norm_forward(m, y->ln2, y->ln2_mean, y->ln2_rstd, y->res2, p->ln2_w, p->ln2_b, N);
         linear_layer_forward(m->pool, y->fch, y->ln2, p->fc_w, p->fc_b, N, C, FW);
+        if (m->lora) gpt_lora_forward(m->lora, l, GPT_LORA_FC, y->fch, FW, y->ln2, N);
         if (c->mlp == GPT_MLP_SWIGLU)
             swiglu_forward(m->pool, y->fch_act, y->fch, N, F);
         else
             gelu_forward(m->pool, y->fch_act, y->fch, N * F);
         linear_layer_forward(m->pool, a->proj, y->fch_act, p->fcproj_w, p->fcproj_b, N, F, C);
+        if (m->lora) gpt_lora_forward(m->lora, l, GPT_LORA_PROJ, a->proj, C, y->fch_act, N);
         residual_forward(y->res3, y->res2, a->proj, N * C);
         x = y->res3;
     }
@@ -480,12 +489,15 @@ void gpt_backward(Gpt *m, float grad_scale) {
     int64_t N = (int64_t)B * T;
     size_t NC = (size_t)N * (size_t)C;
     const int *prefix = a->has_prefix ? a->prefix : NULL;
+    GptLora *lora = m->lora;
+    /* under LoRA the base is frozen: no weight gradients of the matrices (NULL skips them) */
+#define DW(p) (lora ? NULL : (p))
     if (m->n_targets == 0) return;
 
     crossentropy_backward(m->pool, a->logits, a->logits, a->lse, a->targets, grad_scale / (float)m->n_targets, N, V,
                           c->label_smoothing, GPT_IGNORE_INDEX);
     memset(a->dln, 0, NC * sizeof(float));
-    linear_layer_backward(m->pool, a->dln, dw->lm_head, NULL, a->logits, a->lnf, w->lm_head, N, C, V);
+    linear_layer_backward(m->pool, a->dln, DW(dw->lm_head), NULL, a->logits, a->lnf, w->lm_head, N, C, V);
     const float *x_last = c->n_layers ? a->layer[c->n_layers - 1].res3 : a->x0;
     memset(a->dres, 0, NC * sizeof(float));
     gpt_norm_backward(m, a->dres, dw->lnf_w, dw->lnf_b, a->dln, x_last, w->lnf_w, a->lnf_mean, a->lnf_rstd, N);
@@ -497,18 +509,22 @@ void gpt_backward(Gpt *m, float grad_scale) {
         const float *x_in = l ? a->layer[l - 1].res3 : a->x0;
         /* MLP branch: res3 = res2 + c_proj(act(c_fc(ln2(res2)))) */
         memset(a->dfch_act, 0, (size_t)N * (size_t)F * sizeof(float));
-        linear_layer_backward(m->pool, a->dfch_act, dp->fcproj_w, dp->fcproj_b, a->dres, y->fch_act, p->fcproj_w, N, F, C);
+        linear_layer_backward(m->pool, a->dfch_act, DW(dp->fcproj_w), DW(dp->fcproj_b), a->dres, y->fch_act,
+                              p->fcproj_w, N, F, C);
+        if (lora) gpt_lora_backward(lora, l, GPT_LORA_PROJ, a->dfch_act, a->dres, C, y->fch_act, N);
         memset(a->dfch, 0, (size_t)N * (size_t)FW * sizeof(float));
         if (c->mlp == GPT_MLP_SWIGLU)
             swiglu_backward(m->pool, a->dfch, y->fch, a->dfch_act, N, F);
         else
             gelu_backward(m->pool, a->dfch, y->fch, a->dfch_act, N * F);
         memset(a->dln, 0, NC * sizeof(float));
-        linear_layer_backward(m->pool, a->dln, dp->fc_w, dp->fc_b, a->dfch, y->ln2, p->fc_w, N, C, FW);
+        linear_layer_backward(m->pool, a->dln, DW(dp->fc_w), DW(dp->fc_b), a->dfch, y->ln2, p->fc_w, N, C, FW);
+        if (lora) gpt_lora_backward(lora, l, GPT_LORA_FC, a->dln, a->dfch, FW, y->ln2, N);
         gpt_norm_backward(m, a->dres, dp->ln2_w, dp->ln2_b, a->dln, y->res2, p->ln2_w, y->ln2_mean, y->ln2_rstd, N);
         /* attention branch: res2 = x_in + out_proj(attention(qkv(ln1(x_in)))) */
         memset(a->datty, 0, NC * sizeof(float));
-        linear_layer_backward(m->pool, a->datty, dp->proj_w, dp->proj_b, a->dres, y->atty, p->proj_w, N, C, C);
+        linear_layer_backward(m->pool, a->datty, DW(dp->proj_w), DW(dp->proj_b), a->dres, y->atty, p->proj_w, N, C, C);
+        if (lora) gpt_lora_backward(lora, l, GPT_LORA_O, a->datty, a->dres, C, y->atty, N);
         memset(a->dqkv, 0, (size_t)N * (size_t)QKV * sizeof(float));
         attention_backward(m->pool, a->dqkv, a->dqkv + C, a->dqkv + C + KVC, a->attn_scratch, a->datty, y->att, y->qkv,
                            y->qkv + C, y->qkv + C + KVC, QKV, prefix, B, T, NH, NKV, hs);
@@ -517,9 +533,16 @@ void gpt_backward(Gpt *m, float grad_scale) {
             rope_backward(a->dqkv + C, QKV, a->pos, a->rope_cos, a->rope_sin, N, NKV, hs);
         }
         memset(a->dln, 0, NC * sizeof(float));
-        linear_layer_backward(m->pool, a->dln, dp->qkv_w, dp->qkv_b, a->dqkv, y->ln1, p->qkv_w, N, C, QKV);
+        linear_layer_backward(m->pool, a->dln, DW(dp->qkv_w), DW(dp->qkv_b), a->dqkv, y->ln1, p->qkv_w, N, C, QKV);
+        if (lora) {
+            gpt_lora_backward(lora, l, GPT_LORA_Q, a->dln, a->dqkv, QKV, y->ln1, N);
+            gpt_lora_backward(lora, l, GPT_LORA_K, a->dln, a->dqkv + C, QKV, y->ln1, N);
+            gpt_lora_backward(lora, l, GPT_LORA_V, a->dln, a->dqkv + C + KVC, QKV, y->ln1, N);
+        }
         gpt_norm_backward(m, a->dres, dp->ln1_w, dp->ln1_b, a->dln, x_in, p->ln1_w, y->ln1_mean, y->ln1_rstd, N);
     }
+#undef DW
+    if (lora) return; /* frozen embeddings */
     embedding_backward(dw->wte, a->dres, a->tokens, N, C);
     if (c->pos == GPT_POS_LEARNED) embedding_backward(dw->wpe, a->dres, a->pos, N, C);
     if (dw->wpe_row) {

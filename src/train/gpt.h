@@ -80,6 +80,7 @@ typedef struct {
     /* internals: pointers into params/grads/arena */
     GptLayer *layer, *dlayer;
     GptActs *acts;
+    struct GptLora *lora; /* attached adapter (gpt_lora.h) or NULL */
     float *arena;
     int *int_arena;
 } Gpt;

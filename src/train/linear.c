@@ -39,7 +39,7 @@ static void linear_products_forward(ThreadPool *pool, real *out, const real *inp
 static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, const real *dout, const real *inp,
                                      const real *w, int64_t N, int C, int OC) {
     if (dinp) gemm_nn(pool, dinp, dout, w, N, C, OC, 1);
-    gemm_tn(pool, dw, dout, inp, OC, C, N, 1);
+    if (dw) gemm_tn(pool, dw, dout, inp, OC, C, N, 1);
 }
 
 void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
@@ -58,7 +58,7 @@ void linear_layer_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, 
     double start = time_seconds();
     linear_products_backward(pool, dinp, dw, dout, inp, w, N, C, OC);
     profile_seconds += time_seconds() - start;
-    profile_flops += (dinp ? 4.0 : 2.0) * (double)N * C * OC;
+    profile_flops += ((dinp ? 2.0 : 0.0) + (dw ? 2.0 : 0.0)) * (double)N * C * OC;
     if (dbias) {
         BiasJob job = {dbias, dout, N, OC};
         pool_parallel_for(pool, OC, bias_grad_columns, &job);

@@ -18,7 +18,7 @@
 void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
                     int C, int OC);
 /* dinp[N,C] += dout·w; dw[OC,C] += doutᵀ·inp; dbias[OC] += colsum(dout).
- * dinp and dbias may be NULL. */
+ * dinp, dw and dbias may be NULL (dw NULL: a frozen weight, e.g. under LoRA). */
 void linear_layer_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
                      const real *w, int64_t N, int C, int OC);
 

@@ -40,6 +40,9 @@ void mini_train_defaults(MiniTrainOptions *o);
 /* GptConfig of EXAONE-mini for a text vocabulary of n_text tokens. */
 void mini_gpt_config(const MiniTrainOptions *o, int n_text, GptConfig *c);
 int mini_train(const MiniTrainOptions *o, Error *err);
+/* A Gpt for B x T tokens (T capped at max_seq) with the weights of an EXAONE-mini
+ * folder (config.json + model.safetensors, F32 or BF16); *mc receives its config. */
+int mini_gpt_load(Gpt **out, MiniConfig *mc, const char *dir, int B, int T, ThreadPool *pool, Error *err);
 /* Writes dir/model.safetensors (F32 or BF16), dir/config.json, dir/tokenizer.json. */
 int mini_export(const Gpt *model, int n_text, int n_codes, const char *tokenizer, const char *dir, int bf16,
                 Error *err);
