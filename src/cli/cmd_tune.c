@@ -7,6 +7,7 @@
 #include "../core/mem.h"
 #include "../core/progress.h"
 #include "../models/exaone_lora.h"
+#include "../models/mini_lora.h"
 #include "../tokenizer/tokenizer.h"
 #include "../train/adamw.h"
 #include "../train/tune_data.h"
@@ -49,7 +50,9 @@ static const char *usage =
     "  --resume                continue from ADAPTER_DIR/tune-checkpoint.safetensors\n"
     "  --chat-template NAME    exaone3 or exaone4 instead of the model's template\n"
     "  -t, --threads N         threads (default: all cores)\n\n"
-    "stdout: steps=N loss=X eval_before=Y eval_after=Z tokens_per_s=T peak_rss_mb=M\n";
+    "stdout: steps=N loss=X eval_before=Y eval_after=Z tokens_per_s=T peak_rss_mb=M\n\n"
+    "With -m naming an EXAONE-mini folder, tunes it on image/prompt pairs instead\n"
+    "(exaone tune -m models/exaone-mini --help).\n";
 
 typedef struct {
     TuneModel *t;
@@ -88,7 +91,19 @@ static int write_adapter(const char *dir, const ExaoneModel *m, const TuneModel 
     return rc;
 }
 
+/* The -m value, read ahead of the parse: it decides which tuner takes the arguments. */
+static const char *model_arg(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-m") || !strcmp(argv[i], "--model")) && i + 1 < argc) return argv[i + 1];
+        if (!strncmp(argv[i], "--model=", 8)) return argv[i] + 8;
+        if (!strcmp(argv[i], "--")) break;
+    }
+    return NULL;
+}
+
 int cmd_tune(int argc, char **argv) {
+    const char *target = model_arg(argc, argv);
+    if (target && mini_lora_is_mini(target)) return cmd_tune_mini(argc, argv);
     Args args;
     args_init(&args, argc, argv, "exaone tune");
     const char *model = NULL, *data = NULL, *outdir = NULL, *eval = NULL, *targets_s = "q_proj,v_proj", *tmpl = NULL;

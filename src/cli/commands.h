@@ -30,6 +30,7 @@ int cmd_mini_eval(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_tune_mini(int argc, char **argv);
 int cmd_lora(int argc, char **argv);
 int cmd_vq(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

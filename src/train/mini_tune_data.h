@@ -1,0 +1,58 @@
+/* mini_tune_data.h — image/prompt pairs for LoRA-tuning EXAONE-mini.
+ *
+ * --data is one of
+ *   DIR with prompts.tsv   lines "FILE.png<TAB>prompt" (FILE relative to DIR; '#' lines skipped)
+ *   DIR without it         every *.png; the prompt is the file name without extension,
+ *                          '_' and '-' read as spaces, trailing digits dropped
+ *                          ("red_stripes_03.png" -> "red stripes")
+ *   FILE.jsonl             {"image": "a.png", "caption": "..."} per line ("prompt" or
+ *                          "text" also name the text; image relative to the file's folder)
+ * Every image goes through the model folder's VQ (vq.safetensors) once at load.
+ * Each pair trains both directions of the bidirectional model: t2i (prompt -> codes,
+ * so `draw` learns the style) and i2t (codes -> prompt, so `score` / `caption` do).
+ *
+ *     MiniTuneList l = {0}; mini_tune_list_load(&l, "patterns/", &err);
+ *     MiniTuneSet s = {0};  mini_tune_set_build(&s, &l, "models/exaone-mini", tok, &vocab, &err);
+ *     mini_tune_seq(&s, &vocab, i, MINI_TASK_T2I, &seq, &err);
+ */
+#ifndef EXAONE_TRAIN_MINI_TUNE_DATA_H
+#define EXAONE_TRAIN_MINI_TUNE_DATA_H
+
+#include "../core/error.h"
+#include "../models/mini_seq.h"
+#include "../tokenizer/tokenizer.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    char *image, *prompt; /* image: a path usable from the current directory */
+} MiniTuneEntry;
+
+typedef struct {
+    MiniTuneEntry *e;
+    int n, cap;
+} MiniTuneList;
+
+/* text: a prompts.tsv (jsonl = 0) or JSONL file's bytes; base: the folder image paths
+ * are relative to; label names the file in errors ("label:LINE: problem"). */
+int mini_tune_list_parse(MiniTuneList *l, const char *text, size_t len, int jsonl, const char *base, const char *label,
+                         Error *err);
+int mini_tune_list_load(MiniTuneList *l, const char *path, Error *err);
+void mini_tune_list_free(MiniTuneList *l);
+
+typedef struct {
+    int n, G;      /* pairs, codes per image */
+    int *codes;    /* [n, G] */
+    int *lang;     /* [n] MINI_LANG_* of each prompt */
+    int32_t *ids;  /* every prompt's tokens */
+    int *off, *len; /* [n] into ids */
+} MiniTuneSet;
+
+int mini_tune_set_build(MiniTuneSet *s, const MiniTuneList *l, const char *model_dir, const Tokenizer *tok,
+                        const MiniVocab *v, Error *err);
+void mini_tune_set_free(MiniTuneSet *s);
+/* Pair i as a training sequence of task MINI_TASK_T2I or MINI_TASK_I2T (padded to seq->cap). */
+int mini_tune_seq(const MiniTuneSet *s, const MiniVocab *v, int i, int task, MiniSeq *seq, Error *err);
+
+#endif
