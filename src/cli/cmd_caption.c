@@ -17,11 +17,13 @@ static const char *usage =
     "  --beam N          beam width (default 4; 1 = greedy)\n"
     "  --max-tokens N    longest caption (default 32)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
+    "  --lora DIR[:S]    add a LoRA adapter from exaone tune (repeatable; S scales it, default 1)\n"
     "  --threads N       (default 1)\n";
 
 int cmd_caption(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone caption");
+    LoraFlags lora = {0};
     const char *model = NULL, *lang_s = NULL, *image = NULL, *codes_s = NULL;
     int64_t beam = 4, max_tokens = 32, threads = 1;
     while (args_next(&args)) {
@@ -30,6 +32,7 @@ int cmd_caption(int argc, char **argv) {
             return 0;
         }
         if (args_value(&args, "-m", "--model", &model)) continue;
+        if (lora_flags_parse(&args, &lora)) continue;
         if (args_value(&args, NULL, "--lang", &lang_s)) continue;
         if (args_value(&args, NULL, "--codes", &codes_s)) continue;
         if (args_int(&args, NULL, "--beam", 1, 16, &beam)) continue;
@@ -45,7 +48,7 @@ int cmd_caption(int argc, char **argv) {
         return 2;
     }
     char dir[1024];
-    MiniModel *m = mini_cli_open("exaone caption", model, (int)threads, dir, sizeof dir);
+    MiniModel *m = mini_cli_open("exaone caption", model, (int)threads, dir, sizeof dir, &lora);
     if (!m) return 1;
     const MiniVocab *v = mini_vocab(m);
     int codes[4096], rc = 1;

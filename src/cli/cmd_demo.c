@@ -41,7 +41,7 @@ int cmd_demo(int argc, char **argv) {
     if (args.failed) return 2;
     char dir[1024], path[1200];
     double t = time_seconds();
-    MiniModel *m = mini_cli_open("exaone demo", model, (int)threads, dir, sizeof dir);
+    MiniModel *m = mini_cli_open("exaone demo", model, (int)threads, dir, sizeof dir, NULL);
     if (!m) return 1;
     printf("model      %s (loaded in %.2f s)\n", dir, time_seconds() - t);
     const MiniVocab *v = mini_vocab(m);

@@ -29,6 +29,7 @@ static const char *usage =
     "  --rerank          order the candidates by the model's own log p(prompt | image)\n"
     "  --codes-only      print codes, write no PNG\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
+    "  --lora DIR[:S]    add a LoRA adapter from exaone tune (repeatable; S scales it, default 1)\n"
     "  --threads N       (default 1)\n"
     "  --size WxH        draw WxH pixels (up to 4096, multiples of 8) by sliding windows\n"
     "  --tile            seamless: the picture wraps around on both axes (implies --size)\n"
@@ -54,6 +55,7 @@ static void suffixed(char *buf, size_t cap, const char *path, const char *suffix
 int cmd_draw(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone draw");
+    LoraFlags lora = {0};
     const char *model = NULL, *prompt = NULL, *output = "draw.png";
     int64_t n = 1, seed = 0, threads = 1, top_k = 0;
     double cfg = 3, temperature = 1, top_p = 0.95;
@@ -67,6 +69,7 @@ int cmd_draw(int argc, char **argv) {
             return 0;
         }
         if (args_value(&args, "-m", "--model", &model)) continue;
+        if (lora_flags_parse(&args, &lora)) continue;
         if (args_value(&args, "-o", "--output", &output)) continue;
         if (args_int(&args, "-n", NULL, 1, 64, &n)) continue;
         if (args_int(&args, NULL, "--seed", 0, INT64_MAX, &seed)) continue;
@@ -91,7 +94,7 @@ int cmd_draw(int argc, char **argv) {
     int size_w = 0, size_h = 0;
     if ((size || tile) && hires_cli_size("exaone draw", size ? size : "512x512", &size_w, &size_h)) return 2;
     char model_dir[1024];
-    MiniModel *m = mini_cli_open("exaone draw", model, (int)threads, model_dir, sizeof model_dir);
+    MiniModel *m = mini_cli_open("exaone draw", model, (int)threads, model_dir, sizeof model_dir, &lora);
     if (!m) return 1;
     if (size_w) {
         MiniHiresOptions ho;

@@ -1,6 +1,7 @@
 /* exaone lora merge BASE ADAPTER[:SCALE] OUT — bake a PEFT LoRA adapter into a model. */
 #include "../models/exaone_lora.h"
 #include "../models/exaone_lora_merge.h"
+#include "../models/mini_lora.h"
 #include "args.h"
 #include "commands.h"
 
@@ -12,7 +13,8 @@ static const char *usage =
     "Writes OUT/model.safetensors with every adapted matrix replaced by\n"
     "W + SCALE·(lora_alpha/r)·B·A (PEFT's merge; SCALE defaults to 1), stored in the\n"
     "base tensor's dtype; other tensors, config.json and the tokenizer files are copied.\n"
-    "BASE must be a safetensors model folder (quantize the merged model afterwards).\n";
+    "BASE must be a safetensors model folder (quantize the merged model afterwards): an\n"
+    "EXAONE 3.x/4.0 model or EXAONE-mini (then vq.safetensors is copied too).\n";
 
 int cmd_lora(int argc, char **argv) {
     Args args;
@@ -44,7 +46,8 @@ int cmd_lora(int argc, char **argv) {
     char adapter[1024];
     float scale = 1;
     if (exaone_lora_spec(pos[2], adapter, sizeof adapter, &scale, &err) != 0 ||
-        exaone_lora_merge(pos[1], adapter, scale, pos[3], &err) != 0) {
+        (mini_lora_is_mini(pos[1]) ? mini_lora_merge(pos[1], adapter, scale, pos[3], &err)
+                                   : exaone_lora_merge(pos[1], adapter, scale, pos[3], &err)) != 0) {
         fprintf(stderr, "exaone lora: %s\n", err.message);
         return 1;
     }

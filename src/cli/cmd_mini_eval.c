@@ -147,7 +147,7 @@ int cmd_mini_eval(int argc, char **argv) {
         return 2;
     }
     Eval e = {0};
-    e.m = mini_cli_open("exaone mini-eval", model, (int)threads, NULL, 0);
+    e.m = mini_cli_open("exaone mini-eval", model, (int)threads, NULL, 0, NULL);
     if (!e.m) return 1;
     const MiniVocab *v = mini_vocab(e.m);
     MiniCorpus *c = NULL;

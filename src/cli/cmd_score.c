@@ -15,11 +15,13 @@ static const char *usage =
     "  --codes TEXT      the image as VQ codes instead\n"
     "  --text TEXT       the text (Korean or English)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
+    "  --lora DIR[:S]    add a LoRA adapter from exaone tune (repeatable; S scales it, default 1)\n"
     "  --threads N       (default 1)\n";
 
 int cmd_score(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone score");
+    LoraFlags lora = {0};
     const char *model = NULL, *image = NULL, *codes_s = NULL, *text = NULL;
     int64_t threads = 1;
     while (args_next(&args)) {
@@ -28,6 +30,7 @@ int cmd_score(int argc, char **argv) {
             return 0;
         }
         if (args_value(&args, "-m", "--model", &model)) continue;
+        if (lora_flags_parse(&args, &lora)) continue;
         if (args_value(&args, NULL, "--image", &image)) continue;
         if (args_value(&args, NULL, "--codes", &codes_s)) continue;
         if (args_value(&args, NULL, "--text", &text)) continue;
@@ -40,7 +43,7 @@ int cmd_score(int argc, char **argv) {
         return 2;
     }
     char dir[1024];
-    MiniModel *m = mini_cli_open("exaone score", model, (int)threads, dir, sizeof dir);
+    MiniModel *m = mini_cli_open("exaone score", model, (int)threads, dir, sizeof dir, &lora);
     if (!m) return 1;
     const MiniVocab *v = mini_vocab(m);
     int codes[4096], rc = 1;

@@ -14,6 +14,7 @@ static const char *usage =
     "options:\n"
     "  --to ko|en        target language\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
+    "  --lora DIR[:S]    add a LoRA adapter from exaone tune (repeatable; S scales it, default 1)\n"
     "  --beam N          beam width (default 4; 1 = greedy)\n"
     "  --max-tokens N    longest output (default 64)\n"
     "  --threads N       (default 1)\n";
@@ -21,6 +22,7 @@ static const char *usage =
 int cmd_translate(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone translate");
+    LoraFlags lora = {0};
     const char *model = NULL, *to = NULL, *text = NULL;
     int64_t beam = 4, max_tokens = 64, threads = 1;
     while (args_next(&args)) {
@@ -29,6 +31,7 @@ int cmd_translate(int argc, char **argv) {
             return 0;
         }
         if (args_value(&args, "-m", "--model", &model)) continue;
+        if (lora_flags_parse(&args, &lora)) continue;
         if (args_value(&args, NULL, "--to", &to)) continue;
         if (args_int(&args, NULL, "--beam", 1, 16, &beam)) continue;
         if (args_int(&args, NULL, "--max-tokens", 1, 4096, &max_tokens)) continue;
@@ -46,7 +49,7 @@ int cmd_translate(int argc, char **argv) {
         fprintf(stderr, "exaone translate: --to must be ko or en\n");
         return 2;
     }
-    MiniModel *m = mini_cli_open("exaone translate", model, (int)threads, NULL, 0);
+    MiniModel *m = mini_cli_open("exaone translate", model, (int)threads, NULL, 0, &lora);
     if (!m) return 1;
     char *out;
     Error err = {0};

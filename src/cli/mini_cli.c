@@ -3,6 +3,7 @@
 
 #include "../core/file.h"
 #include "../models/mini_image.h"
+#include "../models/mini_lora.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@ int mini_cli_default_path(char *out, size_t cap) {
     return 0;
 }
 
-MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap) {
+MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap,
+                         const LoraFlags *lora) {
     char buf[1024];
     if (!path) {
         if (mini_cli_default_path(buf, sizeof buf) != 0) snprintf(buf, sizeof buf, "models/exaone-mini");
@@ -36,6 +38,12 @@ MiniModel *mini_cli_open(const char *command, const char *path, int threads, cha
         fprintf(stderr, "%s: %s\n", command, err.message);
         return NULL;
     }
+    for (int i = 0; lora && i < lora->n; i++)
+        if (mini_lora_apply_spec(m, lora->specs[i], &err) != 0) {
+            fprintf(stderr, "%s: --lora %s: %s\n", command, lora->specs[i], err.message);
+            mini_free(m);
+            return NULL;
+        }
     return m;
 }
 

@@ -4,13 +4,16 @@
 #define EXAONE_MINI_CLI_H
 
 #include "../models/mini.h"
+#include "lora_flags.h"
 
 /* path NULL: models/exaone-mini under the current directory, else next to the
  * executable. Prints the error (prefixed by command) and returns NULL on failure. */
 /* The embedded model: ./models/exaone-mini, else models/exaone-mini next to the
  * executable. Returns -1 when neither can be named. */
 int mini_cli_default_path(char *out, size_t cap);
-MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap);
+/* lora (NULL: none): the --lora DIR[:SCALE] adapters, merged into the loaded weights in order. */
+MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap,
+                         const LoraFlags *lora);
 /* "ko" / "en" -> MINI_LANG_*; -2 when neither. */
 int mini_cli_lang(const char *s);
 /* Parses n whitespace- or comma-separated codes below n_codes. */
