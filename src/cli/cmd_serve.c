@@ -23,6 +23,9 @@ static const char *usage =
     "  -m, --model PATH      add a model (repeatable): an EXAONE 3.x/4.0 folder (config.json,\n"
     "                        model.safetensors, tokenizer.json) or .gguf, or an EXAONE-mini folder;\n"
     "                        its id in the API is the folder/file name\n"
+    "  --lora [NAME=]DIR[:S] serve EXAONE-mini with this LoRA adapter too (repeatable): model id\n"
+    "                        exaone-mini+NAME (NAME: the folder name by default); a request picks it\n"
+    "                        with \"lora\": \"NAME\" (or that model id); S scales the adapter\n"
     "  --host ADDR           numeric address to listen on (default 127.0.0.1)\n"
     "  --port N              port (default 8080; 0 = any free port, printed on stdout)\n"
     "  --api-key KEY         require 'Authorization: Bearer KEY' on /v1/* and /metrics\n"
@@ -51,8 +54,8 @@ int cmd_serve(int argc, char **argv) {
     args_init(&args, argc, argv, "exaone serve");
     ServerConfig cfg;
     server_config_default(&cfg);
-    const char *models[SERVER_MAX_MODELS], *key_file = NULL, *backend = NULL, *port_s = NULL;
-    int n_models = 0;
+    const char *models[SERVER_MAX_MODELS], *loras[SERVER_MAX_MODELS], *key_file = NULL, *backend = NULL, *port_s = NULL;
+    int n_models = 0, n_loras = 0;
     int64_t port = 8080, threads = 1, parallel = 1, queue = 16, max_body = cfg.max_body, max_tokens = 2048;
     double timeout = 300;
     while (args_next(&args)) {
@@ -67,6 +70,14 @@ int cmd_serve(int argc, char **argv) {
                 return 2;
             }
             models[n_models++] = m;
+            continue;
+        }
+        if (args_value(&args, NULL, "--lora", &m)) {
+            if (n_loras == SERVER_MAX_MODELS) {
+                fprintf(stderr, "exaone serve: at most %d --lora adapters\n", SERVER_MAX_MODELS);
+                return 2;
+            }
+            loras[n_loras++] = m;
             continue;
         }
         if (args_value(&args, NULL, "--host", &cfg.host)) continue;
@@ -162,6 +173,38 @@ int cmd_serve(int argc, char **argv) {
         snprintf(s->id, sizeof s->id, "%s", name);
         s->backend = b;
         s->path = models[i];
+    }
+    if (n_loras && (backend || cfg.n_models == 0 || cfg.models[0].backend != &backend_mini)) {
+        fprintf(stderr, "exaone serve: --lora adapters are for the embedded EXAONE-mini, which is not served here\n");
+        return 2;
+    }
+    for (int i = 0; i < n_loras; i++) {
+        if (cfg.n_models == SERVER_MAX_MODELS) {
+            fprintf(stderr, "exaone serve: at most %d models (adapters included)\n", SERVER_MAX_MODELS);
+            return 2;
+        }
+        /* NAME=DIR[:S], or DIR[:S] named by its last path component */
+        const char *eq = strchr(loras[i], '='), *dir = eq ? eq + 1 : loras[i];
+        char name[128];
+        if (eq) {
+            snprintf(name, sizeof name, "%.*s", (int)(eq - loras[i]), loras[i]);
+        } else {
+            char tmp[1100];
+            snprintf(tmp, sizeof tmp, "%s", dir);
+            char *colon = strrchr(tmp, ':');
+            if (colon && colon != tmp && strchr("0123456789.-", colon[1])) *colon = 0;
+            while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/') tmp[strlen(tmp) - 1] = 0;
+            snprintf(name, sizeof name, "%s", basename(tmp));
+        }
+        if (!name[0] || strchr(name, '+') || !dir[0]) {
+            fprintf(stderr, "exaone serve: --lora %s: expected [NAME=]DIR[:SCALE] (NAME without '+')\n", loras[i]);
+            return 2;
+        }
+        ServerModelSpec *s = &cfg.models[cfg.n_models++];
+        snprintf(s->id, sizeof s->id, "%.60s+%.60s", cfg.models[0].id, name);
+        s->backend = &backend_mini;
+        s->path = cfg.models[0].path;
+        s->lora = dir;
     }
     Error err = {0};
     if (server_run(&cfg, &err) != 0) {

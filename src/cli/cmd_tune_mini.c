@@ -111,7 +111,8 @@ static int eval_loss(Batcher *b, int B, double out[2], Error *err) {
 static int load_set(MiniTuneSet *s, const char *data, const char *model_dir, const MiniModel *mm, Error *err) {
     MiniTuneList l = {0};
     int rc = mini_tune_list_load(&l, data, err);
-    if (!rc) rc = mini_tune_set_build(s, &l, model_dir, mini_tokenizer(mm), mini_vocab(mm), err);
+    if (!rc)
+        rc = mini_tune_set_build(s, &l, model_dir, mini_tokenizer(mm), mini_vocab(mm), mini_config(mm)->max_seq, err);
     mini_tune_list_free(&l);
     return rc;
 }

@@ -51,7 +51,8 @@ typedef struct {
 
 typedef struct {
     const char *kind; /* "test" or "mini": for logs and /v1/models owned_by */
-    int (*open)(void **inst, const char *path, int threads, Error *err);
+    /* lora: "DIR[:SCALE]" of a PEFT adapter to apply to this instance, or NULL */
+    int (*open)(void **inst, const char *path, const char *lora, int threads, Error *err);
     void (*close)(void *inst);
     /* The model's own image size (what draw returns). */
     void (*image_size)(void *inst, int *w, int *h);

@@ -45,7 +45,8 @@ static void llm_close(void *p) {
     mem_free(t);
 }
 
-static int llm_open(void **inst, const char *path, int threads, Error *err) {
+static int llm_open(void **inst, const char *path, const char *lora, int threads, Error *err) {
+    if (lora) return error_set(err, "LoRA adapters are served for EXAONE-mini only");
     LlmInst *t = mem_calloc(1, sizeof *t);
     if (!t) return error_set(err, "out of memory");
     int rc = -1;

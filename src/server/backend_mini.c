@@ -9,6 +9,7 @@
 #include "../core/file.h"
 #include "../core/mem.h"
 #include "../models/mini.h"
+#include "../models/mini_lora.h"
 #include "../models/vq.h"
 #include "../train/rng.h"
 #include "../train/vision/vq_data.h"
@@ -32,12 +33,13 @@ static void mb_close(void *p) {
     mem_free(t);
 }
 
-static int mb_open(void **inst, const char *path, int threads, Error *err) {
+static int mb_open(void **inst, const char *path, const char *lora, int threads, Error *err) {
     MiniInst *t = mem_calloc(1, sizeof *t);
     if (!t) return error_set(err, "out of memory");
     char vq_path[1100];
     snprintf(vq_path, sizeof vq_path, "%s/vq.safetensors", path);
-    if (mini_load(&t->m, path, threads, err) != 0 || vq_load(&t->vq, vq_path, NULL, NULL, err) != 0) {
+    if (mini_load(&t->m, path, threads, err) != 0 || vq_load(&t->vq, vq_path, NULL, NULL, err) != 0 ||
+        (lora && mini_lora_apply_spec(t->m, lora, err) != 0)) {
         mb_close(t);
         return -1;
     }

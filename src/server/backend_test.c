@@ -21,7 +21,7 @@ typedef struct {
     int delay_ms;
 } TestInst;
 
-static int t_open(void **inst, const char *path, int threads, Error *err) {
+static int t_open(void **inst, const char *path, const char *lora, int threads, Error *err) {
     TestInst *t = mem_alloc(sizeof *t);
     if (!t) return error_set(err, "out of memory");
     const char *d = getenv("EXAONE_TEST_DELAY_MS");

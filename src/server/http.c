@@ -105,9 +105,13 @@ static int can(const Backend *b, int what) {
 }
 
 ServerModel *server_find_model(Server *s, const char *id, const char *what, int can_what, ApiError *e) {
+    /* "+NAME" (a request's "lora" without "model"): the first model carrying adapter NAME */
+    size_t idlen = strlen(id);
     for (int i = 0; i < s->n_models; i++) {
         ServerModel *m = &s->models[i];
-        if (id[0] && strcmp(m->id, id) != 0) continue;
+        size_t mlen = strlen(m->id);
+        if (id[0] == '+' ? mlen <= idlen || strcmp(m->id + mlen - idlen, id) != 0 : id[0] && strcmp(m->id, id) != 0)
+            continue;
         if (can(m->backend, can_what)) return m;
         if (id[0]) {
             api_error(e, 400, "invalid_request_error", "model", "model_not_supported",
@@ -115,7 +119,11 @@ ServerModel *server_find_model(Server *s, const char *id, const char *what, int 
             return NULL;
         }
     }
-    if (id[0])
+    if (strchr(id, '+'))
+        api_error(e, 404, "invalid_request_error", "lora", "lora_not_found",
+                  "No loaded model '%.100s' carries the LoRA adapter '%.60s' (serve --lora NAME=DIR; see GET "
+                  "/v1/models).", id[0] == '+' ? "(any)" : id, strchr(id, '+') + 1);
+    else if (id[0])
         api_error(e, 404, "invalid_request_error", "model", "model_not_found",
                   "The model '%.100s' does not exist (see GET /v1/models).", id);
     else
@@ -483,7 +491,7 @@ static int load_models(Server *s, Error *err) {
         if (!m->inst) return error_set(err, "out of memory");
         s->n_models = i + 1;
         for (int k = 0; k < s->cfg.parallel; k++)
-            if (m->backend->open(&m->inst[k], spec->path, s->cfg.threads, err) != 0)
+            if (m->backend->open(&m->inst[k], spec->path, spec->lora, s->cfg.threads, err) != 0)
                 return error_prefix(err, "model %s", m->id);
         log_info("serve: model %s (%s) ready on %d slot(s)", m->id, m->backend->kind, s->cfg.parallel);
     }

@@ -125,11 +125,20 @@ static int get_string(const cJSON *o, const char *name, size_t max, const char *
     return 0;
 }
 
-static int get_model(const cJSON *o, char *model, size_t cap, ApiError *e) {
-    const char *m = NULL;
-    if (get_string(o, "model", cap - 1, &m, e) != 0) return -1;
-    snprintf(model, cap, "%s", m ? m : "");
+/* "lora": NAME picks the entry "<model>+NAME" that serve --lora NAME=DIR added (with no
+ * "model": "+NAME", the first entry carrying that adapter), so routes match one id. */
+static int model_with_lora(char *model, size_t cap, const char *m, const char *lora, ApiError *e) {
+    if (lora && (!lora[0] || strchr(lora, '+')))
+        return api_bad_param(e, "lora", "Invalid 'lora': an adapter name (see GET /v1/models).");
+    if (lora && strlen(m ? m : "") + 1 + strlen(lora) >= cap) return api_bad_param(e, "lora", "Invalid 'lora': too long.");
+    snprintf(model, cap, "%s%s%s", m ? m : "", lora ? "+" : "", lora ? lora : "");
     return 0;
+}
+
+static int get_model(const cJSON *o, char *model, size_t cap, ApiError *e) {
+    const char *m = NULL, *lora = NULL;
+    if (get_string(o, "model", cap - 1, &m, e) != 0 || get_string(o, "lora", cap - 1, &lora, e) != 0) return -1;
+    return model_with_lora(model, cap, m, lora, e);
 }
 
 static int dup_text(char **out, const char *s, ApiError *e) {
@@ -463,17 +472,18 @@ static int form_int(const Multipart *mp, const char *name, int64_t min, int64_t 
 
 int edit_request_parse(ImageRequest *r, const Multipart *mp, const ApiLimits *l, ApiError *e) {
     memset(r, 0, sizeof *r);
-    char prompt[4002], size[65], format[65], model[128];
+    char prompt[4002], size[65], format[65], model[128], lora[128];
     int rc = 0;
     const char *p = form_text(mp, "prompt", prompt, sizeof prompt, e, &rc);
     const char *s = form_text(mp, "size", size, sizeof size, e, &rc);
     const char *f = form_text(mp, "response_format", format, sizeof format, e, &rc);
     const char *m = form_text(mp, "model", model, sizeof model, e, &rc);
+    const char *lo = form_text(mp, "lora", lora, sizeof lora, e, &rc);
     int64_t n = 1, seed = 0;
     if (rc == 0) rc = form_int(mp, "n", 1, 10, &n, e);
     if (rc == 0) rc = form_int(mp, "seed", 0, (int64_t)1 << 53, &seed, e);
     if (rc == 0) rc = image_common(r, p, s, f, n, seed, multipart_get(mp, "seed") != NULL, l, e);
-    if (rc == 0 && m) snprintf(r->model, sizeof r->model, "%s", m);
+    if (rc == 0) rc = model_with_lora(r->model, sizeof r->model, m, lo, e);
     const MultipartPart *ip = multipart_get(mp, "image");
     if (!ip) ip = multipart_get(mp, "image[]");
     if (rc == 0 && !ip) rc = api_bad_param(e, "image", "Missing required parameter: 'image'.");

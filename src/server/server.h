@@ -16,6 +16,7 @@ typedef struct {
     char id[128];          /* as listed by /v1/models */
     const Backend *backend;
     const char *path;      /* what backend->open gets */
+    const char *lora;      /* "DIR[:SCALE]" of an adapter applied to this entry, or NULL */
 } ServerModelSpec;
 
 typedef struct {

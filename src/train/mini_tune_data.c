@@ -183,7 +183,7 @@ void mini_tune_list_free(MiniTuneList *l) {
 }
 
 int mini_tune_set_build(MiniTuneSet *s, const MiniTuneList *l, const char *model_dir, const Tokenizer *tok,
-                        const MiniVocab *v, Error *err) {
+                        const MiniVocab *v, int max_seq, Error *err) {
     memset(s, 0, sizeof *s);
     char path[1100];
     snprintf(path, sizeof path, "%s/vq.safetensors", model_dir);
@@ -208,6 +208,10 @@ int mini_tune_set_build(MiniTuneSet *s, const MiniTuneList *l, const char *model
         s->off[i] = (int)ids.n;
         if (!rc) rc = tok_encode(tok, e->prompt, strlen(e->prompt), &ids, err);
         s->len[i] = (int)ids.n - s->off[i];
+        /* the longer direction, i2t: <i2t> <boi> codes <eoi> <lang> text <eos> */
+        if (!rc && s->len[i] + s->G + 5 > max_seq)
+            rc = error_set(err, "%s: the prompt \"%s\" has %d tokens; with the image's %d codes that exceeds the "
+                                "model's context of %d", e->image, e->prompt, s->len[i], s->G, max_seq);
         s->lang[i] = mini_detect_lang(e->prompt);
     }
     vq_free(vq);

@@ -49,8 +49,9 @@ typedef struct {
     int *off, *len; /* [n] into ids */
 } MiniTuneSet;
 
+/* max_seq: the model's context; a pair whose sequences would not fit is an error naming it. */
 int mini_tune_set_build(MiniTuneSet *s, const MiniTuneList *l, const char *model_dir, const Tokenizer *tok,
-                        const MiniVocab *v, Error *err);
+                        const MiniVocab *v, int max_seq, Error *err);
 void mini_tune_set_free(MiniTuneSet *s);
 /* Pair i as a training sequence of task MINI_TASK_T2I or MINI_TASK_I2T (padded to seq->cap). */
 int mini_tune_seq(const MiniTuneSet *s, const MiniVocab *v, int i, int task, MiniSeq *seq, Error *err);

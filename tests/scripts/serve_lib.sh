@@ -1,7 +1,8 @@
 # tests/scripts/serve_lib.sh — starts `exaone serve` for a test script (sourced
 # after lib.sh):  serve_start ARGS...  sets SERVE_URL / SERVE_PID and waits for
 # /health; serve_stop kills it (also on exit). The port is any free loopback
-# port (--port 0; the server prints the one it bound).
+# port (--port 0; the server prints the one it bound). SERVE_CWD (optional): the folder
+# the server runs in (its models/exaone-mini is the embedded model then).
 SERVE_PID=""
 # Under `make asan` the server's own sanitizer reports (leaks at exit too) fail the script.
 serve_stop() {
@@ -14,7 +15,9 @@ serve_stop() {
 }
 trap 'serve_stop; rm -rf "$TMP"' EXIT
 serve_start() {
-    "$EXAONE" serve --host 127.0.0.1 --port 0 "$@" > "$TMP/serve.out" 2> "$TMP/serve.err" &
+    local exe
+    exe=$(realpath "$EXAONE")
+    (cd "${SERVE_CWD:-.}" && exec "$exe" serve --host 127.0.0.1 --port 0 "$@") > "$TMP/serve.out" 2> "$TMP/serve.err" &
     SERVE_PID=$!
     local i
     for i in $(seq 1 100); do
