@@ -23,7 +23,7 @@ const Command commands[] = {
     {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {"train", cmd_train, "train a transformer from a key = value config"},
-    {"tune", cmd_tune, "LoRA fine-tuning of an EXAONE model on chat JSONL (PEFT adapter out)"},
+    {"tune", cmd_tune, "LoRA fine-tuning: EXAONE on chat JSONL, EXAONE-mini on images (PEFT out)"},
     {"lora", cmd_lora, "LoRA adapters: merge one into a base model"},
     {"vq", cmd_vq, "VQ image tokenizer: encode/decode images to codes, train it"},
     {"serve", cmd_serve, "OpenAI-compatible API server and the Atelier page"},
