@@ -30,7 +30,8 @@ int mini_lora_rank(const MiniLora *a);
 float mini_lora_alpha(const MiniLora *a);
 /* The delta of (layer, slot), or NULL when the adapter does not target it. */
 const ExaoneLoraDelta *mini_lora_delta(const MiniLora *a, int layer, int slot);
-/* W += scale·B·A for every delta (on private copies of the weights). */
+/* W += scale·B·A for every delta (on private copies of the weights). On failure m may be
+ * partly merged: callers free it. */
 int mini_lora_merge_into(MiniModel *m, const MiniLora *a, Error *err);
 /* "DIR[:SCALE]": load and merge in one go (the --lora flag). */
 int mini_lora_apply_spec(MiniModel *m, const char *spec, Error *err);

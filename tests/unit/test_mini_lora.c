@@ -27,6 +27,7 @@
 #include "train/gpt.h"
 #include "train/gpt_lora.h"
 #include "train/mini_train.h"
+#include "train/mini_tune_data.h"
 #include "train/rng.h"
 
 #include <math.h>
@@ -332,10 +333,49 @@ TEST(bad_adapters_are_errors) {
     CHECK(gpt_lora_parse_targets("", &mask, &err) != 0);
 }
 
+/* Every allocation of the adapter loader, the merge into a model and the data-list parser may
+ * fail: each must report it (and leak nothing: LeakSanitizer under `make asan`). */
+TEST(loaders_survive_allocation_failure) {
+    if (!setup()) return;
+    MiniModel *m = NULL;
+    Error err = {0};
+    CHECK(mini_load(&m, BASE, 1, &err) == 0);
+    if (!m) return;
+    int done = 0;
+    for (long n = 1; n < 100000 && !done; n++) {
+        MiniLora *a = NULL;
+        mem_fail_after(n);
+        int rc = mini_lora_load(&a, ADAPTER, mini_config(m), 1.0f, &err);
+        if (rc == 0) rc = mini_lora_merge_into(m, a, &err);
+        long made = mem_alloc_count();
+        mem_fail_after(0);
+        CHECKF(rc == 0 || err.message[0], "allocation %ld: failure without a message", n);
+        mini_lora_free(a);
+        done = rc == 0 && made < n;
+    }
+    CHECK(done);
+    const char *tsv = "a.png\tcoral\nb.png\tteal\n";
+    done = 0;
+    for (long n = 1; n < 100000 && !done; n++) {
+        MiniTuneList l = {0};
+        mem_fail_after(n);
+        int rc = mini_tune_list_parse(&l, tsv, strlen(tsv), 0, "dir", "prompts.tsv", &err);
+        long made = mem_alloc_count();
+        mem_fail_after(0);
+        CHECKF(rc == 0 || err.message[0], "allocation %ld: failure without a message", n);
+        if (rc == 0) CHECK(l.n == 2 && !strcmp(l.e[1].image, "dir/b.png") && !strcmp(l.e[1].prompt, "teal"));
+        mini_tune_list_free(&l);
+        done = rc == 0 && made < n;
+    }
+    CHECK(done);
+    mini_free(m);
+}
+
 int main(void) {
     RUN(adapter_logits_match_peft_merge);
     RUN(tuner_matches_autograd_and_finite_differences);
     RUN(merge_equals_base_plus_delta);
     RUN(bad_adapters_are_errors);
+    RUN(loaders_survive_allocation_failure);
     return harness_finish();
 }
