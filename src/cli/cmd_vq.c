@@ -31,6 +31,8 @@ static const char *usage =
     "  --steps N            total steps (default 1000)   --batch N   images per step (default 16)\n"
     "  --size N             image size (default 64)      --lr X      peak learning rate (default 4e-4)\n"
     "  --seed S             (default 1)                  --no-resume start over even if DIR has a checkpoint\n"
+    "  --init PATH          start a new run from these VQ weights (their config; fresh optimizer)\n"
+    "  --decoder-only       train only the decoder (with --init: every image keeps its codes)\n"
     "  --codebook K         codebook size (default 1024) --code-dim D code dimension (default 64)\n"
     "  --ch N               base channels (default 32)   --res-blocks N per level (default 1)\n"
     "  --groups N           GroupNorm groups (default 32)\n"
@@ -232,6 +234,8 @@ int cmd_vq(int argc, char **argv) {
         if (args_int(&args, NULL, "--eval-every", 0, 1 << 30, &v)) { cfg.eval_every = (int)v; continue; }
         if (args_float(&args, NULL, "--lr", 1e-8, 1.0, &f)) { cfg.lr = (float)f, cfg.min_lr = (float)f / 10; continue; }
         if (args_flag(&args, NULL, "--no-resume")) { cfg.resume = 0; continue; }
+        if (args_value(&args, NULL, "--init", &cfg.init)) continue;
+        if (args_flag(&args, NULL, "--decoder-only")) { cfg.decoder_only = 1; continue; }
         if (!input && !is_train && !is_eval && args_positional(&args, &input)) continue;
         return args_unknown(&args);
     }

@@ -522,7 +522,8 @@ void vq_backward(VqModel *m, const float *images, int B) {
     for (int64_t i = 0; i < n; i++) drecon[i] = 2.0f * (m->recon[i] - images[i]) / (float)n;
     /* The last decoder op is conv_out (OP_CONV), which never touches gbuf[2] itself. */
     EXA_ASSERT(m->dec[m->n_dec - 1].kind == OP_CONV);
-    chain_backward(m, m->dec, m->n_dec, m->zq, drecon, m->dzq, B);
+    chain_backward(m, m->dec, m->n_dec, m->zq, drecon, m->decoder_only ? NULL : m->dzq, B);
+    if (m->decoder_only) return;
     memset(m->dz, 0, (size_t)(N * D) * sizeof(float));
     float *dcodebook = m->config.ema_decay > 0 ? NULL : tensor(m, m->grads, codebook_index(m));
     vq_quantize_backward(m->pool, m->dz, dcodebook, m->dzq, m->z, m->zq, m->idx, N, D, m->config.beta);
@@ -530,6 +531,7 @@ void vq_backward(VqModel *m, const float *images, int B) {
 }
 
 void vq_codebook_update(VqModel *m, int64_t step) {
+    if (m->decoder_only) return;
     int64_t N = n_codes(m, m->B);
     float *codebook = tensor(m, m->params, codebook_index(m));
     vq_ema_update(&m->ema, codebook, m->z, m->idx, N, step);

@@ -73,6 +73,7 @@ typedef struct {
     VqEma ema;            /* EMA statistics and code usage (vq_quantize.h) */
     Rng rng;              /* dead-code restarts */
     int codebook_ready;   /* codebook seeded from encoder outputs */
+    int decoder_only;     /* train the decoder alone: codes of every image stay what they were */
     /* geometry the activations are sized for (vq_reserve) */
     int max_B, H, W;
     VqOp *enc, *dec;

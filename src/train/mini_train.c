@@ -264,6 +264,27 @@ static int load_checkpoint(const char *path, Gpt *model, AdamW *opt, int64_t *st
     return rc ? error_prefix(err, "%s", path) : 0;
 }
 
+/* Weights of an exported model (F32 or BF16) as the start of a new run: how
+ * training continues across machines that keep only the shipped model. */
+static int load_init_weights(const char *path, Gpt *model, Error *err) {
+    SafeTensors *st;
+    if (st_open(&st, path, err) != 0) return -1;
+    int rc = 0;
+    for (int i = 0; i < model->table.count && !rc; i++) {
+        const ParamEntry *e = &model->table.entries[i];
+        const StTensor *t = st_find(st, e->name);
+        int ok = t && (t->dtype == DTYPE_F32 || t->dtype == DTYPE_BF16) &&
+                 t->size == e->numel * (t->dtype == DTYPE_F32 ? 4 : 2);
+        if (!ok)
+            rc = error_set(err, "tensor %s is missing, not F32/BF16, or has another size (model shape changed?)",
+                           e->name);
+        else
+            dtype_to_f32(t->dtype, t->data, model->params + e->offset, (int64_t)e->numel);
+    }
+    st_close(st);
+    return rc ? error_prefix(err, "%s", path) : 0;
+}
+
 /* ---------------------------------------------------------------- loop */
 
 static int vocab_from_tokenizer(const Tokenizer *tok, const MiniTrainOptions *o, MiniVocab *v, Error *err) {
@@ -335,6 +356,9 @@ int mini_train(const MiniTrainOptions *o, Error *err) {
     if (file_exists(ckpt)) {
         if (load_checkpoint(ckpt, model, &opt, &step, err) != 0) goto done;
         log_info("mini-train: resumed from %s at step %" PRId64, ckpt, step);
+    } else if (o->init) {
+        if (load_init_weights(o->init, model, err) != 0) goto done;
+        log_info("mini-train: new run from the weights of %s", o->init);
     }
     path_join(logp, sizeof logp, o->out_dir, "log.csv");
     int new_log = !file_exists(logp);

@@ -384,6 +384,54 @@ TEST(load_survives_allocation_failures) {
     CHECKF(failures > 10 && n < 10000, "%d injected failures over %d allocations", failures, n);
 }
 
+/* Decoder-only fine-tuning must leave the encoder and codebook untouched (so a
+ * transformer trained on the codes stays valid) and give the decoder the same
+ * gradients as the full backward. */
+TEST(decoder_only_freezes_encoder_and_codebook) {
+    if (open_ref("model")) return;
+    Error err = {0};
+    VqModel *m = model_from_ref(&err);
+    CHECKF(m, "%s", err.message);
+    if (!m) return;
+    const int32_t *c = ints("config");
+    const int32_t *g = c + 2 + c[1] + 5;
+    int B = g[0], H = g[1], W = g[2];
+    CHECK(vq_reserve(m, B, H, W, &err) == 0);
+    size_t total = m->table.total;
+    float *full = malloc(total * sizeof(float)), *before = malloc(total * sizeof(float));
+    memcpy(before, m->params, total * sizeof(float));
+    vq_forward(m, in("images"), B);
+    vq_zero_grad(m);
+    vq_backward(m, in("images"), B);
+    memcpy(full, m->grads, total * sizeof(float));
+    m->decoder_only = 1;
+    vq_forward(m, in("images"), B);
+    vq_zero_grad(m);
+    vq_backward(m, in("images"), B);
+    int n_dec = 0, bad = 0;
+    for (int i = 0; i < m->table.count; i++) {
+        const ParamEntry *e = &m->table.entries[i];
+        int is_dec = strncmp(e->name, "decoder.", 8) == 0 || strncmp(e->name, "post_quant_conv.", 16) == 0;
+        n_dec += is_dec;
+        for (size_t j = 0; j < e->numel; j++) {
+            float want = is_dec ? full[e->offset + j] : 0.0f;
+            if (m->grads[e->offset + j] != want) {
+                bad++;
+                printf("  %s[%zu]: %g, want %g\n", e->name, j, m->grads[e->offset + j], want);
+                break;
+            }
+        }
+    }
+    CHECKF(n_dec > 0, "no decoder tensors found by name");
+    CHECKF(bad == 0, "%d tensors have gradients other than the decoder's", bad);
+    vq_codebook_update(m, 1000);
+    CHECK(memcmp(before, m->params, total * sizeof(float)) == 0);
+    free(full);
+    free(before);
+    vq_free(m);
+    ref_free(&ref);
+}
+
 int main(void) {
     pool = pool_new(2);
     have_ref = harness_ref("vq_layers_ref.py", ref_dir, sizeof ref_dir) == 0;
@@ -400,8 +448,10 @@ int main(void) {
     RUN(quantizer_vs_torch);
     RUN(dead_codes_restart_from_encoder_outputs);
     RUN(model_vs_torch);
+    RUN(decoder_only_freezes_encoder_and_codebook);
     RUN(load_rejects_bad_files);
     RUN(load_survives_allocation_failures);
     pool_free(pool);
     return harness_finish();
 }
+

@@ -150,10 +150,19 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
         opt.step = step;
         rng_seed(&m->rng, cfg->seed + (uint64_t)step);
         log_info("vq train: resuming %s at step %lld", p.ckpt, (long long)step);
+    } else if (cfg->init) {
+        /* Fine-tuning a finished tokenizer: its config comes with the weights. */
+        int64_t init_step = 0;
+        if (vq_load(&m, cfg->init, pool, &init_step, err) != 0 || adamw_new(&opt, m->table.total, err) != 0) goto done;
+        m->codebook_ready = 1;
+        rng_seed(&m->rng, cfg->seed);
+        log_info("vq train: starting from the weights of %s (step %lld there)", cfg->init, (long long)init_step);
     } else {
         if (vq_new(&m, &cfg->model, pool, err) != 0 || adamw_new(&opt, m->table.total, err) != 0) goto done;
         vq_init_random(m, cfg->seed);
     }
+    m->decoder_only = cfg->decoder_only;
+    if (m->decoder_only) log_info("vq train: decoder only (encoder and codebook frozen)");
     log_info("vq train: %zu parameters, %d tensors, codebook %d x %d, f%d", m->table.total, m->table.count,
              m->config.n_embed, m->config.embed_dim, vq_factor(&m->config));
     if (vq_reserve(m, B, S, S, err) != 0) goto done;

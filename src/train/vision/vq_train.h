@@ -36,6 +36,8 @@ typedef struct {
     int checkpoint_seconds;
     int eval_every;          /* steps; 0: only at the end */
     int resume;              /* continue from OUT/checkpoint.safetensors when it exists */
+    const char *init;        /* weights (vq.safetensors) to start a new run from, fresh optimizer; NULL: random */
+    int decoder_only;        /* freeze encoder and codebook (codes stay valid for a trained transformer) */
     VqConfig model;
 } VqTrainConfig;
 
