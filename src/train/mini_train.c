@@ -114,43 +114,6 @@ static void gpt_from_config(const MiniConfig *c, GptConfig *g) {
     g->norm_eps = c->norm_eps;
 }
 
-int mini_gpt_load(Gpt **out, MiniConfig *mc, const char *dir, int B, int T, ThreadPool *pool, Error *err) {
-    *out = NULL;
-    char path[1100];
-    char *json = NULL;
-    size_t len = 0;
-    path_join(path, sizeof path, dir, "config.json");
-    if (file_read_all(path, 1 << 20, &json, &len, err) != 0) return -1;
-    int rc = mini_config_parse(mc, json, len, path, err);
-    mem_free(json);
-    if (rc) return -1;
-    GptConfig gc;
-    gpt_from_config(mc, &gc);
-    Gpt *model = NULL;
-    SafeTensors *st = NULL;
-    path_join(path, sizeof path, dir, "model.safetensors");
-    if (gpt_new(&model, &gc, B, T < gc.max_seq ? T : gc.max_seq, pool, err) != 0 || st_open(&st, path, err) != 0) {
-        gpt_free(model);
-        return -1;
-    }
-    for (int i = 0; i < model->table.count && !rc; i++) {
-        const ParamEntry *e = &model->table.entries[i];
-        const StTensor *t = st_find(st, e->name);
-        if (!t || (t->dtype != DTYPE_F32 && t->dtype != DTYPE_BF16) ||
-            t->size != e->numel * (t->dtype == DTYPE_F32 ? 4u : 2u))
-            rc = error_set(err, "%s: tensor %s is missing, not F32/BF16, or not %zu values", path, e->name, e->numel);
-        else
-            dtype_to_f32((DType)t->dtype, t->data, model->params + e->offset, (int64_t)e->numel);
-    }
-    st_close(st);
-    if (rc) {
-        gpt_free(model);
-        return -1;
-    }
-    *out = model;
-    return 0;
-}
-
 /* Every table entry as a tensor over `base` (F32), plus extra tensors. */
 static StTensor *table_tensors(const ParamTable *t, const float *base, size_t extra, Error *err) {
     StTensor *ts = mem_calloc((size_t)t->count + extra, sizeof *ts);
@@ -283,6 +246,29 @@ static int load_init_weights(const char *path, Gpt *model, Error *err) {
     }
     st_close(st);
     return rc ? error_prefix(err, "%s", path) : 0;
+}
+
+int mini_gpt_load(Gpt **out, MiniConfig *mc, const char *dir, int B, int T, ThreadPool *pool, Error *err) {
+    *out = NULL;
+    char path[1100];
+    char *json = NULL;
+    size_t len = 0;
+    path_join(path, sizeof path, dir, "config.json");
+    if (file_read_all(path, 1 << 20, &json, &len, err) != 0) return -1;
+    int rc = mini_config_parse(mc, json, len, path, err);
+    mem_free(json);
+    if (rc) return -1;
+    GptConfig gc;
+    gpt_from_config(mc, &gc);
+    Gpt *model = NULL;
+    path_join(path, sizeof path, dir, "model.safetensors");
+    if (gpt_new(&model, &gc, B, T < gc.max_seq ? T : gc.max_seq, pool, err) != 0 ||
+        load_init_weights(path, model, err) != 0) {
+        gpt_free(model);
+        return -1;
+    }
+    *out = model;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- loop */
