@@ -96,6 +96,9 @@ int cmd_draw(int argc, char **argv) {
     char model_dir[1024];
     MiniModel *m = mini_cli_open("exaone draw", model, (int)threads, model_dir, sizeof model_dir, &lora);
     if (!m) return 1;
+    char lora_s[1024] = ""; /* the adapters, recorded in the PNG like the other settings */
+    for (int i = 0; i < lora.n; i++)
+        snprintf(lora_s + strlen(lora_s), sizeof lora_s - strlen(lora_s), "%s%s", i ? "," : "", lora.specs[i]);
     if (size_w) {
         MiniHiresOptions ho;
         mini_hires_defaults(&ho);
@@ -113,7 +116,8 @@ int cmd_draw(int argc, char **argv) {
         snprintf(seed_s, sizeof seed_s, "%" PRId64, seed);
         snprintf(settings, sizeof settings, "size=%dx%d tile=%d context=%d cfg=%g temperature=%g top_k=%d top_p=%g",
                  size_w, size_h, tile, (int)context, cfg, temperature, (int)top_k, top_p);
-        const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings, NULL};
+        const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings,
+                              lora.n ? "lora" : NULL, lora_s, NULL};
         int hrc = hires_cli_draw("exaone draw", m, model_dir, prompt, &ho, (int)threads, output, meta);
         mini_free(m);
         return hrc;
@@ -156,7 +160,8 @@ int cmd_draw(int argc, char **argv) {
         snprintf(seed_s, sizeof seed_s, "%" PRId64, seed);
         snprintf(settings, sizeof settings, "n=%d cfg=%g temperature=%g top_k=%d top_p=%g rerank=%d", (int)n, cfg,
                  temperature, (int)top_k, top_p, rerank);
-        const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings, NULL};
+        const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings,
+                              lora.n ? "lora" : NULL, lora_s, NULL};
         for (int i = 0; i < n; i++) {
             char idx[16];
             snprintf(idx, sizeof idx, "%d", i + 1);
