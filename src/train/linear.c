@@ -32,20 +32,28 @@ static void bias_grad_columns(void *ctx, int64_t begin, int64_t end, int thread)
     }
 }
 
-static void linear_products_forward(ThreadPool *pool, real *out, const real *inp, const real *w, int64_t N, int C,
-                                    int OC) {
-    gemm_nt(pool, out, inp, w, N, OC, C, 0);
+static void linear_products_forward(ThreadPool *pool, LinearPrecision precision, real *out, const real *inp,
+                                    const real *w, int64_t N, int C, int OC) {
+    if (precision == LINEAR_BF16)
+        gemm_nt_bf16(pool, out, inp, w, N, OC, C, 0);
+    else
+        gemm_nt(pool, out, inp, w, N, OC, C, 0);
 }
-static void linear_products_backward(ThreadPool *pool, real *dinp, real *dw, const real *dout, const real *inp,
-                                     const real *w, int64_t N, int C, int OC) {
-    if (dinp) gemm_nn(pool, dinp, dout, w, N, C, OC, 1);
-    gemm_tn(pool, dw, dout, inp, OC, C, N, 1);
+static void linear_products_backward(ThreadPool *pool, LinearPrecision precision, real *dinp, real *dw,
+                                     const real *dout, const real *inp, const real *w, int64_t N, int C, int OC) {
+    if (precision == LINEAR_BF16) {
+        if (dinp) gemm_nn_bf16(pool, dinp, dout, w, N, C, OC, 1);
+        gemm_tn_bf16(pool, dw, dout, inp, OC, C, N, 1);
+    } else {
+        if (dinp) gemm_nn(pool, dinp, dout, w, N, C, OC, 1);
+        gemm_tn(pool, dw, dout, inp, OC, C, N, 1);
+    }
 }
 
-void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const real *w, const real *bias, int64_t N,
-                    int C, int OC) {
+void linear_layer_forward(ThreadPool *pool, LinearPrecision precision, real *out, const real *inp, const real *w,
+                          const real *bias, int64_t N, int C, int OC) {
     double start = time_seconds();
-    linear_products_forward(pool, out, inp, w, N, C, OC);
+    linear_products_forward(pool, precision, out, inp, w, N, C, OC);
     profile_seconds += time_seconds() - start;
     profile_flops += 2.0 * (double)N * C * OC;
     if (bias)
@@ -53,10 +61,10 @@ void linear_layer_forward(ThreadPool *pool, real *out, const real *inp, const re
             for (int o = 0; o < OC; o++) out[n * OC + o] += bias[o];
 }
 
-void linear_layer_backward(ThreadPool *pool, real *dinp, real *dw, real *dbias, const real *dout, const real *inp,
-                     const real *w, int64_t N, int C, int OC) {
+void linear_layer_backward(ThreadPool *pool, LinearPrecision precision, real *dinp, real *dw, real *dbias,
+                           const real *dout, const real *inp, const real *w, int64_t N, int C, int OC) {
     double start = time_seconds();
-    linear_products_backward(pool, dinp, dw, dout, inp, w, N, C, OC);
+    linear_products_backward(pool, precision, dinp, dw, dout, inp, w, N, C, OC);
     profile_seconds += time_seconds() - start;
     profile_flops += (dinp ? 4.0 : 2.0) * (double)N * C * OC;
     if (dbias) {
