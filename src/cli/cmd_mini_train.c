@@ -20,6 +20,8 @@ static const char *usage =
     "  --export DIR        also write a model folder (config.json, model.safetensors,\n"
     "                      tokenizer.json) at every checkpoint\n"
     "  --bf16              export weights as BF16 (default F32)\n"
+    "  --bf16-matmuls      train with bf16 matrix products (f32 master weights and\n"
+    "                      AdamW; ~1.5x the tokens/s on AVX512-BF16)\n"
     "  --d N --layers N --heads N --ffn N   model size (default 256, 6, 8, 1024)\n"
     "  --T N               context (default 96)   --batch N  sequences a step (default 16)\n"
     "  --codes N           VQ codebook size (default 1024)  --grid N  image grid side (default 8)\n"
@@ -53,6 +55,7 @@ int cmd_mini_train(int argc, char **argv) {
         if (args_value(&args, NULL, "--export", &o.export_dir)) continue;
         if (args_value(&args, NULL, "--ratios", &ratios)) continue;
         if (args_flag(&args, NULL, "--bf16")) { o.export_bf16 = 1; continue; }
+        if (args_flag(&args, NULL, "--bf16-matmuls")) { o.bf16_matmuls = 1; continue; }
         if (args_int(&args, NULL, "--d", 8, 4096, &v)) { o.d_model = (int)v; continue; }
         if (args_int(&args, NULL, "--layers", 1, 64, &v)) { o.n_layers = (int)v; continue; }
         if (args_int(&args, NULL, "--heads", 1, 64, &v)) { o.n_heads = (int)v; continue; }

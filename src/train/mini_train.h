@@ -33,6 +33,7 @@ typedef struct {
     int64_t stop_after;  /* stop (after a checkpoint) at this step; 0 = run to `steps` */
     int ckpt_seconds, log_every, eval_every, eval_batches, threads;
     int export_bf16;
+    int bf16_matmuls;    /* linear layers multiply in bf16 (f32 master weights; gpt.h) */
     MiniDataOptions data;
 } MiniTrainOptions;
 
