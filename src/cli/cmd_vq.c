@@ -37,7 +37,9 @@ static const char *usage =
     "  --dead-after N       restart codes unused for N steps (default 30; 0 never)\n"
     "  --ema-decay X        EMA codebook decay (default 0.99; 0: learn the codebook by gradient)\n"
     "  --beta X             commitment weight (default 0.25)\n"
-    "  --ckpt-seconds N     checkpoint interval (default 300)  --eval-every N steps (default 500)\n";
+    "  --ckpt-seconds N     checkpoint interval (default 300)  --eval-every N steps (default 500)\n"
+    "  --stop-after N       checkpoint and stop at step N; rerun to resume (the schedule spans --steps)\n"
+    "A resumed run (also after a crash) continues bit-identically to an uninterrupted one.\n";
 
 static int print_usage_ok(void) {
     fputs(usage, stdout);
@@ -232,6 +234,7 @@ int cmd_vq(int argc, char **argv) {
         if (args_int(&args, NULL, "--eval-every", 0, 1 << 30, &v)) { cfg.eval_every = (int)v; continue; }
         if (args_float(&args, NULL, "--lr", 1e-8, 1.0, &f)) { cfg.lr = (float)f, cfg.min_lr = (float)f / 10; continue; }
         if (args_flag(&args, NULL, "--no-resume")) { cfg.resume = 0; continue; }
+        if (args_int(&args, NULL, "--stop-after", 1, (int64_t)1 << 40, &cfg.stop_after)) continue;
         if (!input && !is_train && !is_eval && args_positional(&args, &input)) continue;
         return args_unknown(&args);
     }
