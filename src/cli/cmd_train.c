@@ -32,8 +32,9 @@ static const char *usage =
     "Progress goes to stderr (a bar on a terminal), one CSV row per step to the\n"
     "'log' file if set, and a summary line to stdout:\n"
     "  steps=N loss=X tokens_per_s=Y matmul_gflops=G matmul_share=S tokens_per_cpu_s=Z\n"
+    "  matmul_gflops_per_cpu=P\n"
     "(rates exclude the first, warm-up step; S = share of the time in matrix products;\n"
-    "Z = tokens per CPU-second of all threads)\n\n"
+    "Z = tokens per CPU-second of all threads; P = matrix-product GFLOP per CPU-second)\n\n"
     "Checkpoints: with 'checkpoint = PATH' (and 'checkpoint_every = N'), a safetensors\n"
     "file with the parameters, AdamW moments, step and data position is written\n"
     "atomically every N steps and at the end; --resume PATH continues from one\n"
@@ -121,12 +122,14 @@ static int run_training(const TrainConfig *cfg, Dist *dist, int64_t until, const
     } else if (lead) {
         int64_t done = tr->step - first;
         double rate = done > 1 ? tokens_per_step * (double)(done - 1) / timed : tokens_per_step / s.seconds;
-        double mm_seconds, mm_flops;
-        linear_profile(&mm_seconds, &mm_flops);
+        double mm_seconds, mm_cpu, mm_flops;
+        linear_profile(&mm_seconds, &mm_cpu, &mm_flops);
         double cpu = cpu_seconds() - cpu_start;
-        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f tokens_per_cpu_s=%.1f\n",
+        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f tokens_per_cpu_s=%.1f "
+               "matmul_gflops_per_cpu=%.1f\n",
                (long long)tr->step, s.loss, rate, mm_seconds > 0 ? mm_flops / mm_seconds / 1e9 : 0.0,
-               timed > 0 ? mm_seconds / timed : 0.0, done > 1 && cpu > 0 ? tokens_per_step * (double)(done - 1) / cpu : 0.0);
+               timed > 0 ? mm_seconds / timed : 0.0, done > 1 && cpu > 0 ? tokens_per_step * (double)(done - 1) / cpu : 0.0,
+               mm_cpu > 0 ? mm_flops / mm_cpu / 1e9 : 0.0);
     }
     trainer_free(tr);
     return rc;

@@ -30,9 +30,10 @@ void linear_layer_forward(ThreadPool *pool, LinearPrecision precision, real *out
 void linear_layer_backward(ThreadPool *pool, LinearPrecision precision, real *dinp, real *dw, real *dbias,
                            const real *dout, const real *inp, const real *w, int64_t N, int C, int OC);
 
-/* Time and floating-point operations spent in the matrix products since the
- * last reset (main-thread counters, for benchmarks: % of FMA peak). */
-void linear_profile(double *seconds, double *flops);
+/* Wall seconds, CPU seconds (all threads) and floating-point operations spent
+ * in the matrix products since the last reset (main-thread counters, for
+ * benchmarks: % of FMA peak). */
+void linear_profile(double *seconds, double *cpu_seconds, double *flops);
 void linear_profile_reset(void);
 
 #endif
