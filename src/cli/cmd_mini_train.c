@@ -22,6 +22,8 @@ static const char *usage =
     "  --bf16              export weights as BF16 (default F32)\n"
     "  --init FILE         start a new run from these weights (an exported model.safetensors,\n"
     "                      F32 or BF16; the model options must match); ignored when resuming\n"
+    "  --bf16-matmuls      train with bf16 matrix products (f32 master weights and\n"
+    "                      AdamW; ~1.5x the tokens/s on AVX512-BF16)\n"
     "  --d N --layers N --heads N --ffn N   model size (default 256, 6, 8, 1024)\n"
     "  --T N               context (default 96)   --batch N  sequences a step (default 16)\n"
     "  --codes N           VQ codebook size (default 1024)  --grid N  image grid side (default 8)\n"
@@ -56,6 +58,7 @@ int cmd_mini_train(int argc, char **argv) {
         if (args_value(&args, NULL, "--ratios", &ratios)) continue;
         if (args_flag(&args, NULL, "--bf16")) { o.export_bf16 = 1; continue; }
         if (args_value(&args, NULL, "--init", &o.init)) continue;
+        if (args_flag(&args, NULL, "--bf16-matmuls")) { o.bf16_matmuls = 1; continue; }
         if (args_int(&args, NULL, "--d", 8, 4096, &v)) { o.d_model = (int)v; continue; }
         if (args_int(&args, NULL, "--layers", 1, 64, &v)) { o.n_layers = (int)v; continue; }
         if (args_int(&args, NULL, "--heads", 1, 64, &v)) { o.n_heads = (int)v; continue; }

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "commands.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -25,17 +26,20 @@ static const char *usage =
     "Trains a decoder-only transformer described by CONFIG, a file of key = value\n"
     "lines (model: vocab d_model n_layers n_heads ffn max_seq norm=layer|rms\n"
     "mlp=gelu|swiglu pos=learned|rope tied bias; training: data steps batch seq accum\n"
-    "lr min_lr warmup weight_decay grad_clip seed threads log). data is a file of\n"
+    "lr min_lr warmup weight_decay grad_clip seed threads log; bf16 = 1 multiplies in\n"
+    "bf16 with f32 master weights and AdamW). data is a file of\n"
     "int32 token ids, or 'random' for synthetic tokens (benchmarks).\n\n"
     "Progress goes to stderr (a bar on a terminal), one CSV row per step to the\n"
     "'log' file if set, and a summary line to stdout:\n"
     "  steps=N loss=X tokens_per_s=Y matmul_gflops=G matmul_share=S tokens_per_cpu_s=Z\n"
+    "  matmul_gflops_per_cpu=P\n"
     "(rates exclude the first, warm-up step; S = share of the time in matrix products;\n"
-    "Z = tokens per CPU-second of all threads)\n\n"
+    "Z = tokens per CPU-second of all threads; P = matrix-product GFLOP per CPU-second)\n\n"
     "Checkpoints: with 'checkpoint = PATH' (and 'checkpoint_every = N'), a safetensors\n"
     "file with the parameters, AdamW moments, step and data position is written\n"
     "atomically every N steps and at the end; --resume PATH continues from one\n"
-    "exactly as if the run had not stopped (same config and thread count).\n\n"
+    "exactly as if the run had not stopped (same config and thread count); resuming\n"
+    "a finished run prints its last step and loss and trains nothing.\n\n"
     "Data parallel: `mpirun -np N exaone train CONFIG` averages gradients over N\n"
     "processes (each reads its own micro-batches; rank 0 logs and prints).\n\n"
     "options:\n"
@@ -60,6 +64,14 @@ static int run_training(const TrainConfig *cfg, Dist *dist, int64_t until, const
     }
     int64_t last = until > 0 && until < cfg->steps ? until : cfg->steps, first = tr->step;
     int lead = dist->rank == 0, rc = 0;
+    if (first >= last) { /* a finished run: report where it stands instead of a step that never ran */
+        if (lead) {
+            log_info("nothing left to do: %s is at step %lld of %lld", resume, (long long)first, (long long)last);
+            if (!isnan(tr->last_loss)) printf("steps=%lld loss=%.6f\n", (long long)first, tr->last_loss);
+        }
+        trainer_free(tr);
+        return 0;
+    }
     if (lead)
         log_info("model: %zu parameters, %d threads x %d processes", tr->model->table.total, pool_threads(tr->pool),
                  dist->size);
@@ -110,12 +122,14 @@ static int run_training(const TrainConfig *cfg, Dist *dist, int64_t until, const
     } else if (lead) {
         int64_t done = tr->step - first;
         double rate = done > 1 ? tokens_per_step * (double)(done - 1) / timed : tokens_per_step / s.seconds;
-        double mm_seconds, mm_flops;
-        linear_profile(&mm_seconds, &mm_flops);
+        double mm_seconds, mm_cpu, mm_flops;
+        linear_profile(&mm_seconds, &mm_cpu, &mm_flops);
         double cpu = cpu_seconds() - cpu_start;
-        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f tokens_per_cpu_s=%.1f\n",
+        printf("steps=%lld loss=%.6f tokens_per_s=%.1f matmul_gflops=%.1f matmul_share=%.3f tokens_per_cpu_s=%.1f "
+               "matmul_gflops_per_cpu=%.1f\n",
                (long long)tr->step, s.loss, rate, mm_seconds > 0 ? mm_flops / mm_seconds / 1e9 : 0.0,
-               timed > 0 ? mm_seconds / timed : 0.0, done > 1 && cpu > 0 ? tokens_per_step * (double)(done - 1) / cpu : 0.0);
+               timed > 0 ? mm_seconds / timed : 0.0, done > 1 && cpu > 0 ? tokens_per_step * (double)(done - 1) / cpu : 0.0,
+               mm_cpu > 0 ? mm_flops / mm_cpu / 1e9 : 0.0);
     }
     trainer_free(tr);
     return rc;

@@ -39,7 +39,9 @@ static const char *usage =
     "  --dead-after N       restart codes unused for N steps (default 30; 0 never)\n"
     "  --ema-decay X        EMA codebook decay (default 0.99; 0: learn the codebook by gradient)\n"
     "  --beta X             commitment weight (default 0.25)\n"
-    "  --ckpt-seconds N     checkpoint interval (default 300)  --eval-every N steps (default 500)\n";
+    "  --ckpt-seconds N     checkpoint interval (default 300)  --eval-every N steps (default 500)\n"
+    "  --stop-after N       checkpoint and stop at step N; rerun to resume (the schedule spans --steps)\n"
+    "A resumed run (also after a crash) continues bit-identically to an uninterrupted one.\n";
 
 static int print_usage_ok(void) {
     fputs(usage, stdout);
@@ -236,6 +238,7 @@ int cmd_vq(int argc, char **argv) {
         if (args_flag(&args, NULL, "--no-resume")) { cfg.resume = 0; continue; }
         if (args_value(&args, NULL, "--init", &cfg.init)) continue;
         if (args_flag(&args, NULL, "--decoder-only")) { cfg.decoder_only = 1; continue; }
+        if (args_int(&args, NULL, "--stop-after", 1, (int64_t)1 << 40, &cfg.stop_after)) continue;
         if (!input && !is_train && !is_eval && args_positional(&args, &input)) continue;
         return args_unknown(&args);
     }

@@ -25,6 +25,19 @@ void matmul_f32_nn(ThreadPool *pool, float *C, const float *A, const float *B, i
 void matmul_f32_tn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N, int64_t K,
                    int accumulate);
 
+/* The same three products with both f32 operands rounded to bf16 (nearest
+ * even) and f32 sums, as vdpbf16ps does: training's bf16 matmuls with f32
+ * master weights (the rounding happens while packing, so nothing is stored in
+ * bf16). Twice the f32 FMA peak on AVX512-BF16; the portable path (also taken
+ * without AVX512-BF16) does the same arithmetic in another sum order, except
+ * that the AVX-512 path treats subnormal operands as zero. */
+void matmul_f32_as_bf16_nt(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N,
+                           int64_t K, int accumulate);
+void matmul_f32_as_bf16_nn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N,
+                           int64_t K, int accumulate);
+void matmul_f32_as_bf16_tn(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N,
+                           int64_t K, int accumulate);
+
 /* C[M,N] (+)= A[M,K] · B[N,K]ᵀ with B in bfloat16: A is rounded to bf16
  * (nearest even) and products are summed in f32, as vdpbf16ps does (the
  * product of two bf16 is exact in f32, so only the sum order differs between

@@ -8,7 +8,8 @@
  *         for jr, ir: 12x32 microkernel (24 zmm accumulators), B panel in L1
  *
  * The bf16 variant packs k in pairs ([kc/2][MR][2], [kc/2][NR][2]) so one
- * vdpbf16ps does two k steps per lane. Threads take pieces of C (column or
+ * vdpbf16ps does two k steps per lane; f32 operands are rounded to bf16 while
+ * packing, in any layout (training's bf16 matmuls: nt, nn and tn). Threads take pieces of C (column or
  * row ranges) on demand (workshare.h) and pack their own panels.
  */
 #include "matmul_avx512.h"
@@ -120,6 +121,26 @@ static void pack_direct(float *dst, int width, const float *src, int64_t ld, int
             _mm512_storeu_ps(dst + k * width + g, _mm512_maskz_loadu_ps(mask16(cols - g), src + k * ld + g));
 }
 
+/* The pair-packed form of pack_direct (bf16 products): dst lane (k, j) holds
+ * src[2k*ld + j] (low half) and src[(2k+1)*ld + j] (high half) rounded to
+ * bf16, the even/odd k order vdpbf16ps multiplies in. Source row 2k+1 at or
+ * past n_src (odd K) reads as zero. f32 source only. */
+static void pack_direct_pairs(float *dst, int width, const float *src, int64_t ld, int cols, int64_t kc,
+                              int64_t n_src) {
+    for (int64_t k = 0; k < kc; k++) {
+        const float *even = src + 2 * k * ld, *odd = even + ld;
+        int has_odd = 2 * k + 1 < n_src;
+        for (int g = 0; g < width; g += 16) {
+            __mmask16 m = mask16(cols - g);
+            __m512 lo = _mm512_maskz_loadu_ps(m, even + g);
+            __m512 hi = has_odd ? _mm512_maskz_loadu_ps(m, odd + g) : _mm512_setzero_ps();
+            __m512i lo16 = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(lo));
+            __m512i hi16 = _mm512_cvtepu16_epi32((__m256i)_mm512_cvtneps_pbh(hi));
+            _mm512_storeu_si512(dst + k * width + g, _mm512_or_si512(lo16, _mm512_slli_epi32(hi16, 16)));
+        }
+    }
+}
+
 /* ---- microkernels ---- */
 
 INLINE void store_tile(__m512 c[MR][2], float *C, int64_t ldc, int mr, int nr, int overwrite) {
@@ -202,9 +223,11 @@ static void pack_a(const GemmArgs *g, float *dst, int64_t m0, int64_t mc, int64_
     for (int64_t i = 0; i < mc; i += MR) {
         int rows = (int)(mc - i < MR ? mc - i : MR);
         float *panel = dst + i * kc;
-        if (g->bf16_dot) {
+        if (g->bf16_dot && g->a_cs == 1) {
             const float *src = g->A + (m0 + i) * g->a_rs + 2 * k0;
             pack_transposed(PAIR_F32, panel, MR, src, g->a_rs, rows, kc, g->K - 2 * k0);
+        } else if (g->bf16_dot) {
+            pack_direct_pairs(panel, MR, g->A + (m0 + i) + 2 * k0 * g->a_cs, g->a_cs, rows, kc, g->K - 2 * k0);
         } else if (g->a_cs == 1) {
             pack_transposed(LOAD_F32, panel, MR, g->A + (m0 + i) * g->a_rs + k0, g->a_rs, rows, kc, g->K - k0);
         } else {
@@ -220,7 +243,11 @@ static void pack_b(const GemmArgs *g, float *dst, int64_t n0, int64_t nc, int64_
         int cols = (int)(nc - j < NR ? nc - j : NR);
         float *panel = dst + j * kc;
         if (g->b_rs != 1) {
-            pack_direct(panel, NR, (const float *)g->B + (n0 + j) * g->b_cs + k0 * g->b_rs, g->b_rs, cols, kc);
+            const float *src = (const float *)g->B + (n0 + j) * g->b_cs + per * k0 * g->b_rs;
+            if (g->bf16_dot)
+                pack_direct_pairs(panel, NR, src, g->b_rs, cols, kc, g->K - 2 * k0);
+            else
+                pack_direct(panel, NR, src, g->b_rs, cols, kc);
             continue;
         }
         const char *src = (const char *)g->B + ((size_t)(n0 + j) * (size_t)g->b_cs + (size_t)(per * k0)) * b_esize(g);
@@ -317,8 +344,9 @@ static void gemm_piece(void *ctx, int64_t begin, int64_t end, int thread) {
 }
 
 void gemm_avx512(ThreadPool *pool, const GemmArgs *args) {
-    EXA_ASSERT(!args->bf16_dot || (args->a_cs == 1 && args->b_rs == 1));
+    /* Strided operands are packed from f32 only (pack_direct*). */
     EXA_ASSERT(args->b_type == DTYPE_F32 || args->b_rs == 1);
+    EXA_ASSERT(!args->bf16_dot || args->a_cs == 1 || args->a_rs == 1);
     if (args->M <= 0 || args->N <= 0) return;
     int threads = pool_threads(pool);
     /* Tiny products are not worth waking the workers for. */

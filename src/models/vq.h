@@ -116,13 +116,17 @@ int vq_decode(VqModel *m, const int32_t *codes, int B, int h, int w, float *imag
 
 /* Checkpoint: safetensors with every parameter under its torch name, the EMA
  * statistics ("quantize.cluster_size", "quantize.embed_avg") and, when opt_m /
- * opt_v are given, the AdamW moments ("optimizer.exp_avg.<name>", ...);
- * metadata holds the config and `step`. */
+ * opt_v are given, the AdamW moments ("optimizer.exp_avg.<name>", ...) and
+ * the rest of the training state (see vq_load_train_state); metadata holds
+ * the config and `step`. */
 int vq_save(const VqModel *m, const char *path, const float *opt_m, const float *opt_v, int64_t step, Error *err);
 /* Loads a checkpoint into a new model (config from its metadata); *step (may
  * be NULL) receives its step. */
 int vq_load(VqModel **out, const char *path, ThreadPool *pool, int64_t *step, Error *err);
-/* Reads the AdamW moments of a checkpoint written with them (resume). */
-int vq_load_optimizer(const char *path, const VqModel *m, float *opt_m, float *opt_v, Error *err);
+/* Resume: reads the AdamW moments of a checkpoint written with them, and the
+ * code usage ("quantize.last_used", I64) and restart generator (metadata
+ * "train.rng") that make the resumed run bit-identical; *exact = 0 when the
+ * checkpoint predates those two (it still loads; restarts then differ). */
+int vq_load_train_state(const char *path, VqModel *m, float *opt_m, float *opt_v, int *exact, Error *err);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #define META_COUNT 13
+#define RNG_KEY "train.rng"
+#define LAST_USED "quantize.last_used"
 
 /* key/value strings of the config and step; values point into store. */
 static void config_metadata(const VqModel *m, int64_t step, const char *meta[2 * META_COUNT + 1],
@@ -53,7 +55,7 @@ static int shape_dims(const int64_t shape[4]) {
 
 int vq_save(const VqModel *m, const char *path, const float *opt_m, const float *opt_v, int64_t step, Error *err) {
     int n_params = m->table.count, with_opt = opt_m && opt_v;
-    size_t n = (size_t)n_params * (with_opt ? 3 : 1) + 2;
+    size_t n = (size_t)n_params * (with_opt ? 3 : 1) + 2 + (with_opt ? 1 : 0);
     StTensor *t = mem_calloc(n, sizeof *t);
     char (*names)[128] = with_opt ? mem_calloc((size_t)n_params * 2, sizeof *names) : NULL;
     if (!t || (with_opt && !names)) {
@@ -75,9 +77,23 @@ int vq_save(const VqModel *m, const char *path, const float *opt_m, const float 
         t[k++] = f32_tensor(names[2 * i], opt_m + e->offset, m->shapes[i], shape_dims(m->shapes[i]));
         t[k++] = f32_tensor(names[2 * i + 1], opt_v + e->offset, m->shapes[i], shape_dims(m->shapes[i]));
     }
-    const char *meta[2 * META_COUNT + 1];
+    /* Training state beyond the moments: when each code was last used and the
+     * restart generator, so a resumed run restarts the same codes from the same
+     * rows as an uninterrupted one. Added fields: older checkpoints lack them. */
+    char rng_text[80];
+    const char *meta[2 * META_COUNT + 3];
     char store[META_COUNT][64];
     config_metadata(m, step, meta, store);
+    if (with_opt) {
+        t[k] = (StTensor){.name = LAST_USED, .dtype = DTYPE_I64, .n_dims = 1, .shape = {K}, .data = m->ema.last_used,
+                          .size = (size_t)K * sizeof(int64_t)};
+        k++;
+        snprintf(rng_text, sizeof rng_text, "%016llx%016llx%016llx%016llx", (unsigned long long)m->rng.s[0],
+                 (unsigned long long)m->rng.s[1], (unsigned long long)m->rng.s[2], (unsigned long long)m->rng.s[3]);
+        meta[2 * META_COUNT] = RNG_KEY;
+        meta[2 * META_COUNT + 1] = rng_text;
+        meta[2 * META_COUNT + 2] = NULL;
+    }
     int rc = st_save(path, t, k, meta, err);
     mem_free(t), mem_free(names);
     return rc;
@@ -173,7 +189,20 @@ fail:
     return -1;
 }
 
-int vq_load_optimizer(const char *path, const VqModel *m, float *opt_m, float *opt_v, Error *err) {
+/* The 64 hex digits of RNG_KEY into rng; 0 when well formed. */
+static int parse_rng(const char *text, Rng *rng) {
+    if (!text || strlen(text) != 64) return -1;
+    for (int i = 0; i < 4; i++) {
+        char word[17], *end;
+        memcpy(word, text + 16 * i, 16);
+        word[16] = 0;
+        rng->s[i] = strtoull(word, &end, 16);
+        if (*end) return -1;
+    }
+    return 0;
+}
+
+int vq_load_train_state(const char *path, VqModel *m, float *opt_m, float *opt_v, int *exact, Error *err) {
     SafeTensors *st;
     if (st_open(&st, path, err) != 0) return -1;
     char name[160];
@@ -183,6 +212,24 @@ int vq_load_optimizer(const char *path, const VqModel *m, float *opt_m, float *o
         if (copy_tensor(st, name, m->shapes[i], opt_m + e->offset, path, err)) goto fail;
         snprintf(name, sizeof name, "optimizer.exp_avg_sq.%s", e->name);
         if (copy_tensor(st, name, m->shapes[i], opt_v + e->offset, path, err)) goto fail;
+    }
+    const StTensor *used = st_find(st, LAST_USED);
+    const char *rng_text = st_metadata(st, RNG_KEY);
+    *exact = 0;
+    if (used || rng_text) { /* then both, well formed */
+        Rng rng;
+        int K = m->config.n_embed;
+        if (!used || used->dtype != DTYPE_I64 || used->n_dims != 1 || used->shape[0] != K) {
+            error_set(err, "%s: tensor %s missing or not I64 [%d]", path, LAST_USED, K);
+            goto fail;
+        }
+        if (parse_rng(rng_text, &rng) != 0) {
+            error_set(err, "%s: metadata %s missing or not 64 hex digits", path, RNG_KEY);
+            goto fail;
+        }
+        memcpy(m->ema.last_used, used->data, used->size);
+        m->rng = rng;
+        *exact = 1;
     }
     st_close(st);
     return 0;

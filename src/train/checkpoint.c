@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,11 @@ int checkpoint_save(const char *path, const Trainer *tr, Error *err) {
         meta[m++] = dims[i].key;
         meta[m++] = values[4 + i];
     }
+    if (!isnan(tr->last_loss)) { /* for a resume with nothing left to do; older checkpoints lack it */
+        snprintf(values[4 + n_dims], sizeof values[4 + n_dims], "%.9g", (double)tr->last_loss);
+        meta[m++] = "loss";
+        meta[m++] = values[4 + n_dims];
+    }
     meta[m] = NULL;
     int rc = st_save(path, tensors, n, meta, err);
     mem_free(tensors);
@@ -150,6 +156,10 @@ int checkpoint_load(const char *path, Trainer *tr, Error *err) {
                   table->count);
         goto done;
     }
+    const char *loss = st_metadata(st, "loss");
+    char *end = NULL;
+    tr->last_loss = loss ? strtof(loss, &end) : NAN;
+    if (loss && (end == loss || *end)) tr->last_loss = NAN; /* only ever informational */
     tr->step = step;
     tr->opt.step = adamw_step;
     rc = 0;

@@ -432,7 +432,7 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
         const GptLayer *p = &m->layer[l];
         GptLayerActs *y = &a->layer[l];
         gpt_norm_forward(m, y->ln1, y->ln1_mean, y->ln1_rstd, x, p->ln1_w, p->ln1_b, N);
-        linear_layer_forward(m->pool, y->qkv, y->ln1, p->qkv_w, p->qkv_b, N, C, QKV);
+        linear_layer_forward(m->pool, m->precision, y->qkv, y->ln1, p->qkv_w, p->qkv_b, N, C, QKV);
         if (m->lora) {
             gpt_lora_forward(m->lora, l, GPT_LORA_Q, y->qkv, QKV, y->ln1, N);
             gpt_lora_forward(m->lora, l, GPT_LORA_K, y->qkv + C, QKV, y->ln1, N);
@@ -444,23 +444,23 @@ int gpt_forward(Gpt *m, const GptBatch *batch, int B, int T, Error *err) {
         }
         attention_forward(m->pool, y->atty, y->att, a->attn_scratch, y->qkv, y->qkv + C, y->qkv + C + KVC, QKV, prefix,
                           B, T, NH, NKV, hs);
-        linear_layer_forward(m->pool, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
+        linear_layer_forward(m->pool, m->precision, a->proj, y->atty, p->proj_w, p->proj_b, N, C, C);
         if (m->lora) gpt_lora_forward(m->lora, l, GPT_LORA_O, a->proj, C, y->atty, N);
         residual_forward(y->res2, x, a->proj, N * C);
         gpt_norm_forward(m, y->ln2, y->ln2_mean, y->ln2_rstd, y->res2, p->ln2_w, p->ln2_b, N);
-        linear_layer_forward(m->pool, y->fch, y->ln2, p->fc_w, p->fc_b, N, C, FW);
+        linear_layer_forward(m->pool, m->precision, y->fch, y->ln2, p->fc_w, p->fc_b, N, C, FW);
         if (m->lora) gpt_lora_forward(m->lora, l, GPT_LORA_FC, y->fch, FW, y->ln2, N);
         if (c->mlp == GPT_MLP_SWIGLU)
             swiglu_forward(m->pool, y->fch_act, y->fch, N, F);
         else
             gelu_forward(m->pool, y->fch_act, y->fch, N * F);
-        linear_layer_forward(m->pool, a->proj, y->fch_act, p->fcproj_w, p->fcproj_b, N, F, C);
+        linear_layer_forward(m->pool, m->precision, a->proj, y->fch_act, p->fcproj_w, p->fcproj_b, N, F, C);
         if (m->lora) gpt_lora_forward(m->lora, l, GPT_LORA_PROJ, a->proj, C, y->fch_act, N);
         residual_forward(y->res3, y->res2, a->proj, N * C);
         x = y->res3;
     }
     gpt_norm_forward(m, a->lnf, a->lnf_mean, a->lnf_rstd, x, w->lnf_w, w->lnf_b, N);
-    linear_layer_forward(m->pool, a->logits, a->lnf, w->lm_head, NULL, N, C, V);
+    linear_layer_forward(m->pool, m->precision, a->logits, a->lnf, w->lm_head, NULL, N, C, V);
     m->loss = 0;
     m->n_targets = 0;
     if (batch->targets) {
@@ -497,7 +497,7 @@ void gpt_backward(Gpt *m, float grad_scale) {
     crossentropy_backward(m->pool, a->logits, a->logits, a->lse, a->targets, grad_scale / (float)m->n_targets, N, V,
                           c->label_smoothing, GPT_IGNORE_INDEX);
     memset(a->dln, 0, NC * sizeof(float));
-    linear_layer_backward(m->pool, a->dln, DW(dw->lm_head), NULL, a->logits, a->lnf, w->lm_head, N, C, V);
+    linear_layer_backward(m->pool, m->precision, a->dln, DW(dw->lm_head), NULL, a->logits, a->lnf, w->lm_head, N, C, V);
     const float *x_last = c->n_layers ? a->layer[c->n_layers - 1].res3 : a->x0;
     memset(a->dres, 0, NC * sizeof(float));
     gpt_norm_backward(m, a->dres, dw->lnf_w, dw->lnf_b, a->dln, x_last, w->lnf_w, a->lnf_mean, a->lnf_rstd, N);
@@ -509,7 +509,7 @@ void gpt_backward(Gpt *m, float grad_scale) {
         const float *x_in = l ? a->layer[l - 1].res3 : a->x0;
         /* MLP branch: res3 = res2 + c_proj(act(c_fc(ln2(res2)))) */
         memset(a->dfch_act, 0, (size_t)N * (size_t)F * sizeof(float));
-        linear_layer_backward(m->pool, a->dfch_act, DW(dp->fcproj_w), DW(dp->fcproj_b), a->dres, y->fch_act,
+        linear_layer_backward(m->pool, m->precision, a->dfch_act, DW(dp->fcproj_w), DW(dp->fcproj_b), a->dres, y->fch_act,
                               p->fcproj_w, N, F, C);
         if (lora) gpt_lora_backward(lora, l, GPT_LORA_PROJ, a->dfch_act, a->dres, C, y->fch_act, N);
         memset(a->dfch, 0, (size_t)N * (size_t)FW * sizeof(float));
@@ -518,12 +518,12 @@ void gpt_backward(Gpt *m, float grad_scale) {
         else
             gelu_backward(m->pool, a->dfch, y->fch, a->dfch_act, N * F);
         memset(a->dln, 0, NC * sizeof(float));
-        linear_layer_backward(m->pool, a->dln, DW(dp->fc_w), DW(dp->fc_b), a->dfch, y->ln2, p->fc_w, N, C, FW);
+        linear_layer_backward(m->pool, m->precision, a->dln, DW(dp->fc_w), DW(dp->fc_b), a->dfch, y->ln2, p->fc_w, N, C, FW);
         if (lora) gpt_lora_backward(lora, l, GPT_LORA_FC, a->dln, a->dfch, FW, y->ln2, N);
         gpt_norm_backward(m, a->dres, dp->ln2_w, dp->ln2_b, a->dln, y->res2, p->ln2_w, y->ln2_mean, y->ln2_rstd, N);
         /* attention branch: res2 = x_in + out_proj(attention(qkv(ln1(x_in)))) */
         memset(a->datty, 0, NC * sizeof(float));
-        linear_layer_backward(m->pool, a->datty, DW(dp->proj_w), DW(dp->proj_b), a->dres, y->atty, p->proj_w, N, C, C);
+        linear_layer_backward(m->pool, m->precision, a->datty, DW(dp->proj_w), DW(dp->proj_b), a->dres, y->atty, p->proj_w, N, C, C);
         if (lora) gpt_lora_backward(lora, l, GPT_LORA_O, a->datty, a->dres, C, y->atty, N);
         memset(a->dqkv, 0, (size_t)N * (size_t)QKV * sizeof(float));
         attention_backward(m->pool, a->dqkv, a->dqkv + C, a->dqkv + C + KVC, a->attn_scratch, a->datty, y->att, y->qkv,
@@ -533,7 +533,7 @@ void gpt_backward(Gpt *m, float grad_scale) {
             rope_backward(a->dqkv + C, QKV, a->pos, a->rope_cos, a->rope_sin, N, NKV, hs);
         }
         memset(a->dln, 0, NC * sizeof(float));
-        linear_layer_backward(m->pool, a->dln, DW(dp->qkv_w), DW(dp->qkv_b), a->dqkv, y->ln1, p->qkv_w, N, C, QKV);
+        linear_layer_backward(m->pool, m->precision, a->dln, DW(dp->qkv_w), DW(dp->qkv_b), a->dqkv, y->ln1, p->qkv_w, N, C, QKV);
         if (lora) {
             gpt_lora_backward(lora, l, GPT_LORA_Q, a->dln, a->dqkv, QKV, y->ln1, N);
             gpt_lora_backward(lora, l, GPT_LORA_K, a->dln, a->dqkv + C, QKV, y->ln1, N);

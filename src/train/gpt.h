@@ -31,6 +31,7 @@
 
 #include "../core/error.h"
 #include "../core/threadpool.h"
+#include "linear.h"
 #include "params.h"
 
 #include <stdint.h>
@@ -72,6 +73,11 @@ typedef struct {
     ParamTable table;
     float *params, *grads; /* [table.total] each */
     ThreadPool *pool;
+    /* LINEAR_BF16: every linear layer's products (forward and backward) in
+     * bf16 with f32 sums; params, grads and the optimizer stay f32. A run-time
+     * choice, not part of the model: set it any time after gpt_new. Attention
+     * scores and the other layers are f32 either way. */
+    LinearPrecision precision;
     int max_B, max_T;
     /* last forward */
     int B, T;

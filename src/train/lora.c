@@ -6,9 +6,9 @@
 
 void lora_forward(ThreadPool *pool, real *y, real *v, real *tmp, const real *x, const real *A, const real *B,
                   real scale, int64_t N, int C, int OC, int r) {
-    linear_layer_forward(pool, v, x, A, NULL, N, C, r);
+    linear_layer_forward(pool, LINEAR_F32, v, x, A, NULL, N, C, r);
     for (int64_t i = 0; i < N * r; i++) v[i] *= scale;
-    linear_layer_forward(pool, tmp, v, B, NULL, N, r, OC);
+    linear_layer_forward(pool, LINEAR_F32, tmp, v, B, NULL, N, r, OC);
     for (int64_t i = 0; i < N * OC; i++) y[i] += tmp[i];
 }
 
@@ -16,8 +16,8 @@ void lora_backward(ThreadPool *pool, real *dx, real *dA, real *dB, real *dv, con
                    const real *v, const real *A, const real *B, real scale, int64_t N, int C, int OC, int r) {
     memset(dv, 0, sizeof(real) * (size_t)(N * r));
     /* y += v·Bᵀ: the trainer's linear backward gives dv and dB at once */
-    linear_layer_backward(pool, dv, dB, NULL, dy, v, B, N, r, OC);
+    linear_layer_backward(pool, LINEAR_F32, dv, dB, NULL, dy, v, B, N, r, OC);
     for (int64_t i = 0; i < N * r; i++) dv[i] *= scale;
     /* v/s = x·Aᵀ */
-    linear_layer_backward(pool, dx, dA, NULL, dv, x, A, N, C, r);
+    linear_layer_backward(pool, LINEAR_F32, dx, dA, NULL, dv, x, A, N, C, r);
 }

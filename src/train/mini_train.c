@@ -336,6 +336,7 @@ int mini_train(const MiniTrainOptions *o, Error *err) {
     if (mini_batch_new(&batch, o->B, o->T, err) || gpt_new(&model, &gc, o->B, o->T, pool, err) ||
         adamw_new(&opt, model->table.total, err) || make_dir(o->out_dir, err))
         goto done;
+    model->precision = o->bf16_matmuls ? LINEAR_BF16 : LINEAR_F32;
     gpt_init_random(model, o->data.seed);
     int64_t step = 0;
     path_join(ckpt, sizeof ckpt, o->out_dir, "ckpt.safetensors");

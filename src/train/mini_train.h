@@ -34,6 +34,7 @@ typedef struct {
     int ckpt_seconds, log_every, eval_every, eval_batches, threads;
     int export_bf16;
     const char *init;    /* model.safetensors (F32/BF16 export) to start a new run from; NULL: random */
+    int bf16_matmuls;    /* linear layers multiply in bf16 (f32 master weights; gpt.h) */
     MiniDataOptions data;
 } MiniTrainOptions;
 

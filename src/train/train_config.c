@@ -73,6 +73,7 @@ static const Key keys[] = {
     {"lr", KEY_FLOAT, OFF(lr), 0, 10, {0}},
     {"min_lr", KEY_FLOAT, OFF(min_lr), 0, 10, {0}},
     {"seed", KEY_I64, OFF(seed), 0, 9e18, {0}},
+    {"bf16", KEY_INT, OFF(bf16), 0, 1, {0}},
 };
 #undef OFF
 

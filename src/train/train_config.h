@@ -9,6 +9,7 @@
  *     steps = 1000  batch = 16  seq = 128  accum = 1  lr = 3e-4  min_lr = 3e-5
  *     warmup = 100  weight_decay = 0.1  grad_clip = 1.0  seed = 1  threads = 0
  *     log = train.csv     checkpoint = ckpt.safetensors   checkpoint_every = 100
+ *     bf16 = 0            (1: bf16 matmuls, f32 master weights and AdamW)
  *
  * One key per line ('#' starts a comment). Unknown keys and bad values are
  * errors naming the file and line, so a typo never silently trains the
@@ -33,6 +34,7 @@ typedef struct {
     int batch, seq, accum, threads;
     float lr, min_lr;
     uint64_t seed;
+    int bf16; /* 1: linear layers multiply in bf16 (f32 master weights, gpt.h) */
 } TrainConfig;
 
 void train_config_defaults(TrainConfig *cfg);

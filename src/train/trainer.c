@@ -5,6 +5,7 @@
 #include "../core/progress.h"
 #include "schedule.h"
 
+#include <math.h>
 #include <string.h>
 
 int trainer_new(Trainer **out, const TrainConfig *config, Dist *dist, Error *err) {
@@ -13,6 +14,7 @@ int trainer_new(Trainer **out, const TrainConfig *config, Dist *dist, Error *err
     if (!tr) return error_set(err, "trainer: out of memory");
     tr->config = *config;
     tr->dist = dist;
+    tr->last_loss = NAN;
     size_t n = (size_t)config->batch * (size_t)config->seq;
     tr->pool = pool_new(config->threads);
     tr->inputs = mem_calloc(n, sizeof(int));
@@ -22,6 +24,7 @@ int trainer_new(Trainer **out, const TrainConfig *config, Dist *dist, Error *err
         goto fail;
     }
     if (gpt_new(&tr->model, &config->model, config->batch, config->seq, tr->pool, err) != 0) goto fail;
+    tr->model->precision = config->bf16 ? LINEAR_BF16 : LINEAR_F32;
     gpt_init_random(tr->model, config->seed);
     if (adamw_new(&tr->opt, tr->model->table.total, err) != 0) goto fail;
     if (data_open(&tr->data, config->data, config->model.vocab, config->seq, config->seed, err) != 0) goto fail;
@@ -66,7 +69,7 @@ int trainer_step(Trainer *tr, TrainStats *stats, Error *err) {
     adamw_step(&tr->opt, tr->pool, tr->model->params, tr->model->grads, &tr->model->table, &c->adamw, lr,
                grad_clip_factor(norm, c->adamw.grad_clip));
     tr->step++;
-    stats->loss = (float)loss;
+    stats->loss = tr->last_loss = (float)loss;
     stats->grad_norm = norm;
     stats->lr = lr;
     stats->seconds = time_seconds() - start;

@@ -35,6 +35,7 @@ typedef struct {
     Dist *dist;
     int *inputs, *targets; /* [batch*seq] */
     int64_t step;          /* optimizer steps done */
+    float last_loss;       /* loss of the last step (NaN before the first; kept in checkpoints) */
 } Trainer;
 
 typedef struct {

@@ -11,6 +11,7 @@ little-endian files plus a line in OUTDIR/cases.txt:
                          q8_0/q4_0 bytes were quantized from), _y.f64 [M,N], _s.f64 [M,N]
                          (sum of |terms|, for the f32 rounding tolerance)
   gemm OP M N K          gemm_<id>_a.f32, _b.f32 (or _b.bf16), _c0.f32, _c.f64, _s.f64
+                         (OP: nt nn tn bf16nt as_bf16_nt as_bf16_nn as_bf16_tn)
   op NAME ROWS N         op_<id>_x.f32 (+ _g.f32 / _w.f32 / _b.f32 / _pos.i32 / _inv.f32), _y.f32
 """
 import os
@@ -146,10 +147,18 @@ for m, n, k in [(1, 3, 256), (5, 7, 512), (70, 9, 768), (1, 40, 1024)]:
     linear_case("q4_K", m, n, k)
 
 
-def gemm_case(op, m, n, k):
+def bf16_round(x):
+    """f32 -> bf16 (nearest even) -> float64, through torch."""
+    return torch.from_numpy(np.ascontiguousarray(x)).to(torch.bfloat16).double().numpy()
+
+
+def gemm_case(op, m, n, k, rng=rng):
+    """op: nt / nn / tn (f32), bf16nt (B stored in bf16), or as_bf16_nt / _nn / _tn
+    (f32 operands that the kernel rounds to bf16: the reference rounds them too)."""
     cid = f"{op}_{m}_{n}_{k}"
+    layout = op[-2:]
     c0 = rng.standard_normal((m, n)).astype(f32)
-    if op == "nt" or op == "bf16nt":
+    if layout == "nt":
         a = rng.standard_normal((m, k)).astype(f32)
         b = rng.standard_normal((n, k)).astype(f32)
         ad, bd = a.astype(np.float64), b.astype(np.float64).T
@@ -158,7 +167,7 @@ def gemm_case(op, m, n, k):
             save(f"gemm_{cid}_b.bf16", bb.view(torch.int16).numpy())
             ad = torch.from_numpy(a).to(torch.bfloat16).double().numpy()
             bd = bb.double().numpy().T
-    elif op == "nn":
+    elif layout == "nn":
         a = rng.standard_normal((m, k)).astype(f32)
         b = rng.standard_normal((k, n)).astype(f32)
         ad, bd = a.astype(np.float64), b.astype(np.float64)
@@ -166,6 +175,8 @@ def gemm_case(op, m, n, k):
         a = rng.standard_normal((k, m)).astype(f32)
         b = rng.standard_normal((k, n)).astype(f32)
         ad, bd = a.astype(np.float64).T, b.astype(np.float64)
+    if op.startswith("as_bf16"):
+        ad, bd = bf16_round(ad.astype(f32)), bf16_round(bd.astype(f32))
     c = c0.astype(np.float64) + (torch.from_numpy(np.ascontiguousarray(ad)) @ torch.from_numpy(np.ascontiguousarray(bd))).numpy()
     s = np.abs(c0.astype(np.float64)) + np.abs(ad) @ np.abs(bd)
     save(f"gemm_{cid}_a.f32", a)
@@ -176,9 +187,15 @@ def gemm_case(op, m, n, k):
     lines.append(f"gemm {op} {m} {n} {k}")
 
 
+gemm_shapes = [(1, 1, 1), (3, 5, 37), (13, 33, 129), (250, 70, 800), (37, 3100, 20), (100, 64, 256), (600, 40, 50)]
 for op in ["nt", "nn", "tn", "bf16nt"]:
-    for m, n, k in [(1, 1, 1), (3, 5, 37), (13, 33, 129), (250, 70, 800), (37, 3100, 20), (100, 64, 256), (600, 40, 50)]:
+    for m, n, k in gemm_shapes:
         gemm_case(op, m, n, k)
+# A stream of their own, so the cases after these keep their inputs.
+rng_as_bf16 = np.random.default_rng(7)
+for op in ["as_bf16_nt", "as_bf16_nn", "as_bf16_tn"]:
+    for m, n, k in gemm_shapes:
+        gemm_case(op, m, n, k, rng_as_bf16)
 
 
 def op_case(name, rows, n):

@@ -5,6 +5,9 @@ papers, independent of src/train/), trains each for 20 AdamW steps on one fixed 
 writes OUTDIR/<name>.bin (refio.py format) holding: the config, the hyper-parameters, the
 initial weights under their HF names, the batch, the step-0 logits / loss / gradients and
 the loss of every step. The C test loads the same init and must reproduce all of it.
+Each model is trained twice: in f32 (<name>.bin) and with bf16 matmuls (<name>_bf16.bin,
+see Bf16Linear; it also holds the f32 run's losses and those of torch's own autocast-bf16
+run of the model).
 """
 import math
 import os
@@ -101,7 +104,39 @@ def rope(x, T):
     return x * cos + torch.cat([-x2, x1], -1) * sin
 
 
-def forward(c, P, tokens, prefix, image_start, segments=None):
+def bf16(x):
+    return x.to(torch.bfloat16).float()
+
+
+class Bf16Linear(torch.autograd.Function):
+    """x·wᵀ (+ b) with both operands rounded to bf16 and f32 sums, in the forward and in
+    both backward products (whose dout is rounded too): the arithmetic of the C trainer
+    with bf16 = 1 (vdpbf16ps; a product of two bf16 is exact in f32, so only the order of
+    the f32 sums differs). Weights, biases and their gradients stay f32."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        ctx.has_bias = b is not None
+        y = bf16(x) @ bf16(w).t()
+        return y + b if b is not None else y
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, w = ctx.saved_tensors
+        d = bf16(dy)
+        dx = d @ bf16(w)
+        dw = d.reshape(-1, d.shape[-1]).t() @ bf16(x).reshape(-1, x.shape[-1])
+        db = dy.reshape(-1, dy.shape[-1]).sum(0) if ctx.has_bias else None
+        return dx, dw, db
+
+
+def bf16_linear(x, w, b=None):
+    return Bf16Linear.apply(x, w, b)
+
+
+def forward(c, P, tokens, prefix, image_start, segments=None, linear=F.linear):
+    """linear: F.linear (f32), or bf16_linear for the mixed-precision runs."""
     B, T = tokens.shape
     C, NH = c["d_model"], c["n_heads"]
     hs = C // NH
@@ -127,7 +162,7 @@ def forward(c, P, tokens, prefix, image_start, segments=None):
         h = "transformer.h.%d." % i
         g = lambda n: P.get(h + n)  # noqa: E731
         a = norm(c, x, g("ln_1.weight"), g("ln_1.bias"))
-        q, k, v = (F.linear(a, g("attn.attention.%s.weight" % p), g("attn.attention.%s.bias" % p))
+        q, k, v = (linear(a, g("attn.attention.%s.weight" % p), g("attn.attention.%s.bias" % p))
                    .view(B, T, -1, hs).transpose(1, 2) for p in ("q_proj", "k_proj", "v_proj"))
         if c["pos"] == "rope":
             q, k = rope(q, T), rope(k, T)
@@ -136,17 +171,17 @@ def forward(c, P, tokens, prefix, image_start, segments=None):
         s = (q @ k.transpose(-1, -2)) / math.sqrt(hs)
         s = s.masked_fill(~allowed[:, None], float("-inf"))
         y = (F.softmax(s, -1) @ v).transpose(1, 2).reshape(B, T, C)
-        x = x + F.linear(y, g("attn.attention.out_proj.weight"), g("attn.attention.out_proj.bias"))
+        x = x + linear(y, g("attn.attention.out_proj.weight"), g("attn.attention.out_proj.bias"))
         a = norm(c, x, g("ln_2.weight"), g("ln_2.bias"))
         if c["mlp"] == "swiglu":
-            u = F.silu(F.linear(a, g("mlp.c_fc_0.weight"), g("mlp.c_fc_0.bias"))) * \
-                F.linear(a, g("mlp.c_fc_1.weight"), g("mlp.c_fc_1.bias"))
+            u = F.silu(linear(a, g("mlp.c_fc_0.weight"), g("mlp.c_fc_0.bias"))) * \
+                linear(a, g("mlp.c_fc_1.weight"), g("mlp.c_fc_1.bias"))
         else:
-            u = F.gelu(F.linear(a, g("mlp.c_fc.weight"), g("mlp.c_fc.bias")), approximate="tanh")
-        x = x + F.linear(u, g("mlp.c_proj.weight"), g("mlp.c_proj.bias"))
+            u = F.gelu(linear(a, g("mlp.c_fc.weight"), g("mlp.c_fc.bias")), approximate="tanh")
+        x = x + linear(u, g("mlp.c_proj.weight"), g("mlp.c_proj.bias"))
     x = norm(c, x, P["transformer.ln_f.weight"], P.get("transformer.ln_f.bias"))
     head = P["transformer.wte.weight"] if c["tied"] else P["lm_head.weight"]
-    return F.linear(x, head)
+    return linear(x, head)
 
 
 def lr_at(step):
@@ -156,7 +191,10 @@ def lr_at(step):
     return HP["min_lr"] + (HP["lr"] - HP["min_lr"]) * 0.5 * (1 + math.cos(math.pi * p))
 
 
-def run(name, c, outdir):
+def run(name, c, outdir, precision="f32", f32_losses=None):
+    """precision: "f32", "bf16" (bf16_linear, the C trainer's bf16 = 1) or "autocast" (torch's
+    own CPU autocast to bf16: outputs rounded too, attention products in bf16 as well; only
+    its losses are kept, as a yardstick in the C test's report)."""
     gen = torch.Generator().manual_seed(1234 + len(name))
     P = init_params(c, gen)
     init = {"param/" + k: v.detach().clone() for k, v in P.items()}
@@ -183,9 +221,11 @@ def run(name, c, outdir):
         opt.zero_grad()
         total = 0.0
         for a in range(A):
-            logits = forward(c, P, tokens[a], prefix[a] if prefix is not None else None,
-                             image_start[a] if image_start is not None else None,
-                             segments[a] if segments is not None else None)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "autocast"):
+                logits = forward(c, P, tokens[a], prefix[a] if prefix is not None else None,
+                                 image_start[a] if image_start is not None else None,
+                                 segments[a] if segments is not None else None,
+                                 bf16_linear if precision == "bf16" else F.linear).float()
             loss = F.cross_entropy(logits.view(-1, V), targets[a].reshape(-1), ignore_index=-100,
                                    label_smoothing=c["smoothing"])
             (loss / A).backward()
@@ -221,10 +261,17 @@ def run(name, c, outdir):
         tensors["segments"] = segments.int()
     tensors.update(out)
     tensors["losses"] = torch.tensor(losses)
+    if precision == "autocast":
+        return losses
+    if precision == "bf16":
+        tensors["losses_autocast"] = torch.tensor(run(name, c, outdir, "autocast"))
+        tensors["losses_f32"] = torch.tensor(f32_losses)
+        name += "_bf16"
     write_tensors(os.path.join(outdir, name + ".bin"), tensors)
     print(name, "losses", " ".join("%.4f" % l for l in losses))
+    return losses
 
 
 if __name__ == "__main__":
     for cname, cfg in CONFIGS.items():
-        run(cname, cfg, sys.argv[1])
+        run(cname, cfg, sys.argv[1], "bf16", run(cname, cfg, sys.argv[1]))

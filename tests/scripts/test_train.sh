@@ -25,6 +25,12 @@ expect_output "steps=60" $EXAONE train "$cfg"
 loss=$(sed -E 's/.*loss=([0-9.]+).*/\1/' "$TMP/out")
 if awk -v l="$loss" 'BEGIN { exit !(l < 0.5) }'; then echo "ok   final loss $loss < 0.5"; _passed=$((_passed + 1))
 else _fail "final loss $loss should be < 0.5 on a repeating sequence"; fi
+# bf16 matmuls (f32 master weights) must learn it too, and be in use: a different loss.
+sed -e '/^log = /d' "$cfg" > "$TMP/bf16.cfg"
+printf 'bf16 = 1\n' >> "$TMP/bf16.cfg"
+bf16_loss=$($EXAONE -q train "$TMP/bf16.cfg" | sed -E 's/.*loss=([0-9.]+).*/\1/')
+if awk -v l="$bf16_loss" -v f="$loss" 'BEGIN { exit !(l < 0.5 && l != f) }'; then _pass "bf16 = 1: final loss $bf16_loss < 0.5 (f32 $loss)"
+else _fail "bf16 = 1: final loss '$bf16_loss' should be < 0.5 and differ from f32 $loss"; fi
 rows=$(wc -l < "$TMP/log.csv")
 if [ "$rows" -eq 61 ] && head -1 "$TMP/log.csv" | grep -q '^step,loss,lr'; then _pass "csv log has a header and 60 rows"
 else _fail "csv log" "$(head -3 "$TMP/log.csv")"; fi
@@ -70,6 +76,10 @@ if $EXAONE -q train "$TMP/a.cfg" > "$TMP/a.out" 2> "$TMP/a.err"; then
     expect_output "steps=8" $EXAONE -q train "$TMP/b.cfg" --resume "$TMP/b.safetensors"
     if cmp -s "$TMP/a.safetensors" "$TMP/b.safetensors"; then _pass "resumed checkpoint is byte-identical"
     else _fail "resumed run differs from the straight run"; fi
+    # Resuming the finished run trains nothing and reports the last step's loss (not 0).
+    final=$(grep -oE 'steps=8 loss=[0-9.]+' "$TMP/a.out")
+    expect_output "$final" $EXAONE -q train "$TMP/b.cfg" --resume "$TMP/b.safetensors"
+    expect_stderr "nothing left to do" 0 $EXAONE train "$TMP/b.cfg" --resume "$TMP/b.safetensors"
     sed -e 's/^d_model = .*/d_model = 64/' "$TMP/b.cfg" > "$TMP/c.cfg"
     expect_stderr "checkpoint has d_model = 32 but the config says 64" 1 $EXAONE train "$TMP/c.cfg" --resume "$TMP/b.safetensors"
     expect_stderr "tokens.bin" 1 $EXAONE train "$TMP/b.cfg" --resume "$TMP/tokens.bin"

@@ -34,6 +34,22 @@ expect_exit 0 $EXAONE vq train --data "$TMP/img" --out "$TMP/run" --steps 5 $tin
 if [ "$(tail -1 "$TMP/run/loss.csv" | cut -d, -f1)" = 5 ] && [ "$(wc -l < "$TMP/run/loss.csv")" -eq 6 ]; then _pass "resume continues at step 4"
 else _fail "resume continues at step 4" "$(cat "$TMP/run/loss.csv")"; fi
 
+# Stopped at step 3 and resumed == uninterrupted, to the last bit: same losses and the
+# same final checkpoint. --dead-after 1 restarts codes every step, so the restart
+# generator and code usage must come back from the checkpoint too.
+exact="--steps 8 --dead-after 1 $tiny"
+expect_exit 0 $EXAONE vq train --data "$TMP/img" --out "$TMP/straight" $exact
+expect_exit 0 $EXAONE vq train --data "$TMP/img" --out "$TMP/resumed" $exact --stop-after 3
+# a crash after the checkpoint leaves rows of steps to be redone: resume must drop them
+echo "4,9,9,9,9,9,9,9,nan" >> "$TMP/resumed/loss.csv"
+expect_exit 0 $EXAONE vq train --data "$TMP/img" --out "$TMP/resumed" $exact
+losses() { cut -d, -f1-7,9 "$1/loss.csv"; }
+if [ "$(losses "$TMP/straight")" = "$(losses "$TMP/resumed")" ] && [ "$(wc -l < "$TMP/resumed/loss.csv")" -eq 9 ]; then
+    _pass "stopped + resumed VQ run has the uninterrupted run's losses"
+else _fail "stopped + resumed VQ run has the uninterrupted run's losses" "$(diff <(losses "$TMP/straight") <(losses "$TMP/resumed"))"; fi
+if cmp -s "$TMP/straight/checkpoint.safetensors" "$TMP/resumed/checkpoint.safetensors"; then _pass "resumed VQ checkpoint is byte-identical"
+else _fail "resumed VQ checkpoint is byte-identical"; fi
+
 model="$TMP/run/vq.safetensors"
 expect_exit 0 $EXAONE vq encode "$TMP/img/e03.png" -m "$model" -o "$TMP/codes.txt"
 # f8 on 16x16 -> a 2x2 grid of codes in 0..15

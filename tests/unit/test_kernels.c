@@ -1,6 +1,7 @@
 /* Compute core against PyTorch (tests/ref/kernels_ref.py): GEMM (f32 nt/nn/tn,
- * bf16), linear_forward for every weight dtype, ops; each on the portable
- * and the AVX-512 path (EXAONE_PORTABLE=1/0 + cpu_features_reload), with and
+ * bf16 weights, f32 operands rounded to bf16 in all three layouts),
+ * linear_forward for every weight dtype, ops; each on the portable and the
+ * AVX-512 path (EXAONE_PORTABLE=1/0 + cpu_features_reload), with and
  * without a thread pool.
  *
  * Tolerances. Matrix products: the reference is float64 on the very values
@@ -197,9 +198,9 @@ static void run_gemm_cases(ThreadPool *pool, int fast) {
     if (!fp) return;
     int n_cases = 0;
     while (fgets(line, sizeof line, fp)) {
-        char op[16];
+        char op[24];
         long long M, N, K;
-        if (sscanf(line, "gemm %15s %lld %lld %lld", op, &M, &N, &K) != 4) continue;
+        if (sscanf(line, "gemm %23s %lld %lld %lld", op, &M, &N, &K) != 4) continue;
         char id[96];
         snprintf(id, sizeof id, "%s_%lld_%lld_%lld", op, M, N, K);
         int bf = strcmp(op, "bf16nt") == 0;
@@ -216,6 +217,12 @@ static void run_gemm_cases(ThreadPool *pool, int fast) {
                 for (int64_t i = 0; i < M * N; i++) c[i] = accumulate ? c0[i] : NAN;
                 if (bf)
                     matmul_bf16_nt(pool, c, a, b, M, N, K, accumulate);
+                else if (strcmp(op, "as_bf16_nt") == 0)
+                    matmul_f32_as_bf16_nt(pool, c, a, b, M, N, K, accumulate);
+                else if (strcmp(op, "as_bf16_nn") == 0)
+                    matmul_f32_as_bf16_nn(pool, c, a, b, M, N, K, accumulate);
+                else if (strcmp(op, "as_bf16_tn") == 0)
+                    matmul_f32_as_bf16_tn(pool, c, a, b, M, N, K, accumulate);
                 else if (strcmp(op, "nt") == 0)
                     matmul_f32_nt(pool, c, a, b, M, N, K, accumulate);
                 else if (strcmp(op, "nn") == 0)
@@ -239,7 +246,7 @@ static void run_gemm_cases(ThreadPool *pool, int fast) {
         mem_free(scale);
     }
     fclose(fp);
-    CHECK(n_cases >= 20);
+    CHECK(n_cases >= 45);
 }
 
 TEST(gemm_matches_torch_both_paths) {

@@ -31,7 +31,7 @@ static double y[N * OC], v[N * R], tmp[N * OC], dv[N * R];
 static const double scale = 16.0 / R;
 
 static double objective(void) {
-    linear_layer_forward(NULL, y, x, W, NULL, N, C, OC);
+    linear_layer_forward(NULL, LINEAR_F32, y, x, W, NULL, N, C, OC);
     lora_forward(NULL, y, v, tmp, x, A, B, scale, N, C, OC, R);
     double s = 0;
     for (int i = 0; i < N * OC; i++) s += y[i] * Rm[i];
@@ -65,7 +65,7 @@ TEST(lora_finite_differences) {
     for (int i = 0; i < OC * R; i++) dB[i] = 0.25;
     objective();
     /* frozen path: dx += dy·W (the tuner does this with dequantized rows) */
-    linear_layer_backward(NULL, dx, dW, NULL, Rm, x, W, N, C, OC);
+    linear_layer_backward(NULL, LINEAR_F32, dx, dW, NULL, Rm, x, W, N, C, OC);
     lora_backward(NULL, dx, dA, dB, dv, Rm, x, v, A, B, scale, N, C, OC, R);
     double ex = check(x, dx, N * C), eA = check(A, dA, R * C), eB = check(B, dB, OC * R);
     CHECKF(ex <= 1e-6, "dx relative error %g", ex);
@@ -76,7 +76,7 @@ TEST(lora_finite_differences) {
 TEST(lora_zero_B_is_identity) {
     /* PEFT's init (B = 0) must leave the base output untouched. */
     double y0[N * OC], Bz[OC * R] = {0};
-    linear_layer_forward(NULL, y0, x, W, NULL, N, C, OC);
+    linear_layer_forward(NULL, LINEAR_F32, y0, x, W, NULL, N, C, OC);
     for (int i = 0; i < N * OC; i++) y[i] = y0[i];
     lora_forward(NULL, y, v, tmp, x, A, Bz, scale, N, C, OC, R);
     double d = 0;

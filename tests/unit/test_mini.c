@@ -488,7 +488,7 @@ TEST(loaders_survive_allocation_failure) {
     tok_free(tok);
 }
 
-static int run_training(const char *out, const char *export_dir, int64_t stop_after, Error *err) {
+static int run_training(const char *out, const char *export_dir, int64_t stop_after, int bf16_matmuls, Error *err) {
     MiniTrainOptions o;
     mini_train_defaults(&o);
     o.data_dir = DIR "/corpus";
@@ -505,36 +505,49 @@ static int run_training(const char *out, const char *export_dir, int64_t stop_af
     o.warmup = 2;
     o.log_every = 1;
     o.stop_after = stop_after;
+    o.bf16_matmuls = bf16_matmuls;
     return mini_train(&o, err);
 }
 
 /* A run stopped and resumed from its checkpoint ends bit-identical to an
  * uninterrupted one: batches are a function of (seed, step), the optimizer
- * state is in the checkpoint. */
+ * state is in the checkpoint. Returns the final checkpoint (NULL on failure). */
+static char *check_resume(int bf16_matmuls, size_t *size) {
+    Error err = {0};
+    CHECK(system("rm -rf " DIR "/run-a " DIR "/run-b " DIR "/export-a") == 0);
+    CHECKF(run_training(DIR "/run-a", DIR "/export-a", 0, bf16_matmuls, &err) == 0, "%s", err.message);
+    /* the same run stopped at step 3, then resumed from its checkpoint */
+    CHECKF(run_training(DIR "/run-b", NULL, 3, bf16_matmuls, &err) == 0, "%s", err.message);
+    char *mid = NULL;
+    size_t nmid = 0;
+    CHECK(file_read_all(DIR "/run-b/ckpt.safetensors", 1 << 26, &mid, &nmid, &err) == 0);
+    CHECKF(run_training(DIR "/run-b", NULL, 0, bf16_matmuls, &err) == 0, "%s", err.message);
+    char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    CHECK(file_read_all(DIR "/run-a/ckpt.safetensors", 1 << 26, &a, &na, &err) == 0);
+    CHECK(file_read_all(DIR "/run-b/ckpt.safetensors", 1 << 26, &b, &nb, &err) == 0);
+    CHECKF(a && b && na == nb && memcmp(a, b, na) == 0, "bf16_matmuls %d: resumed run differs", bf16_matmuls);
+    CHECK(a && mid && (na != nmid || memcmp(a, mid, na) != 0)); /* the resumed leg did train */
+    CHECK(file_exists(DIR "/export-a/model.safetensors") && file_exists(DIR "/export-a/config.json"));
+    mem_free(b);
+    mem_free(mid);
+    *size = na;
+    return a;
+}
+
+/* Also with bf16 matmuls, which must then train differently from f32. */
 TEST(resume_is_bit_identical) {
     Tokenizer *tok = make_tokenizer(DIR "/tok.json");
     if (!tok) return;
     tok_free(tok);
     Error err = {0};
-    CHECK(system("rm -rf " DIR "/corpus " DIR "/run-a " DIR "/run-b && mkdir -p " DIR "/corpus") == 0);
+    CHECK(system("rm -rf " DIR "/corpus && mkdir -p " DIR "/corpus") == 0);
     CHECK(file_write_atomic(DIR "/corpus/train.tsv", corpus_text, strlen(corpus_text), &err) == 0);
-    CHECKF(run_training(DIR "/run-a", DIR "/export-a", 0, &err) == 0, "%s", err.message);
-    /* the same run stopped at step 3, then resumed from its checkpoint */
-    CHECKF(run_training(DIR "/run-b", NULL, 3, &err) == 0, "%s", err.message);
-    char *mid = NULL;
-    size_t nmid = 0;
-    CHECK(file_read_all(DIR "/run-b/ckpt.safetensors", 1 << 26, &mid, &nmid, &err) == 0);
-    CHECKF(run_training(DIR "/run-b", NULL, 0, &err) == 0, "%s", err.message);
-    char *a = NULL, *b = NULL;
-    size_t na = 0, nb = 0;
-    CHECK(file_read_all(DIR "/run-a/ckpt.safetensors", 1 << 26, &a, &na, &err) == 0);
-    CHECK(file_read_all(DIR "/run-b/ckpt.safetensors", 1 << 26, &b, &nb, &err) == 0);
-    CHECK(a && b && na == nb && memcmp(a, b, na) == 0);
-    CHECK(a && mid && (na != nmid || memcmp(a, mid, na) != 0)); /* the resumed leg did train */
-    CHECK(file_exists(DIR "/export-a/model.safetensors") && file_exists(DIR "/export-a/config.json"));
-    mem_free(a);
-    mem_free(b);
-    mem_free(mid);
+    size_t n_f32 = 0, n_bf16 = 0;
+    char *f32 = check_resume(0, &n_f32), *bf16 = check_resume(1, &n_bf16);
+    CHECK(f32 && bf16 && (n_f32 != n_bf16 || memcmp(f32, bf16, n_f32) != 0));
+    mem_free(f32);
+    mem_free(bf16);
 }
 
 int main(void) {

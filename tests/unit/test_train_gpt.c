@@ -7,6 +7,8 @@
  * AdamW steps (warmup + cosine, clipping, decay mask) and saves init weights, batch,
  * step-0 logits / loss / gradients and all 20 losses. Here the C model loads the same
  * init by tensor name, trains the same steps, and must match within 1e-4 relative.
+ * Both again with bf16 matmuls (f32 master weights) against torch doing the same
+ * arithmetic, and against the f32 loss curve (tol_bf16 below).
  */
 #include "../../src/core/cpu.h"
 #include "../../src/core/mem.h"
@@ -17,15 +19,35 @@
 #include "../harness.h"
 #include "train_ref.h"
 
-#define TOL 1e-4
+/* Relative errors allowed: step-0 logits, gradients and grad norm (largest
+ * element error over largest element), step-0 loss, every step's loss, and
+ * every step's loss against the f32 reference (0: not checked). */
+typedef struct {
+    double step0, loss0, losses, losses_f32;
+} Tolerances;
 
-static void run_reference(const char *name) {
+/* f32: the same arithmetic as torch up to the order of f32 sums. */
+static const Tolerances tol_f32 = {1e-4, 1e-4, 1e-4, 0};
+
+/* bf16 matmuls against torch doing the same arithmetic (train_gpt_ref.py's
+ * Bf16Linear). Rounding to bf16 amplifies sum-order noise: an operand within
+ * an f32 rounding of a bf16 tie rounds the other way on one side (an error of
+ * 2^-8 of that element), and those flips cascade through the layers. Measured
+ * in torch alone, merely summing the same bf16 products in f64 instead of f32
+ * moves the step-0 logits of gpt2like by 1.6e-3 (largest-element measure) and
+ * later losses by ~1e-3. Hence loose per-element and per-step bounds, but a
+ * tight step-0 loss (a mean over all positions, where flips average out): it
+ * agrees to ~2e-6, while f32 matmuls would miss it by 5e-5 to 3e-4. Against the
+ * f32 run, the bf16 loss curve must stay within 1 % at every step. */
+static const Tolerances tol_bf16 = {1e-2, 2e-5, 5e-3, 1e-2};
+
+static void run_reference(const char *name, LinearPrecision precision, const Tolerances *tol) {
     char dir[300], path[600];
     if (harness_ref("train_gpt_ref.py", dir, sizeof dir) != 0) {
         CHECKF(0, "reference script failed");
         return;
     }
-    snprintf(path, sizeof path, "%s/%s.bin", dir, name);
+    snprintf(path, sizeof path, "%s/%s%s.bin", dir, name, precision == LINEAR_BF16 ? "_bf16" : "");
     RefFile ref;
     if (ref_load(&ref, path) != 0) {
         CHECKF(0, "cannot read %s", path);
@@ -53,6 +75,7 @@ static void run_reference(const char *name) {
         CHECKF(0, "%s", err.message);
         goto done;
     }
+    model->precision = precision;
     /* Every tensor of our table comes from the reference, by HF name and size. */
     int n_ref_params = 0;
     for (int i = 0; i < ref.count; i++) n_ref_params += strncmp(ref.t[i].name, "param/", 6) == 0;
@@ -71,6 +94,12 @@ static void run_reference(const char *name) {
     const RefTensor *prefix = ref_find(&ref, "prefix"), *image = ref_find(&ref, "image_start");
     const RefTensor *segments = ref_find(&ref, "segments");
     const float *want_losses = ref_get(&ref, "losses")->f32;
+    const RefTensor *autocast_losses = ref_find(&ref, "losses_autocast");
+    const float *autocast = autocast_losses ? autocast_losses->f32 : NULL;
+    const RefTensor *f32_losses = ref_find(&ref, "losses_f32");
+    const float *f32 = f32_losses ? f32_losses->f32 : NULL;
+    CHECKF(precision == LINEAR_F32 || (f32 && autocast), "%s: bf16 reference without its f32 / autocast losses", name);
+    double worst = 0, worst_autocast = 0, worst_f32 = 0;
     for (int step = 0; step < steps; step++) {
         gpt_zero_grad(model);
         double loss = 0;
@@ -88,8 +117,8 @@ static void run_reference(const char *name) {
         }
         if (step == 0) {
             double e = ref_rel_error(logits0, ref_get(&ref, "logits")->f32, (int64_t)B * T * cfg.vocab);
-            CHECKF(e <= TOL, "%s: step-0 logits relative error %.3g", name, e);
-            CHECK_NEAR(loss, ref_get(&ref, "loss0")->f32[0], TOL * fabs(loss));
+            CHECKF(e <= tol->step0, "%s: step-0 logits relative error %.3g", name, e);
+            CHECK_NEAR(loss, ref_get(&ref, "loss0")->f32[0], tol->loss0 * fabs(loss));
             for (int i = 0; i < model->table.count; i++) {
                 const ParamEntry *pe = &model->table.entries[i];
                 char key[160];
@@ -105,20 +134,34 @@ static void run_reference(const char *name) {
                     continue;
                 }
                 double ge = ref_rel_error(got, want, (int64_t)pe->numel);
-                CHECKF(ge <= TOL, "%s: gradient of %s relative error %.3g", name, pe->name, ge);
+                CHECKF(ge <= tol->step0, "%s: gradient of %s relative error %.3g", name, pe->name, ge);
             }
         }
         float norm = grad_global_norm(pool, model->grads, model->table.total);
-        if (step == 0) CHECK_NEAR(norm, ref_get(&ref, "grad_norm0")->f32[0], TOL * norm);
+        if (step == 0) CHECK_NEAR(norm, ref_get(&ref, "grad_norm0")->f32[0], tol->step0 * norm);
         float step_lr = lr_warmup_cosine(step, warmup, steps, lr, min_lr);
         adamw_step(&opt, pool, model->params, model->grads, &model->table, &opt_cfg, step_lr,
                    grad_clip_factor(norm, opt_cfg.grad_clip));
         double rel = fabs(loss - want_losses[step]) / fabs(want_losses[step]);
-        CHECKF(rel <= TOL, "%s: step %d loss %.7f, torch %.7f (relative %.3g)", name, step, loss, want_losses[step],
+        CHECKF(rel <= tol->losses, "%s: step %d loss %.7f, torch %.7f (relative %.3g)", name, step, loss, want_losses[step],
                rel);
+        if (rel > worst) worst = rel;
         if (step == 0 || step == steps - 1)
             printf("  %s step %2d loss %.6f torch %.6f grad norm %.4f\n", name, step, loss, want_losses[step], norm);
+        if (autocast && fabs(loss - autocast[step]) / loss > worst_autocast)
+            worst_autocast = fabs(loss - autocast[step]) / loss;
+        if (f32) {
+            double gap = fabs(loss - f32[step]) / f32[step];
+            CHECKF(gap <= tol->losses_f32, "%s: step %d bf16 loss %.7f, f32 torch %.7f (relative %.3g)", name, step,
+                   loss, f32[step], gap);
+            if (gap > worst_f32) worst_f32 = gap;
+        }
     }
+    printf("  %s%s: worst relative loss gap over %d steps to torch %.2g", name, precision == LINEAR_BF16 ? " bf16" : "",
+           steps, worst);
+    if (f32) printf(", to torch f32 %.2g", worst_f32);
+    if (autocast) printf(", to torch autocast-bf16 %.2g (not checked)", worst_autocast);
+    printf("\n");
 done:
     free(logits0);
     adamw_free(&opt);
@@ -127,8 +170,10 @@ done:
     ref_free(&ref);
 }
 
-TEST(gpt2like_matches_torch) { run_reference("gpt2like"); }
-TEST(exaonelike_matches_torch) { run_reference("exaonelike"); }
+TEST(gpt2like_matches_torch) { run_reference("gpt2like", LINEAR_F32, &tol_f32); }
+TEST(exaonelike_matches_torch) { run_reference("exaonelike", LINEAR_F32, &tol_f32); }
+TEST(gpt2like_bf16_matches_torch) { run_reference("gpt2like", LINEAR_BF16, &tol_bf16); }
+TEST(exaonelike_bf16_matches_torch) { run_reference("exaonelike", LINEAR_BF16, &tol_bf16); }
 
 TEST(config_errors) {
     GptConfig cfg;
@@ -193,6 +238,8 @@ int main(void) {
         printf("-- %s paths (%s)\n", portable ? "portable" : "dispatched", cpu_describe());
         RUN(gpt2like_matches_torch);
         RUN(exaonelike_matches_torch);
+        RUN(gpt2like_bf16_matches_torch);
+        RUN(exaonelike_bf16_matches_torch);
     }
     RUN(config_errors);
     RUN(allocation_failures);

@@ -201,11 +201,11 @@ TEST(norm_grad) {
 
 /* ---- linear ---- flag: has bias */
 static void linear_fwd(Case *c) {
-    linear_layer_forward(NULL, c->out, c->in[0].x, c->in[1].x, c->flag ? c->in[2].x : NULL, (int64_t)c->B * c->T, c->C,
+    linear_layer_forward(NULL, LINEAR_F32, c->out, c->in[0].x, c->in[1].x, c->flag ? c->in[2].x : NULL, (int64_t)c->B * c->T, c->C,
                    c->OC);
 }
 static void linear_bwd(Case *c) {
-    linear_layer_backward(NULL, c->in[0].grad, c->in[1].grad, c->flag ? c->in[2].grad : NULL, c->dout, c->in[0].x,
+    linear_layer_backward(NULL, LINEAR_F32, c->in[0].grad, c->in[1].grad, c->flag ? c->in[2].grad : NULL, c->dout, c->in[0].x,
                     c->in[1].x, (int64_t)c->B * c->T, c->C, c->OC);
 }
 

@@ -88,8 +88,8 @@ TEST(linear_matches_torch) {
     int OC = (int)numel("bias"), C = (int)(numel("w") / OC);
     int64_t N = numel("inp") / C;
     float *out = empty_like("out"), *dinp = grad_like("inp"), *dw = grad_like("w"), *db = grad_like("bias");
-    linear_layer_forward(pool, out, in("inp"), in("w"), in("bias"), N, C, OC);
-    linear_layer_backward(pool, dinp, dw, db, in("dout"), in("inp"), in("w"), N, C, OC);
+    linear_layer_forward(pool, LINEAR_F32, out, in("inp"), in("w"), in("bias"), N, C, OC);
+    linear_layer_backward(pool, LINEAR_F32, dinp, dw, db, in("dout"), in("inp"), in("w"), N, C, OC);
     expect("linear", out, "out", 0);
     expect("linear", dinp, "dinp", 1);
     expect("linear", dw, "dw", 1);

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -115,6 +116,31 @@ static int save_all(VqModel *m, const AdamW *opt, const Paths *p, int64_t step, 
     return vq_save(m, p->weights, NULL, NULL, step, err);
 }
 
+/* Keeps the header and the rows of steps <= step of a loss log: the rows a
+ * crashed run wrote after its last checkpoint are about to be trained again. */
+static int csv_truncate_after(const char *path, int64_t step, Error *err) {
+    char *text = NULL;
+    size_t size = 0;
+    if (!file_exists(path)) return 0;
+    if (file_read_all(path, (size_t)1 << 30, &text, &size, err) != 0) return -1;
+    size_t kept = 0;
+    for (size_t at = 0; at < size;) {
+        const char *nl = memchr(text + at, '\n', size - at);
+        size_t len = nl ? (size_t)(nl - (text + at)) + 1 : size - at;
+        char *end = NULL;
+        long long row_step = strtoll(text + at, &end, 10);
+        int is_row = end != text + at && *end == ',';
+        if (!is_row || row_step <= step) {
+            memmove(text + kept, text + at, len);
+            kept += len;
+        }
+        at += len;
+    }
+    int rc = kept == size ? 0 : file_write_atomic(path, text, kept, err);
+    mem_free(text);
+    return rc;
+}
+
 int vq_train(const VqTrainConfig *cfg, Error *err) {
     if (!cfg->data || !cfg->out_dir) return error_set(err, "vq train: data and output directory are required");
     if (cfg->batch < 1 || cfg->steps < 1 || cfg->image_size < 8) return error_set(err, "vq train: bad batch/steps/size");
@@ -145,10 +171,16 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
     int resuming = cfg->resume && file_exists(p.ckpt);
     if (resuming) {
         if (vq_load(&m, p.ckpt, pool, &step, err) != 0) goto done;
-        if (adamw_new(&opt, m->table.total, err) != 0 || vq_load_optimizer(p.ckpt, m, opt.m, opt.v, err) != 0)
+        int exact = 0;
+        if (adamw_new(&opt, m->table.total, err) != 0 ||
+            vq_load_train_state(p.ckpt, m, opt.m, opt.v, &exact, err) != 0)
             goto done;
         opt.step = step;
-        rng_seed(&m->rng, cfg->seed + (uint64_t)step);
+        if (!exact) {
+            rng_seed(&m->rng, cfg->seed + (uint64_t)step);
+            log_warn("vq train: %s predates saved restart state: dead-code restarts will differ from an "
+                     "uninterrupted run", p.ckpt);
+        }
         log_info("vq train: resuming %s at step %lld", p.ckpt, (long long)step);
     } else if (cfg->init) {
         /* Fine-tuning a finished tokenizer: its config comes with the weights. */
@@ -167,6 +199,7 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
              m->config.n_embed, m->config.embed_dim, vq_factor(&m->config));
     if (vq_reserve(m, B, S, S, err) != 0) goto done;
     x = mem_alloc((size_t)B * S * S * 3 * sizeof(float));
+    if (resuming && csv_truncate_after(p.csv, step, err) != 0) goto done;
     csv = fopen(p.csv, resuming ? "a" : "w");
     if (!x || !csv) {
         error_set(err, "%s: cannot open the loss log (or out of memory)", p.csv);
@@ -180,8 +213,8 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
     Progress bar;
     progress_begin(&bar, "vq train", cfg->steps, "step");
     double t_last_ckpt = time_seconds(), train_seconds = 0;
-    int64_t first = step;
-    for (; step < cfg->steps; step++) {
+    int64_t first = step, end = cfg->stop_after > 0 && cfg->stop_after < cfg->steps ? cfg->stop_after : cfg->steps;
+    for (; step < end; step++) {
         double ts = time_seconds();
         fill_batch(x, &ds, B, cfg->seed, step);
         if (vq_reserve(m, B, S, S, err) != 0) goto done;
@@ -194,7 +227,7 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
         vq_codebook_update(m, step);
         double dt = time_seconds() - ts, eval_psnr = NAN;
         if (step > first) train_seconds += dt; /* the first step warms caches and pages up */
-        int last = step + 1 == cfg->steps;
+        int last = step + 1 == cfg->steps, stopping = step + 1 == end;
         if ((cfg->eval_every > 0 && (step + 1) % cfg->eval_every == 0) || last) {
             if (ds.n_eval && vq_eval_psnr(m, ds.eval, ds.n_eval, S, S, B, &eval_psnr, err) != 0) goto done;
             log_info("step %lld: held-out PSNR %.2f dB (%d images)", (long long)step + 1, eval_psnr, ds.n_eval);
@@ -203,7 +236,7 @@ int vq_train(const VqTrainConfig *cfg, Error *err) {
                 m->commit_mse, psnr_of(m->rec_mse / 4), lr, codes_used_since(m, step - 99), B / dt, eval_psnr);
         fflush(csv);
         progress_update(&bar, step + 1, "loss %.4f psnr %.2f", m->loss, psnr_of(m->rec_mse / 4));
-        if (time_seconds() - t_last_ckpt >= cfg->checkpoint_seconds || last) {
+        if (time_seconds() - t_last_ckpt >= cfg->checkpoint_seconds || stopping) {
             if (save_all(m, &opt, &p, step + 1, err) != 0) goto done;
             t_last_ckpt = time_seconds();
             log_info("step %lld: checkpoint %s", (long long)step + 1, p.ckpt);

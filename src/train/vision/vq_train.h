@@ -8,8 +8,11 @@
  * optimizer moments, for resume) and OUT/vq.safetensors (weights only); the
  * held-out PSNR is measured every eval_every steps and at the end, and
  * OUT/grid.png shows held-out originals | reconstructions.
- * Batches are drawn from a generator seeded by (seed, step), so a resumed run
- * sees the same batches as an uninterrupted one.
+ * Batches are drawn from a generator seeded by (seed, step), and checkpoints
+ * hold the whole training state (moments, EMA, code usage, restart generator),
+ * so a resumed run is bit-identical to an uninterrupted one; resuming drops
+ * loss.csv rows past the checkpoint (written before a crash), so the log reads
+ * as one run.
  *
  *     VqTrainConfig cfg;
  *     vq_train_config_default(&cfg);
@@ -38,6 +41,7 @@ typedef struct {
     int resume;              /* continue from OUT/checkpoint.safetensors when it exists */
     const char *init;        /* weights (vq.safetensors) to start a new run from, fresh optimizer; NULL: random */
     int decoder_only;        /* freeze encoder and codebook (codes stay valid for a trained transformer) */
+    int64_t stop_after;      /* checkpoint and stop at this step (0: run to `steps`, which the schedule spans) */
     VqConfig model;
 } VqTrainConfig;
 
