@@ -163,7 +163,9 @@ int pngio_decode(const uint8_t *data, size_t size, const char *name, int channel
     *out = NULL;
     if (text) memset(text, 0, sizeof *text);
     if (channels != 3 && channels != 4) return error_set(err, "%s: can decode to 3 or 4 channels, not %d", name, channels);
-    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) return error_set(err, "%s: not a PNG file (bad signature)", name);
+    /* The header check first: libpng's own word for a 0x0 image is "Invalid IHDR data". */
+    int width, height;
+    if (pngio_probe(data, size, name, &width, &height, err) != 0) return -1;
     PngJob *job = mem_calloc(1, sizeof *job);
     if (!job) return error_set(err, "%s: out of memory", name);
     job->err = err;

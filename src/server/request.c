@@ -2,6 +2,7 @@
 #include "request.h"
 
 #include "../core/mem.h"
+#include "../formats/fmt_util.h"
 #include "../formats/png.h"
 #include "dataurl.h"
 
@@ -56,6 +57,12 @@ static const char *json_type_name(const cJSON *j) {
 }
 
 static int parse_root(cJSON **root, const char *body, size_t len, ApiError *e) {
+    *root = NULL;
+    /* JSON text is UTF-8 (RFC 8259 section 8.1); cJSON would pass bad bytes through to the model. */
+    size_t good = fmt_utf8_valid_prefix(body, len);
+    if (good != len)
+        return api_error(e, 400, "invalid_request_error", NULL, "invalid_json",
+                         "The JSON body of your request is not valid UTF-8 text (bad or NUL byte at offset %zu).", good);
     *root = cJSON_ParseWithLength(body, len);
     if (!*root) {
         const char *where = cJSON_GetErrorPtr();
@@ -443,7 +450,9 @@ static const char *form_text(const Multipart *mp, const char *name, char *buf, s
     }
     memcpy(buf, p->data, p->len);
     buf[p->len] = 0;
+    size_t good = fmt_utf8_valid_prefix(buf, p->len);
     if (strlen(buf) != p->len) *rc = api_bad_param(e, name, "'%s' contains a NUL byte.", name);
+    else if (good != p->len) *rc = api_bad_param(e, name, "'%s' is not valid UTF-8 (byte offset %zu).", name, good);
     return buf;
 }
 
