@@ -44,7 +44,10 @@ static int fail_each_allocation(const char *what, Job job, const void *ctx) {
     return -1;
 }
 
-static const char *texts[] = {"hello world", "안녕하세요 12 ½", "  \t\n x'll", "<s>[|user|] hi"};
+/* the last one is not UTF-8: its repair grows a buffer, which can fail half-way */
+static const char *texts[] = {"hello world", "안녕하세요 12 ½", "  \t\n x'll", "<s>[|user|] hi",
+                              "ab\xff\xfe cd \xed\xa0\x80 a long enough run of text to make the repaired copy grow "
+                              "past its first allocation, twice if need be, before the last bad byte \xc3 comes"};
 
 static int encode_all(Tokenizer *tok, Error *err) {
     int rc = 0;
