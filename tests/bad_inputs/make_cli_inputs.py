@@ -29,6 +29,8 @@ files = {
     "chat_bad_utf8.json": b'[{"role":"user","content":"caf\xc3 \xff"}]',
     "chat_not_list.json": b'{"messages": 5}',
     "chat_bad_json.json": b'[{"role":"user",',
+    "tune_role_unknown.jsonl": b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}\n'
+                               b'{"messages":[{"role":"wizard","content":"hi"},{"role":"assistant","content":"yo"}]}\n',
     "empty.bin": b"",
     "prompt_bad_utf8.txt": b"ab\xffcd",
 }
