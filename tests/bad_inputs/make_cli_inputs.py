@@ -24,6 +24,8 @@ files = {
     "png_0x0.png": png(0, 0),
     "png_99999.png": png(99999, 99999),
     "png_1x1.png": png(1, 1),
+    # a tEXt chunk header claiming 800 MB in a tiny file (libpng would allocate it)
+    "png_text_800mb.png": png(4, 4)[:-12] + struct.pack(">I", 838860807) + b"tEXtkey\0" + chunk(b"IEND", b""),
     "not_png.png": b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
     "chat_role_unknown.json": b'[{"role":"wizard","content":"hi"}]',
     "chat_bad_utf8.json": b'[{"role":"user","content":"caf\xc3 \xff"}]',
