@@ -91,6 +91,7 @@ int cmd_draw(int argc, char **argv) {
         fprintf(stderr, "exaone draw: missing PROMPT (see exaone draw --help)\n");
         return 2;
     }
+    if (mini_cli_text_ok("exaone draw", "PROMPT", prompt) != 0) return 1;
     int size_w = 0, size_h = 0;
     if ((size || tile) && hires_cli_size("exaone draw", size ? size : "512x512", &size_w, &size_h)) return 2;
     char model_dir[1024];

@@ -52,6 +52,7 @@ int cmd_score(int argc, char **argv) {
         fprintf(stderr, "exaone score: give --text and one of --image / --codes (see --help)\n");
         return 2;
     }
+    if (mini_cli_text_ok("exaone score", "--text", text) != 0) return 1;
     char dir[1024];
     MiniModel *m = mini_cli_open("exaone score", model, (int)threads, dir, sizeof dir, &lora);
     if (!m) return 1;

@@ -44,6 +44,7 @@ int cmd_translate(int argc, char **argv) {
         fprintf(stderr, "exaone translate: missing TEXT (see exaone translate --help)\n");
         return 2;
     }
+    if (mini_cli_text_ok("exaone translate", "TEXT", text) != 0) return 1;
     int lang = to ? mini_cli_lang(to) : mini_detect_lang(text) == MINI_LANG_KO ? MINI_LANG_EN : MINI_LANG_KO;
     if (lang < 0) {
         fprintf(stderr, "exaone translate: --to must be ko or en\n");

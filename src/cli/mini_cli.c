@@ -2,6 +2,7 @@
 #include "mini_cli.h"
 
 #include "../core/file.h"
+#include "../formats/fmt_util.h"
 #include "../models/mini_image.h"
 #include "../models/mini_lora.h"
 
@@ -45,6 +46,13 @@ MiniModel *mini_cli_open(const char *command, const char *path, int threads, cha
             return NULL;
         }
     return m;
+}
+
+int mini_cli_text_ok(const char *command, const char *what, const char *text) {
+    size_t n = strlen(text), good = fmt_utf8_valid_prefix(text, n);
+    if (good == n) return 0;
+    fprintf(stderr, "%s: %s is not valid UTF-8 (byte offset %zu)\n", command, what, good);
+    return -1;
 }
 
 int mini_cli_lang(const char *s) {

@@ -14,6 +14,10 @@ int mini_cli_default_path(char *out, size_t cap);
 /* lora (NULL: none): the --lora DIR[:SCALE] adapters, merged into the loaded weights in order. */
 MiniModel *mini_cli_open(const char *command, const char *path, int threads, char *resolved, size_t cap,
                          const LoraFlags *lora);
+/* Text given to the model must be UTF-8: bad bytes would otherwise reach it as
+ * U+FFFD without a word. Prints "COMMAND: WHAT is not valid UTF-8 (byte
+ * offset N)" and returns -1 when text is not. */
+int mini_cli_text_ok(const char *command, const char *what, const char *text);
 /* "ko" / "en" -> MINI_LANG_*; -2 when neither. */
 int mini_cli_lang(const char *s);
 /* Parses n whitespace- or comma-separated codes below n_codes. */

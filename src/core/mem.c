@@ -8,12 +8,25 @@
  * workers) still see exactly one failing allocation. */
 static _Atomic long fail_at = 0;
 static _Atomic long alloc_count = 0;
+static _Thread_local long failures = 0;
 
 static int should_fail(void) {
     long n = atomic_fetch_add(&alloc_count, 1) + 1;
     long target = atomic_load(&fail_at);
-    return target > 0 && n == target;
+    if (target > 0 && n == target) {
+        failures++;
+        return 1;
+    }
+    return 0;
 }
+
+/* p, counted as a failure when NULL. */
+static void *counted(void *p) {
+    if (!p) failures++;
+    return p;
+}
+
+long mem_failures(void) { return failures; }
 
 void mem_fail_after(long n) {
     atomic_store(&alloc_count, 0);
@@ -24,18 +37,18 @@ long mem_alloc_count(void) { return atomic_load(&alloc_count); }
 
 void *mem_alloc(size_t size) {
     if (should_fail()) return NULL;
-    return malloc(size ? size : 1);
+    return counted(malloc(size ? size : 1));
 }
 
 void *mem_calloc(size_t count, size_t size) {
     if (should_fail()) return NULL;
-    if (count == 0 || size == 0) return calloc(1, 1);
-    return calloc(count, size);
+    if (count == 0 || size == 0) return counted(calloc(1, 1));
+    return counted(calloc(count, size));
 }
 
 void *mem_realloc(void *ptr, size_t size) {
     if (should_fail()) return NULL;
-    return realloc(ptr, size ? size : 1);
+    return counted(realloc(ptr, size ? size : 1));
 }
 
 char *mem_strndup(const char *s, size_t n) {
@@ -53,8 +66,8 @@ void mem_free(void *ptr) { free(ptr); }
 void *mem_alloc_aligned(size_t size) {
     if (should_fail()) return NULL;
     size_t rounded = (size + 63) & ~(size_t)63;
-    if (rounded < size) return NULL;
-    return aligned_alloc(64, rounded ? rounded : 64);
+    if (rounded < size) return counted(NULL);
+    return counted(aligned_alloc(64, rounded ? rounded : 64));
 }
 
 void mem_free_aligned(void *ptr) { free(ptr); }

@@ -158,12 +158,40 @@ static void decode_body(png_structp png, png_infop info, PngJob *job, PngText *t
     if (text) copy_text(png, info, text);
 }
 
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* Every chunk up to IEND must fit in the file. libpng allocates a text chunk's
+ * declared length before reading it (a 164-byte file claiming an 800 MB tEXt
+ * cost 800 MB and seconds of page faults), so lengths are checked here first. */
+static int check_chunk_lengths(const uint8_t *data, size_t size, const char *name, Error *err) {
+    size_t at = 8;
+    while (size - at >= 8) {
+        uint32_t len = be32(data + at);
+        const uint8_t *type = data + at + 4;
+        size_t room = size - at - 8; /* for the data and the 4-byte CRC */
+        if (len > room || room - len < 4) {
+            int letters = 1;
+            for (int i = 0; i < 4; i++) letters &= (type[i] >= 'A' && type[i] <= 'Z') || (type[i] >= 'a' && type[i] <= 'z');
+            return error_set(err, "%s: truncated or corrupt: the %.4s chunk at byte offset %zu claims %u bytes, %zu are left",
+                             name, letters ? (const char *)type : "????", at, (unsigned)len, room < 4 ? 0 : room - 4);
+        }
+        if (memcmp(type, "IEND", 4) == 0) break;
+        at += 12 + (size_t)len;
+    }
+    return 0;
+}
+
 int pngio_decode(const uint8_t *data, size_t size, const char *name, int channels, Image **out, PngText *text,
                  Error *err) {
     *out = NULL;
     if (text) memset(text, 0, sizeof *text);
     if (channels != 3 && channels != 4) return error_set(err, "%s: can decode to 3 or 4 channels, not %d", name, channels);
-    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) return error_set(err, "%s: not a PNG file (bad signature)", name);
+    /* The header check first: libpng's own word for a 0x0 image is "Invalid IHDR data". */
+    int width, height;
+    if (pngio_probe(data, size, name, &width, &height, err) != 0) return -1;
+    if (check_chunk_lengths(data, size, name, err) != 0) return -1;
     PngJob *job = mem_calloc(1, sizeof *job);
     if (!job) return error_set(err, "%s: out of memory", name);
     job->err = err;
@@ -202,10 +230,6 @@ int pngio_decode(const uint8_t *data, size_t size, const char *name, int channel
     }
     *out = img;
     return 0;
-}
-
-static uint32_t be32(const uint8_t *p) {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
 int pngio_probe(const uint8_t *data, size_t size, const char *name, int *width, int *height, Error *err) {

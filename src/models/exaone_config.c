@@ -3,6 +3,7 @@
 #include "exaone.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -125,9 +126,10 @@ static int parse_layer_kinds(ExaoneConfig *cfg, const cJSON *root, const char *l
         return 0;
     }
     if (cJSON_IsNumber(pat)) {
-        int p = (int)pat->valuedouble;
-        if (p < 1 || p != pat->valuedouble)
+        double d = pat->valuedouble; /* range before the cast: (int)1e300 is undefined */
+        if (!(d >= 1 && d <= INT_MAX) || d != floor(d))
             return error_set(err, "%s: sliding_window_pattern must be a positive integer", label);
+        int p = (int)d;
         for (int i = 0; i < cfg->n_layers; i++) cfg->sliding[i] = (i + 1) % p != 0;
         return 0;
     }
@@ -182,8 +184,9 @@ int exaone_config_parse(ExaoneConfig *cfg, const char *json, size_t len, const c
                   cfg->n_heads, cfg->n_kv_heads);
         goto done;
     }
-    if (cfg->head_dim % 2 != 0) {
-        error_set(err, "%s: head_dim %d must be even for RoPE", label, cfg->head_dim);
+    if (cfg->head_dim % 2 != 0 || cfg->head_dim < 2) {
+        /* 0 when hidden_size < num_attention_heads and head_dim is not given */
+        error_set(err, "%s: head_dim %d must be even and at least 2 for RoPE", label, cfg->head_dim);
         goto done;
     }
     double eps = 0;

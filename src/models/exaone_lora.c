@@ -99,14 +99,10 @@ static int config_number(const cJSON *root, const char *key, double lo, double h
     return 0;
 }
 
-int exaone_lora_read_config(const char *dir, int *rank, float *alpha, Error *err) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/adapter_config.json", dir);
-    char *text = NULL;
-    size_t len = 0;
-    if (file_read_all(path, 1 << 20, &text, &len, err) != 0) return -1;
+int exaone_lora_config_parse(const char *text, size_t len, const char *path, int *rank, float *alpha, Error *err) {
+    *rank = 0;
+    *alpha = 0;
     cJSON *root = cJSON_ParseWithLength(text, len);
-    mem_free(text);
     if (!root) return error_set(err, "%s: not valid JSON", path);
     double r = 0, a = 0;
     int rc = config_number(root, "r", 1, EXAONE_LORA_MAX_RANK, &r, path, err) ||
@@ -128,6 +124,17 @@ int exaone_lora_read_config(const char *dir, int *rank, float *alpha, Error *err
     *alpha = (float)a;
     if (!rc && r != (double)*rank) rc = error_set(err, "%s: r must be an integer", path);
     return rc ? -1 : 0;
+}
+
+int exaone_lora_read_config(const char *dir, int *rank, float *alpha, Error *err) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/adapter_config.json", dir);
+    char *text = NULL;
+    size_t len = 0;
+    if (file_read_all(path, 1 << 20, &text, &len, err) != 0) return -1;
+    int rc = exaone_lora_config_parse(text, len, path, rank, alpha, err);
+    mem_free(text);
+    return rc;
 }
 
 /* Copies a [rows, cols] float tensor (F32/F16/BF16) named name into dst; 1 if absent. */

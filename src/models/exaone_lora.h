@@ -50,6 +50,10 @@ int exaone_lora_parse_targets(const char *list, unsigned *mask, Error *err);
 /* y[M, out] += scale·(x·Aᵀ)·Bᵀ for every delta of the chain. */
 void exaone_lora_apply(ThreadPool *pool, float *y, const float *x, const ExaoneLoraDelta *d, int64_t M);
 
+/* adapter_config.json text (PEFT): r in 1..EXAONE_LORA_MAX_RANK and lora_alpha;
+ * options this runtime does not implement (DoRA, rsLoRA, per-module patterns)
+ * are errors rather than silently different results. path names it in errors. */
+int exaone_lora_config_parse(const char *text, size_t len, const char *path, int *rank, float *alpha, Error *err);
 int exaone_lora_load(ExaoneLora **out, const char *dir, const ExaoneModel *m, float user_scale, Error *err);
 /* Hooks the adapter onto m's matrices (in front of adapters attached before). */
 void exaone_lora_attach(ExaoneLora *a, ExaoneModel *m);

@@ -8,6 +8,7 @@
 #include "../formats/safetensors.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +41,9 @@ struct MiniState {
 static int json_int(const cJSON *o, const char *key, int *out, int required, Error *err) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v) return required ? error_set(err, "missing \"%s\"", key) : 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
+    /* range first: converting 1e300 to int is undefined behaviour */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX) ||
+        v->valuedouble != floor(v->valuedouble))
         return error_set(err, "\"%s\" must be an integer", key);
     *out = (int)v->valuedouble;
     return 0;

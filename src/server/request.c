@@ -2,6 +2,7 @@
 #include "request.h"
 
 #include "../core/mem.h"
+#include "../formats/fmt_util.h"
 #include "../formats/png.h"
 #include "dataurl.h"
 
@@ -55,8 +56,18 @@ static const char *json_type_name(const cJSON *j) {
     return "null";
 }
 
+static int oom(ApiError *e);
+
 static int parse_root(cJSON **root, const char *body, size_t len, ApiError *e) {
+    *root = NULL;
+    /* JSON text is UTF-8 (RFC 8259 section 8.1); cJSON would pass bad bytes through to the model. */
+    size_t good = fmt_utf8_valid_prefix(body, len);
+    if (good != len)
+        return api_error(e, 400, "invalid_request_error", NULL, "invalid_json",
+                         "The JSON body of your request is not valid UTF-8 text (bad or NUL byte at offset %zu).", good);
+    long failures = mem_failures();
     *root = cJSON_ParseWithLength(body, len);
+    if (!*root && mem_failures() != failures) return oom(e); /* cJSON says NULL for both */
     if (!*root) {
         const char *where = cJSON_GetErrorPtr();
         size_t off = where && where >= body && where <= body + len ? (size_t)(where - body) : 0;
@@ -207,8 +218,11 @@ static int decode_image_bytes(const uint8_t *png, size_t size, const ApiLimits *
     if (pngio_probe(png, size, param, &w, &h, &err) != 0)
         return api_bad_param(e, param, "Invalid image in '%s': %s (PNG images only).", param, err.message);
     if (w > cap || h > cap) return api_bad_param(e, param, "Image %dx%d is larger than %dx%d.", w, h, cap, cap);
+    long failures = mem_failures();
     if (pngio_decode(png, size, param, 4, im, NULL, &err) != 0)
-        return api_bad_param(e, param, "Invalid image in '%s': %s (PNG images only).", param, err.message);
+        return mem_failures() != failures ? oom(e) /* libpng's own words would blame the image */
+                                          : api_bad_param(e, param, "Invalid image in '%s': %s (PNG images only).",
+                                                          param, err.message);
     return 0;
 }
 
@@ -227,8 +241,9 @@ static int decode_image_url(const char *url, const ApiLimits *l, BackendMessage 
     uint8_t *bytes;
     size_t n;
     char mime[64];
+    long failures = mem_failures();
     if (dataurl_decode(url, strlen(url), l->max_image, mime, sizeof mime, &bytes, &n, &err) != 0)
-        return api_bad_param(e, param, "Invalid 'image_url': %s.", err.message);
+        return mem_failures() != failures ? oom(e) : api_bad_param(e, param, "Invalid 'image_url': %s.", err.message);
     Image *im;
     int rc = decode_image_bytes(bytes, n, l, &im, param, e);
     mem_free(bytes);
@@ -452,7 +467,9 @@ static const char *form_text(const Multipart *mp, const char *name, char *buf, s
     }
     memcpy(buf, p->data, p->len);
     buf[p->len] = 0;
+    size_t good = fmt_utf8_valid_prefix(buf, p->len);
     if (strlen(buf) != p->len) *rc = api_bad_param(e, name, "'%s' contains a NUL byte.", name);
+    else if (good != p->len) *rc = api_bad_param(e, name, "'%s' is not valid UTF-8 (byte offset %zu).", name, good);
     return buf;
 }
 

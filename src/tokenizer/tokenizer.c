@@ -194,7 +194,10 @@ static int encode_text(Encoder *e, const uint8_t *t, size_t n) {
 /* Points *text at a repaired copy (in fixed) when the input is not valid UTF-8. */
 static int sanitize_input(const void **text, size_t *len, TokBytes *fixed, Error *err) {
     int changed;
-    if (tok_utf8_sanitize(*text, *len, fixed, &changed, err) != 0) return -1;
+    if (tok_utf8_sanitize(*text, *len, fixed, &changed, err) != 0) {
+        tok_bytes_free(fixed); /* what was repaired before the allocation failed */
+        return -1;
+    }
     if (changed) {
         *text = fixed->data;
         *len = fixed->len;

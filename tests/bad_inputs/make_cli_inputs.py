@@ -23,11 +23,16 @@ def png(w, h):
 files = {
     "png_0x0.png": png(0, 0),
     "png_99999.png": png(99999, 99999),
+    "png_1x1.png": png(1, 1),
+    # a tEXt chunk header claiming 800 MB in a tiny file (libpng would allocate it)
+    "png_text_800mb.png": png(4, 4)[:-12] + struct.pack(">I", 838860807) + b"tEXtkey\0" + chunk(b"IEND", b""),
     "not_png.png": b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
     "chat_role_unknown.json": b'[{"role":"wizard","content":"hi"}]',
     "chat_bad_utf8.json": b'[{"role":"user","content":"caf\xc3 \xff"}]',
     "chat_not_list.json": b'{"messages": 5}',
     "chat_bad_json.json": b'[{"role":"user",',
+    "tune_role_unknown.jsonl": b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}\n'
+                               b'{"messages":[{"role":"wizard","content":"hi"},{"role":"assistant","content":"yo"}]}\n',
     "empty.bin": b"",
     "prompt_bad_utf8.txt": b"ab\xffcd",
 }
