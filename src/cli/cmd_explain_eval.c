@@ -33,14 +33,6 @@ static const char *usage =
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --threads N       (default 1)\n";
 
-/* The mean of the maps of the name's words [G]. */
-static void name_map(const MiniExplanation *e, float *out) {
-    int G = e->grid_h * e->grid_w;
-    memset(out, 0, (size_t)G * sizeof(float));
-    for (int w = 0; w < e->n_words; w++)
-        for (int g = 0; g < G; g++) out[g] += e->maps[(size_t)w * G + g] / (float)e->n_words;
-}
-
 int cmd_explain_eval(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone explain-eval");
@@ -117,7 +109,7 @@ int cmd_explain_eval(int argc, char **argv) {
                     MiniExplanation e;
                     const char *name = lang == MINI_LANG_KO ? side[s]->ko_label : side[s]->en_label;
                     if (mini_explain_caption(m, g, codes, lang, name, method, &e, &err) != 0) goto done;
-                    name_map(&e, map);
+                    mini_explain_mean_map(&e, map);
                     double left = map_left_share(map, ev.grid_h, ev.grid_w);
                     hits[method][lang] += s == 0 ? left > 0.5 : 1 - left > 0.5;
                     cases[method][lang]++;

@@ -29,6 +29,13 @@ void mini_explanation_free(MiniExplanation *e) {
     memset(e, 0, sizeof *e);
 }
 
+void mini_explain_mean_map(const MiniExplanation *e, float *out) {
+    int G = e->grid_h * e->grid_w;
+    memset(out, 0, (size_t)G * sizeof(float));
+    for (int w = 0; w < e->n_words; w++)
+        for (int g = 0; g < G; g++) out[g] += e->maps[(size_t)w * G + g] / (float)e->n_words;
+}
+
 /* ---------------------------------------------------------------- words */
 
 /* Splits the tokens ids[0, n) into words: a word starts at the first token

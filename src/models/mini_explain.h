@@ -68,6 +68,8 @@ int mini_explain_caption(MiniModel *m, Gpt *grad_model, const int *codes, int la
 int mini_explain_draw(MiniModel *m, Gpt *grad_model, const char *prompt, const int *codes, int method,
                       MiniExplanation *out, Error *err);
 void mini_explanation_free(MiniExplanation *e);
+/* The mean of all words' maps [grid_h * grid_w]: the map of the whole text. */
+void mini_explain_mean_map(const MiniExplanation *e, float *out);
 
 /* ---- pictures (mini_explain_sheet.c) ----
  * rgb: the explained picture (3 channels, any size). A tile is the picture
