@@ -26,6 +26,8 @@ static const char *glyph(int c) {
     case ':': return "000010000010000";
     case '#': return "101111101111101";
     case '?': return "111001010000010";
+    case '/': return "001001010100100";
+    case '+': return "000010111010000";
     default: return NULL;
     }
 }

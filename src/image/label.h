@@ -1,6 +1,6 @@
 /* label.h — tiny ASCII labels in a 3x5 pixel font, for contact sheets.
  *
- * Letters are drawn upper-case; digits, letters and - . , ' : # ? are
+ * Letters are drawn upper-case; digits, letters and - . , ' : # ? / + are
  * known, any other byte (e.g. UTF-8 Hangul) is drawn as nothing, so a
  * Korean word needs a legend beside the picture.
  *

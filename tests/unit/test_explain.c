@@ -7,6 +7,8 @@
 #include "../harness.h"
 
 #include "core/mem.h"
+#include "formats/png.h"
+#include "image/bars.h"
 #include "image/heatmap.h"
 #include "image/label.h"
 #include "image/side_by_side.h"
@@ -344,11 +346,33 @@ TEST(heatmap_and_labels) {
     image_free(grey);
 }
 
+TEST(bar_chart) {
+    double v[2 * 2] = {0.5, 1.0, 0.0, 0.25};
+    const char *groups[] = {"EN-MAN", "KO-WOMAN"}, *series[] = {"A", "B/C"};
+    Error err = {0};
+    CHECKF(plot_bars_png(DIR "/bars.png", v, 2, 2, groups, series, &err) == 0, "%s", err.message);
+    Image *img = NULL;
+    CHECK(pngio_read_file(DIR "/bars.png", 3, &img, NULL, &err) == 0);
+    if (!img) return;
+    /* bar heights: count blue (series 0) and orange (series 1) pixels per column */
+    int blue = 0, orange = 0;
+    for (int i = 0; i < img->width * img->height; i++) {
+        const uint8_t *p = img->pixels + (size_t)i * 3;
+        blue += p[0] == 40 && p[1] == 90 && p[2] == 200;
+        orange += p[0] == 230 && p[1] == 130 && p[2] == 20;
+    }
+    /* blue: 0.5 and 0 of 240 px, 10 px wide (+ legend 100 px); orange: 1.0 and 0.25 */
+    CHECKF(blue == 120 * 10 + 100 && orange == (240 + 60) * 10 + 100, "blue %d orange %d", blue, orange);
+    image_free(img);
+    CHECK(plot_bars_png(DIR "/bars.png", v, 0, 2, groups, series, &err) != 0);
+}
+
 int main(void) {
     RUN(gradient_matches_finite_differences);
     RUN(maps_are_normalised_deterministic_and_split_by_word);
     RUN(two_halves_mechanics_on_a_built_model);
     RUN(side_by_side_and_left_share);
     RUN(heatmap_and_labels);
+    RUN(bar_chart);
     return harness_finish();
 }
