@@ -296,7 +296,7 @@ static int explain(MiniModel *m, Gpt *gm, const int *codes, int lang, const char
         goto done;
     }
     /* caption: <i2t> <boi> codes <eoi> <lang> | text <eos>; draw: <t2i> <lang> text <boi> | codes <eoi> */
-    Layout y = {&seq, caption ? seq.prefix : 2, n, caption, word_of};
+    Layout y = {&seq, caption ? seq.prefix : seq.prefix - 1 - n, n, caption, word_of};
     rc = method == MINI_EXPLAIN_GRADIENT ? maps_from_gradient(gm, &y, e, err)
                                          : maps_from_attention(m, &y, method == MINI_EXPLAIN_ROLLOUT, e, err);
     if (!rc) normalise_maps(e);

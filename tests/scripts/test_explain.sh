@@ -1,7 +1,7 @@
 # exaone draw/caption --explain and explain-eval: usage errors, the sheet is
 # written next to the output and is byte-identical for a fixed seed (attention
-# and gradient), and explain-eval's two-emoji measurement runs (it needs the
-# prepared dataset, else that part is skipped).
+# and gradient), explain-eval's two-emoji measurement runs (it needs the
+# prepared dataset, else that part is skipped), fairness-eval fails cleanly without data.
 source tests/scripts/lib.sh
 M=models/exaone-mini
 expect_stderr "attn or grad" 2 $EXAONE draw --explain --explain-method bogus "a red apple"
@@ -12,6 +12,7 @@ expect_stderr "needs the picture as IMG" 2 $EXAONE caption --explain --codes "1 
 expect_stderr "--method wants" 2 $EXAONE explain-eval --method bogus
 expect_output "--explain-method" $EXAONE draw --help
 expect_output "--explain-method" $EXAONE caption --help
+expect_output "skin-tone" $EXAONE fairness-eval --help
 if [ -f $M/vq.safetensors ]; then
     expect_exit 0 $EXAONE draw -m $M --seed 3 -o "$TMP/a.png" --explain "a red apple"
     expect_exit 0 $EXAONE draw -m $M --seed 3 -o "$TMP/b.png" --explain "a red apple"
@@ -29,6 +30,7 @@ if [ -f $M/vq.safetensors ]; then
     if [ -f "$TMP/a-explain-en.png" ]; then _pass "caption --explain writes IMG-explain-en.png"
     else _fail "caption --explain writes IMG-explain-en.png"; fi
     expect_stderr "prepare the dataset" 1 $EXAONE explain-eval -m $M --data "$TMP/nowhere" -n 1
+    expect_stderr "prepare the dataset" 1 $EXAONE fairness-eval -m $M --data "$TMP/nowhere" -o "$TMP/f"
     data=${EXAONE_CACHE:-$HOME/.cache/exaone}/dataset
     if [ -f "$data/emoji64.tsv" ] && [ -f "$data/emoji64.bin" ]; then
         expect_output "composition.attn.en" $EXAONE explain-eval -m $M -n 2 --method attn
