@@ -24,6 +24,30 @@ async function api(path, body) {
 
 function showError(el, e) { el.textContent = e ? String(e.message || e) : ''; el.hidden = !e; }
 
+// ------------------------------------------------------------ explanations
+// The server's "explain" gives a heat map PNG per word; hovering (or focusing)
+// a word shows its map in place of the picture, leaving shows the picture again.
+function explainWords(container, text, explain, img, original) {
+  container.replaceChildren();
+  if (!explain || !explain.words.length) { container.textContent = text; return; }
+  explain.words.forEach((w, i) => {
+    if (i) container.append(' ');
+    const span = document.createElement('span');
+    span.className = 'word';
+    span.tabIndex = 0;
+    span.textContent = w.word;
+    span.title = '이 단어의 지도 · where this word is in the picture';
+    const map = 'data:image/png;base64,' + w.b64_json;
+    const show = () => { img.src = map; span.classList.add('shown'); };
+    const hide = () => { img.src = original(); span.classList.remove('shown'); };
+    span.addEventListener('mouseenter', show);
+    span.addEventListener('focus', show);
+    span.addEventListener('mouseleave', hide);
+    span.addEventListener('blur', hide);
+    container.append(span);
+  });
+}
+
 // ------------------------------------------------------------ drawing
 const grid = $('grid');
 let drawings = []; // {src, seed, prompt, tile}
@@ -64,8 +88,8 @@ $('draw').addEventListener('click', async () => {
     // one request per picture so the page can show real progress
     for (let i = 0; i < n; i++) {
       setProgress(i, n, `그리는 중 drawing ${i + 1}/${n} · ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      const r = await api('/v1/images/generations', { prompt, n: 1, size, seed: first + i, tile, response_format: 'b64_json' });
-      addTile({ src: 'data:image/png;base64,' + r.data[0].b64_json, seed: r.data[0].seed, prompt, tile });
+      const r = await api('/v1/images/generations', { prompt, n: 1, size, seed: first + i, tile, response_format: 'b64_json', explain: true });
+      addTile({ src: 'data:image/png;base64,' + r.data[0].b64_json, seed: r.data[0].seed, prompt, tile, explain: r.data[0].explain });
     }
     setProgress(n, n, `${n}장 완료 done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } catch (e) {
@@ -83,7 +107,8 @@ let current = null, painting = false;
 function openViewer(d) {
   current = d;
   $('viewer-img').src = d.src;
-  $('viewer-meta').textContent = `${d.prompt} · seed ${d.seed}`;
+  $('viewer-meta').textContent = `seed ${d.seed}`;
+  explainWords($('viewer-words'), d.prompt, d.explain, $('viewer-img'), () => current.src);
   $('download').href = d.src;
   $('download').download = `exaone-seed${d.seed}.png`;
   $('pattern-view').hidden = !d.tile;
@@ -163,8 +188,8 @@ async function asPng(file) {
 
 async function caption(url, question) {
   const r = await api('/v1/chat/completions', { messages: [{ role: 'user', content: [
-    { type: 'text', text: question }, { type: 'image_url', image_url: { url } }] }], max_tokens: 64 });
-  return r.choices[0].message.content;
+    { type: 'text', text: question }, { type: 'image_url', image_url: { url } }] }], max_tokens: 64, explain: true });
+  return r.choices[0].message;
 }
 
 $('upload').addEventListener('change', async () => {
@@ -177,7 +202,9 @@ $('upload').addEventListener('change', async () => {
     const url = await asPng(file);
     $('upload-preview').src = url;
     const [ko, en] = await Promise.all([caption(url, '이 그림을 설명해 주세요.'), caption(url, 'Describe this picture.')]);
-    $('cap-ko').textContent = ko; $('cap-en').textContent = en;
+    const preview = $('upload-preview');
+    explainWords($('cap-ko'), ko.content, ko.explain, preview, () => url);
+    explainWords($('cap-en'), en.content, en.explain, preview, () => url);
     $('captions').dataset.done = '1';
   } catch (e) {
     showError($('caption-error'), e);

@@ -3,6 +3,7 @@
 #include "../models/mini_image.h"
 #include "args.h"
 #include "commands.h"
+#include "explain_cli.h"
 #include "mini_cli.h"
 
 #include <stdio.h>
@@ -18,7 +19,9 @@ static const char *usage =
     "  --max-tokens N    longest caption (default 32)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --lora DIR[:S]    add a LoRA adapter from exaone tune (repeatable; S scales it, default 1)\n"
-    "  --threads N       (default 1)\n";
+    "  --threads N       (default 1)\n"
+    EXPLAIN_CLI_USAGE
+    "                    (needs IMG; IMG.png gets IMG-explain-en.png / IMG-explain-ko.png)\n";
 
 int cmd_caption(int argc, char **argv) {
     Args args;
@@ -26,6 +29,7 @@ int cmd_caption(int argc, char **argv) {
     LoraFlags lora = {0};
     const char *model = NULL, *lang_s = NULL, *image = NULL, *codes_s = NULL;
     int64_t beam = 4, max_tokens = 32, threads = 1;
+    ExplainFlags explain = {0};
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -38,6 +42,7 @@ int cmd_caption(int argc, char **argv) {
         if (args_int(&args, NULL, "--beam", 1, 16, &beam)) continue;
         if (args_int(&args, NULL, "--max-tokens", 1, 4096, &max_tokens)) continue;
         if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
+        if (explain_cli_flag(&args, &explain)) continue;
         if (!image && args_positional(&args, &image)) continue;
         return args_unknown(&args);
     }
@@ -45,6 +50,12 @@ int cmd_caption(int argc, char **argv) {
     int lang = lang_s ? mini_cli_lang(lang_s) : MINI_LANG_NONE;
     if (lang == -2 || (!image == !codes_s)) {
         fprintf(stderr, "exaone caption: give IMG or --codes (and --lang ko|en); see --help\n");
+        return 2;
+    }
+    int method = explain_cli_method("exaone caption", &explain);
+    if (method < 0) return 2;
+    if (explain.on && !image) {
+        fprintf(stderr, "exaone caption: --explain needs the picture as IMG (not --codes)\n");
         return 2;
     }
     char dir[1024];
@@ -66,7 +77,15 @@ int cmd_caption(int argc, char **argv) {
                 rc = 1;
                 break;
             }
-            printf(lang == MINI_LANG_NONE ? "%s: %s\n" : "%.0s%s\n", want == MINI_LANG_KO ? "ko" : "en", text);
+            const char *code = want == MINI_LANG_KO ? "ko" : "en";
+            printf(lang == MINI_LANG_NONE ? "%s: %s\n" : "%.0s%s\n", code, text);
+            fflush(stdout);
+            char explained[1200], suffix[16];
+            snprintf(suffix, sizeof suffix, "explain-%s", code);
+            mini_cli_suffixed(explained, sizeof explained, image ? image : "", suffix);
+            if (explain.on && *text)
+                rc = explain_cli_write("exaone caption", m, dir, method, (int)threads, 0, text, want, codes, image,
+                                       explained);
             mem_free(text);
         }
     }

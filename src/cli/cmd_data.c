@@ -6,6 +6,7 @@
 #include "../image/grid.h"
 #include "args.h"
 #include "commands.h"
+#include "mini_cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +29,6 @@ static const char *usage =
     "  --crops64 N     64x64 crops per pattern (default 32)\n"
     "  --crops128 N    128x128 crops per pattern (default 16)\n"
     "  --seed N        random seed for crops / samples (default 1)\n";
-
-static void default_cache(char *out, size_t size) {
-    const char *env = getenv("EXAONE_CACHE");
-    const char *home = getenv("HOME");
-    if (env && env[0])
-        snprintf(out, size, "%s", env);
-    else
-        snprintf(out, size, "%s/.cache/exaone", home && home[0] ? home : ".");
-}
 
 static void print_counts(const DataCounts *c, const char *out_dir) {
     printf("%-12s %10s %10s %10s %10s %10s\n", "source", "split", "items", "images", "texts", "");
@@ -82,7 +74,7 @@ static int run_prepare(int argc, char **argv) {
     if (args.failed) return 2;
     char cache_buf[1024], out_buf[1100];
     if (!cache) {
-        default_cache(cache_buf, sizeof cache_buf);
+        mini_cli_cache_dir(cache_buf, sizeof cache_buf);
         cache = cache_buf;
     }
     if (!out) {

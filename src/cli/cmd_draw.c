@@ -7,6 +7,7 @@
 #include "args.h"
 #include "commands.h"
 #include "mini_cli.h"
+#include "explain_cli.h"
 #include "hires_cli.h"
 
 #include <inttypes.h>
@@ -33,7 +34,9 @@ static const char *usage =
     "  --threads N       (default 1)\n"
     "  --size WxH        draw WxH pixels (up to 4096, multiples of 8) by sliding windows\n"
     "  --tile            seamless: the picture wraps around on both axes (implies --size)\n"
-    "  --context N       rows/columns of context a window keeps (default 2)\n";
+    "  --context N       rows/columns of context a window keeps (default 2)\n"
+    EXPLAIN_CLI_USAGE
+    "                    (each drawing OUT gets OUT-explain.png)\n";
 
 typedef struct {
     int index;
@@ -43,13 +46,6 @@ typedef struct {
 static int cmp_ranked(const void *a, const void *b) {
     double x = ((const Ranked *)a)->score, y = ((const Ranked *)b)->score;
     return x > y ? -1 : x < y ? 1 : ((const Ranked *)a)->index - ((const Ranked *)b)->index;
-}
-
-/* out.png -> out-SUFFIX.png */
-static void suffixed(char *buf, size_t cap, const char *path, const char *suffix) {
-    const char *dot = strrchr(path, '.');
-    int stem = dot && strcmp(dot, ".png") == 0 ? (int)(dot - path) : (int)strlen(path);
-    snprintf(buf, cap, "%.*s-%s.png", stem, path, suffix);
 }
 
 int cmd_draw(int argc, char **argv) {
@@ -63,6 +59,7 @@ int cmd_draw(int argc, char **argv) {
     const char *size = NULL;
     int tile = 0;
     int64_t context = 2;
+    ExplainFlags explain = {0};
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -83,6 +80,7 @@ int cmd_draw(int argc, char **argv) {
         if (args_value(&args, NULL, "--size", &size)) continue;
         if (args_flag(&args, NULL, "--tile")) { tile = 1; continue; }
         if (args_int(&args, NULL, "--context", 0, 7, &context)) continue;
+        if (explain_cli_flag(&args, &explain)) continue;
         if (!prompt && args_positional(&args, &prompt)) continue;
         return args_unknown(&args);
     }
@@ -92,6 +90,12 @@ int cmd_draw(int argc, char **argv) {
         return 2;
     }
     if (mini_cli_text_ok("exaone draw", "PROMPT", prompt) != 0) return 1;
+    int method = explain_cli_method("exaone draw", &explain);
+    if (method < 0) return 2;
+    if (explain.on && (codes_only || size || tile)) {
+        fprintf(stderr, "exaone draw: --explain works on 64x64 drawings written as PNG (not --codes-only, --size, --tile)\n");
+        return 2;
+    }
     int size_w = 0, size_h = 0;
     if ((size || tile) && hires_cli_size("exaone draw", size ? size : "512x512", &size_w, &size_h)) return 2;
     char model_dir[1024];
@@ -167,15 +171,20 @@ int cmd_draw(int argc, char **argv) {
             char idx[16];
             snprintf(idx, sizeof idx, "%d", i + 1);
             if (n == 1) snprintf(path, sizeof path, "%s", output);
-            else suffixed(path, sizeof path, output, idx);
+            else mini_cli_suffixed(path, sizeof path, output, idx);
             if (mini_image_decode(model_dir, ordered + (size_t)i * G, 1, v->grid_h, v->grid_w, path, meta, &err)) {
                 fprintf(stderr, "exaone draw: %s\n", err.message);
                 goto done;
             }
             fprintf(stderr, "wrote %s\n", path);
+            char explained[1200];
+            mini_cli_suffixed(explained, sizeof explained, path, "explain");
+            if (explain.on && explain_cli_write("exaone draw", m, model_dir, method, (int)threads, 1, prompt, 0,
+                                                ordered + (size_t)i * G, path, explained))
+                goto done;
         }
         if (n > 1) {
-            suffixed(path, sizeof path, output, "grid");
+            mini_cli_suffixed(path, sizeof path, output, "grid");
             if (mini_image_decode(model_dir, ordered, (int)n, v->grid_h, v->grid_w, path, meta, &err)) {
                 fprintf(stderr, "exaone draw: %s\n", err.message);
                 goto done;

@@ -20,6 +20,8 @@ const Command commands[] = {
     {"demo", cmd_demo, "EXAONE-mini in both directions and both languages, with timings"},
     {"mini-encode", cmd_mini_encode, "turn the images of an EXAONE-mini corpus into VQ codes"},
     {"mini-eval", cmd_mini_eval, "EXAONE-mini held-out metrics: losses, retrieval, captions, chrF"},
+    {"explain-eval", cmd_explain_eval, "two-emoji check of the explanation maps: each name on its own half?"},
+    {"fairness-eval", cmd_fairness_eval, "EXAONE-mini by skin tone and gender form: captions, retrieval, gaps"},
     {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
     {"train", cmd_train, "train a transformer from a key = value config"},

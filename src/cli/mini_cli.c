@@ -75,6 +75,20 @@ int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes) {
     return *p ? -1 : 0;
 }
 
+void mini_cli_cache_dir(char *out, size_t cap) {
+    const char *env = getenv("EXAONE_CACHE"), *home = getenv("HOME");
+    if (env && env[0])
+        snprintf(out, cap, "%s", env);
+    else
+        snprintf(out, cap, "%s/.cache/exaone", home && home[0] ? home : ".");
+}
+
+void mini_cli_suffixed(char *buf, size_t cap, const char *path, const char *suffix) {
+    const char *dot = strrchr(path, '.');
+    int stem = dot && strcmp(dot, ".png") == 0 ? (int)(dot - path) : (int)strlen(path);
+    snprintf(buf, cap, "%.*s-%s.png", stem, path, suffix);
+}
+
 int mini_cli_image_codes(const char *command, const MiniModel *m, const char *model_dir, const char *png,
                          const char *codes_text, int *codes) {
     const MiniVocab *v = mini_vocab(m);

@@ -23,6 +23,13 @@ int mini_cli_lang(const char *s);
 /* Parses n whitespace- or comma-separated codes below n_codes. */
 int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes);
 
+/* The data cache: $EXAONE_CACHE, else ~/.cache/exaone (tools/fetch-data,
+ * exaone data prepare; the prepared dataset is its dataset/ folder). */
+void mini_cli_cache_dir(char *out, size_t cap);
+
+/* out.png -> out-SUFFIX.png (a name not ending in .png gets -SUFFIX.png appended). */
+void mini_cli_suffixed(char *buf, size_t cap, const char *path, const char *suffix);
+
 /* The codes of an image given as a PNG (through the model folder's VQ) or as
  * text (--codes); prints the error and returns -1 on failure. */
 int mini_cli_image_codes(const char *command, const MiniModel *m, const char *model_dir, const char *png,

@@ -34,6 +34,7 @@ struct MiniState {
     float *k, *v;                  /* [L, max_seq, C] */
     float *x, *h, *qkv, *att, *fc; /* [max_seq, C], [.., C], [.., 3C], [.., C], [.., F] */
     float *scores;                 /* [max_seq] */
+    float *attention_record;       /* [L, max_seq, max_seq] or NULL: see mini_state_record_attention */
 };
 
 /* ---------------------------------------------------------------- config */
@@ -335,6 +336,8 @@ void mini_state_reset(MiniState *s) {
 
 int mini_state_len(const MiniState *s) { return s->len; }
 
+void mini_state_record_attention(MiniState *s, float *record) { s->attention_record = record; }
+
 void mini_state_copy(MiniState *dst, const MiniState *src, const MiniModel *m) {
     const MiniConfig *c = &m->config;
     size_t row = (size_t)c->d_model, per_layer = (size_t)c->max_seq * row;
@@ -426,6 +429,10 @@ static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix) 
                 if (s->scores[j] > mx) mx = s->scores[j];
             }
             for (int j = 0; j < visible; j++) sum += s->scores[j] = expf(s->scores[j] - mx);
+            if (s->attention_record) {
+                float *rec = s->attention_record + ((size_t)l * c->max_seq + (size_t)p) * c->max_seq;
+                for (int j = 0; j < visible; j++) rec[j] += s->scores[j] / sum / (float)NH;
+            }
             float *o = s->att + (size_t)i * C + h * hs;
             memset(o, 0, (size_t)hs * sizeof(float));
             for (int j = 0; j < visible; j++) {

@@ -70,6 +70,11 @@ void mini_state_reset(MiniState *s);
 /* dst takes src's tokens (KV cache) and image position. */
 void mini_state_copy(MiniState *dst, const MiniState *src, const MiniModel *m);
 int mini_state_len(const MiniState *s);
+/* From now on every mini_feed of s adds its attention probabilities,
+ * averaged over heads, into record[l, i, j] (layer l, query position i, key
+ * position j; [n_layers, max_seq, max_seq], zeroed by the caller), for the
+ * attention maps of mini_explain.h. NULL stops recording. */
+void mini_state_record_attention(MiniState *s, float *record);
 /* Feeds n tokens at the next positions. Query i sees keys j <= i and every
  * j < prefix (prefix = the bidirectional prefix length of the whole
  * sequence; 0 = causal). image_start: position of c0 (-1: none). logits

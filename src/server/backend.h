@@ -21,6 +21,7 @@
 
 #include "../core/error.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum { BACKEND_LANG_KO = 0, BACKEND_LANG_EN = 1 };
@@ -49,6 +50,15 @@ typedef struct {
     int prompt_tokens, completion_tokens;
 } BackendUsage;
 
+/* One word of an explanation: its text and a PNG of its heat map over the picture. */
+typedef struct {
+    char *word;
+    uint8_t *png;
+    size_t png_len;
+} BackendWordMap;
+
+void backend_word_maps_free(BackendWordMap *maps, int n);
+
 typedef struct {
     const char *kind; /* "test" or "mini": for logs and /v1/models owned_by */
     /* lora: "DIR[:SCALE]" of a PEFT adapter to apply to this instance, or NULL */
@@ -68,6 +78,12 @@ typedef struct {
                    uint8_t **out, Error *err);
     int (*caption)(void *inst, const uint8_t *rgb, int w, int h, int lang, char **text, Error *err);
     int (*translate)(void *inst, const char *text, int target_lang, char **out, Error *err);
+    /* Word <-> image-region maps (src/models/mini_explain.h) of text against
+     * the picture rgb (w x h): draw = 1 when rgb was drawn (or inpainted) from
+     * the prompt text, 0 when text is a caption of it. method: "attn",
+     * "rollout" or "grad". *maps: n words, backend_word_maps_free them. */
+    int (*explain)(void *inst, const uint8_t *rgb, int w, int h, const char *text, int draw, const char *method,
+                   BackendWordMap **maps, int *n, Error *err);
 } Backend;
 
 extern const Backend backend_test;

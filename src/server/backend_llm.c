@@ -191,4 +191,5 @@ static int llm_complete(void *p, const char *prompt, const int32_t *pids, int n_
     return rc;
 }
 
-const Backend backend_llm = {"exaone", llm_open, llm_close, llm_size, llm_chat, llm_complete, NULL, NULL, NULL, NULL};
+const Backend backend_llm = {"exaone", llm_open, llm_close, llm_size, llm_chat, llm_complete, NULL, NULL, NULL, NULL,
+                              NULL};

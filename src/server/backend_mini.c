@@ -8,9 +8,13 @@
 
 #include "../core/file.h"
 #include "../core/mem.h"
+#include "../formats/png.h"
+#include "../image/resize.h"
 #include "../models/mini.h"
 #include "../models/mini_lora.h"
+#include "../models/mini_explain.h"
 #include "../models/vq.h"
+#include "../train/mini_train.h"
 #include "../train/rng.h"
 #include "../train/vision/vq_data.h"
 
@@ -23,6 +27,12 @@ typedef struct {
     MiniModel *m;
     VqModel *vq;
     int gh, gw, f; /* code grid and VQ downsampling */
+    char *dir;     /* the model folder, for the gradient model */
+    Gpt *grad;     /* the training engine's copy, loaded on the first "grad" explanation */
+    /* the last drawing's codes and pixels: explaining that picture uses the
+     * codes it was drawn from, not a re-encoding of its pixels */
+    int *last_codes;
+    uint8_t *last_rgb;
 } MiniInst;
 
 static void mb_close(void *p) {
@@ -30,6 +40,10 @@ static void mb_close(void *p) {
     if (!t) return;
     mini_free(t->m);
     if (t->vq) vq_free(t->vq);
+    gpt_free(t->grad);
+    mem_free(t->dir);
+    mem_free(t->last_codes);
+    mem_free(t->last_rgb);
     mem_free(t);
 }
 
@@ -46,6 +60,14 @@ static int mb_open(void **inst, const char *path, const char *lora, int threads,
     t->gh = mini_vocab(t->m)->grid_h;
     t->gw = mini_vocab(t->m)->grid_w;
     t->f = vq_factor(&t->vq->config);
+    t->dir = mem_strdup(path);
+    size_t G = (size_t)t->gh * t->gw, pixels = G * (size_t)t->f * t->f * 3;
+    t->last_codes = mem_alloc(G * sizeof(int));
+    t->last_rgb = mem_calloc(pixels, 1);
+    if (!t->dir || !t->last_codes || !t->last_rgb) {
+        mb_close(t);
+        return error_set(err, "out of memory");
+    }
     *inst = t;
     return 0;
 }
@@ -77,6 +99,11 @@ done:
     mem_free(x);
     mem_free(out);
     return rc;
+}
+
+static void remember(MiniInst *t, const int *codes, const uint8_t *rgb) {
+    memcpy(t->last_codes, codes, (size_t)t->gh * t->gw * sizeof(int));
+    memcpy(t->last_rgb, rgb, (size_t)t->gh * t->gw * t->f * t->f * 3);
 }
 
 /* Box-filtered to the model's size, then through the VQ encoder. */
@@ -144,6 +171,7 @@ static int mb_draw(void *p, const char *prompt, uint64_t seed, uint8_t **rgb, Er
     o.seed = seed;
     int rc = mini_draw(t->m, prompt, &o, codes, err);
     if (rc == 0) rc = codes_to_rgb(t, codes, rgb, err);
+    if (rc == 0) remember(t, codes, *rgb);
     mem_free(codes);
     return rc;
 }
@@ -238,6 +266,7 @@ static int mb_inpaint(void *p, const char *prompt, const uint8_t *rgb, const uin
             goto done;
     }
     rc = codes_to_rgb(t, codes, out, err);
+    if (rc == 0) remember(t, codes, *out);
 done:
     mem_free(codes);
     mem_free(tok);
@@ -306,5 +335,63 @@ static int mb_chat(void *p, const BackendMessage *msgs, int n, const BackendGenP
     return 0;
 }
 
+static int mb_explain(void *p, const uint8_t *rgb, int w, int h, const char *text, int draw, const char *method_name,
+                      BackendWordMap **maps, int *n, Error *err) {
+    MiniInst *t = p;
+    int W = t->gw * t->f, H = t->gh * t->f, G = t->gh * t->gw, method = mini_explain_method(method_name), rc = -1;
+    *maps = NULL;
+    *n = 0;
+    if (method < 0) return error_set(err, "unknown explain method \"%s\"", method_name);
+    int rc0 = check_len(t, text, G + 5, err); /* both directions: 4 tags + <eos> or <eoi> */
+    if (rc0 != 0) return rc0;
+    if (method == MINI_EXPLAIN_GRADIENT && !t->grad && mini_import(&t->grad, t->dir, 16, NULL, err) != 0) return -1;
+    int *codes = mem_alloc((size_t)G * sizeof(int));
+    Image *full = image_new(w, h, 3, err), *sized = NULL;
+    MiniExplanation e = {0};
+    BackendWordMap *out = NULL;
+    if (!codes || !full) {
+        error_set(err, "out of memory");
+        goto done;
+    }
+    memcpy(full->pixels, rgb, image_bytes(full));
+    if (draw && w == W && h == H && memcmp(rgb, t->last_rgb, image_bytes(full)) == 0)
+        memcpy(codes, t->last_codes, (size_t)G * sizeof(int));
+    else if (rgb_to_codes(t, rgb, w, h, codes, err) != 0)
+        goto done;
+    /* maps are drawn over the picture at the model's size: a 4 MB upload
+     * would otherwise make every word's PNG as large */
+    if (!(sized = w == W && h == H ? full : image_resize(full, W, H, IMAGE_BOX, err))) goto done;
+    int lang = backend_detect_lang(text) == BACKEND_LANG_KO ? MINI_LANG_KO : MINI_LANG_EN;
+    if ((draw ? mini_explain_draw(t->m, t->grad, text, codes, method, &e, err)
+              : mini_explain_caption(t->m, t->grad, codes, lang, text, method, &e, err)) != 0)
+        goto done;
+    out = mem_calloc((size_t)(e.n_words > 0 ? e.n_words : 1), sizeof *out);
+    if (!out) {
+        error_set(err, "out of memory");
+        goto done;
+    }
+    for (int k = 0; k < e.n_words; k++) {
+        Image *tile = mini_explain_tile(&e, k, sized, err);
+        out[k].word = mem_strdup(e.words[k]);
+        int bad = !tile || !out[k].word || pngio_encode(tile, NULL, 0, &out[k].png, &out[k].png_len, err) != 0;
+        image_free(tile);
+        if (bad) {
+            if (!out[k].word) error_set(err, "out of memory");
+            backend_word_maps_free(out, k + 1);
+            out = NULL;
+            goto done;
+        }
+    }
+    *maps = out;
+    *n = e.n_words;
+    rc = 0;
+done:
+    mini_explanation_free(&e);
+    if (sized != full) image_free(sized);
+    image_free(full);
+    mem_free(codes);
+    return rc;
+}
+
 const Backend backend_mini = {"exaone-mini", mb_open, mb_close, mb_size, mb_chat, NULL, mb_draw, mb_inpaint,
-                              mb_caption, mb_translate};
+                              mb_caption, mb_translate, mb_explain};

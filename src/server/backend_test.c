@@ -9,6 +9,7 @@
 #include "backend.h"
 
 #include "../core/mem.h"
+#include "../formats/png.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,5 +138,43 @@ static int t_translate(void *inst, const char *text, int target_lang, char **out
     return 0;
 }
 
+/* One 8x8 map per space-separated word: word k's cell (k % 8, k / 8) red,
+ * the rest blue, so protocol tests can tell the words' maps apart. */
+static int t_explain(void *inst, const uint8_t *rgb, int w, int h, const char *text, int draw, const char *method,
+                     BackendWordMap **maps, int *n, Error *err) {
+    int count = 0, cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == ' ';
+    BackendWordMap *m = mem_calloc((size_t)cap, sizeof *m);
+    Image *img = image_new(8, 8, 3, err);
+    if (!m || !img) {
+        mem_free(m);
+        image_free(img);
+        return error_set(err, "out of memory");
+    }
+    for (const char *p = text; *p && count < cap;) {
+        size_t len = strcspn(p, " ");
+        if (len) {
+            for (int i = 0; i < 64; i++) {
+                int hot = i == (count % 8) + 8 * ((count / 8) % 8);
+                img->pixels[i * 3] = hot ? 255 : 0;
+                img->pixels[i * 3 + 1] = 0;
+                img->pixels[i * 3 + 2] = hot ? 0 : 255;
+            }
+            m[count].word = mem_strndup(p, len);
+            if (!m[count].word || pngio_encode(img, NULL, 0, &m[count].png, &m[count].png_len, err) != 0) {
+                backend_word_maps_free(m, count + 1);
+                image_free(img);
+                return error_set(err, "out of memory");
+            }
+            count++;
+        }
+        p += len + (p[len] == ' ');
+    }
+    image_free(img);
+    *maps = m;
+    *n = count;
+    return 0;
+}
+
 const Backend backend_test = {"test", t_open, t_close, t_size, t_chat, t_complete, t_draw, t_inpaint, t_caption,
-                              t_translate};
+                              t_translate, t_explain};

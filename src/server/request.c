@@ -123,6 +123,19 @@ static int get_bool(const cJSON *o, const char *name, int *out, ApiError *e) {
     return 0;
 }
 
+static int get_string(const cJSON *o, const char *name, size_t max, const char **out, ApiError *e);
+
+/* "explain" and "explain_method". */
+static int get_explain(const cJSON *root, ExplainRequest *x, ApiError *e) {
+    const char *method = NULL;
+    snprintf(x->method, sizeof x->method, "attn");
+    if (get_bool(root, "explain", &x->on, e) != 0 || get_string(root, "explain_method", 15, &method, e) != 0) return -1;
+    if (method && strcmp(method, "attn") != 0 && strcmp(method, "rollout") != 0 && strcmp(method, "grad") != 0)
+        return api_bad_param(e, "explain_method", "Invalid 'explain_method': expected \"attn\", \"rollout\" or \"grad\".");
+    if (method) snprintf(x->method, sizeof x->method, "%s", method);
+    return 0;
+}
+
 /* *out stays NULL when missing; strings over max bytes are refused. */
 static int get_string(const cJSON *o, const char *name, size_t max, const char **out, ApiError *e) {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -336,6 +349,9 @@ int chat_request_parse(ChatRequest *r, const char *body, size_t len, const ApiLi
     cJSON *root;
     if (parse_root(&root, body, len, e) != 0) return -1;
     int rc = gen_parse(&r->gen, root, l, e);
+    if (rc == 0) rc = get_explain(root, &r->explain, e);
+    if (rc == 0 && r->explain.on && r->gen.stream)
+        rc = api_bad_param(e, "explain", "'explain' needs 'stream': false (the maps come with the whole answer).");
     const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
     if (rc == 0 && !cJSON_IsArray(msgs))
         rc = api_bad_param(e, "messages", msgs ? "Invalid type for 'messages': expected an array."
@@ -449,6 +465,7 @@ int image_request_parse(ImageRequest *r, const char *body, size_t len, const Api
     if (rc == 0) rc = get_int(root, "n", 1, 10, &n, e);
     if (rc == 0) rc = get_int(root, "seed", 0, (int64_t)1 << 53, &seed, e);
     if (rc == 0) rc = get_bool(root, "tile", &r->tile, e);
+    if (rc == 0) rc = get_explain(root, &r->explain, e);
     if (rc == 0)
         rc = image_common(r, prompt, size, format, n, seed, cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(root, "seed")),
                           l, e);

@@ -57,10 +57,19 @@ typedef struct {
     int n_stop;
 } GenRequest;
 
+/* Our extension of image and chat requests: "explain": true asks for a heat
+ * map per word (mini_explain.h), "explain_method": "attn" (default),
+ * "rollout" or "grad". */
+typedef struct {
+    int on;
+    char method[16];
+} ExplainRequest;
+
 typedef struct {
     GenRequest gen;
     BackendMessage *msgs; /* texts and RGB images owned here */
     int n_msgs;
+    ExplainRequest explain; /* maps of the caption of the last user message's image */
 } ChatRequest;
 
 typedef struct {
@@ -75,6 +84,7 @@ typedef struct {
     char *prompt;
     int n, width, height, tile, has_seed;
     uint64_t seed;
+    ExplainRequest explain;
     /* edits only: the image (RGB at its own size) and what to keep (1) or redraw (0) */
     uint8_t *image, *keep;
     int image_w, image_h;

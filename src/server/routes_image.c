@@ -18,6 +18,8 @@ typedef struct {
     ServerModel *model;
     char *b64[10];
     uint64_t seeds[10];
+    BackendWordMap *maps[10]; /* "explain": per picture, per word */
+    int n_maps[10];
     int failed;
     Error err;
 } ImgCtx;
@@ -50,8 +52,34 @@ static Image *rgb_image(const uint8_t *rgb, int w, int h, Error *err) {
     return im;
 }
 
-/* One picture: draw or inpaint at the model's size, then to the asked size. */
-static int make_one(ImgCtx *t, void *inst, uint64_t seed, Image **out) {
+cJSON *server_explain_json(const BackendWordMap *maps, int n, const char *method) {
+    cJSON *o = cJSON_CreateObject(), *words = o ? cJSON_AddArrayToObject(o, "words") : NULL;
+    int ok = words && cJSON_AddStringToObject(o, "method", method);
+    for (int i = 0; ok && i < n; i++) {
+        char *b64 = NULL;
+        size_t len;
+        Error err = {0};
+        cJSON *w = cJSON_CreateObject();
+        ok = w && base64_encode(maps[i].png, maps[i].png_len, &b64, &len, &err) == 0 &&
+             cJSON_AddStringToObject(w, "word", maps[i].word) && cJSON_AddStringToObject(w, "b64_json", b64);
+        mem_free(b64);
+        if (w) cJSON_AddItemToArray(words, w);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+int server_check_explain(const ServerModel *model, const ExplainRequest *x, ApiError *e) {
+    if (!x->on || model->backend->explain) return 0;
+    return api_bad_param(e, "explain", "The model '%s' does not support 'explain'.", model->id);
+}
+
+/* One picture: draw or inpaint at the model's size, then to the asked size;
+ * with "explain", also the maps of the prompt over the model-size picture. */
+static int make_one(ImgCtx *t, void *inst, uint64_t seed, int index, Image **out) {
     const Backend *b = t->model->backend;
     int W, H;
     b->image_size(inst, &W, &H);
@@ -73,6 +101,10 @@ static int make_one(ImgCtx *t, void *inst, uint64_t seed, Image **out) {
         goto done;
     }
     if (!(small = rgb_image(rgb, W, H, &t->err))) goto done;
+    if (t->req.explain.on &&
+        (brc = b->explain(inst, rgb, W, H, t->req.prompt, 1, t->req.explain.method, &t->maps[index],
+                          &t->n_maps[index], &t->err)) != 0)
+        goto done;
     if (t->req.tile && image_make_tileable(small, &t->err) != 0) goto done;
     if (!(big = image_resize(small, t->req.width, t->req.height, IMAGE_BILINEAR, &t->err))) goto done;
     if (t->req.image) {
@@ -110,7 +142,7 @@ static void img_run(Job *job, int slot) {
         Image *im = NULL;
         uint8_t *png = NULL;
         size_t png_len, b64_len;
-        int rc = make_one(t, inst, t->seeds[i], &im);
+        int rc = make_one(t, inst, t->seeds[i], i, &im);
         if (rc == 0) rc = pngio_encode(im, NULL, 0, &png, &png_len, &t->err);
         if (rc == 0) rc = base64_encode(png, png_len, &t->b64[i], &b64_len, &t->err);
         image_free(im);
@@ -140,6 +172,10 @@ static MhdResult img_respond(Server *s, struct MHD_Connection *mc, Conn *c, ImgC
             cJSON_AddStringToObject(d, "b64_json", t->b64[i]);
             cJSON_AddStringToObject(d, "revised_prompt", t->req.prompt);
             cJSON_AddNumberToObject(d, "seed", (double)t->seeds[i]);
+            if (t->req.explain.on) {
+                cJSON *x = server_explain_json(t->maps[i], t->n_maps[i], t->req.explain.method);
+                if (x) cJSON_AddItemToObject(d, "explain", x);
+            }
             cJSON_AddItemToArray(data, d);
         }
         char size[32];
@@ -148,7 +184,10 @@ static MhdResult img_respond(Server *s, struct MHD_Connection *mc, Conn *c, ImgC
         cJSON_AddStringToObject(o, "output_format", "png");
         cJSON_AddStringToObject(o, "model", t->model->id);
     }
-    for (int i = 0; i < 10; i++) mem_free(t->b64[i]);
+    for (int i = 0; i < 10; i++) {
+        mem_free(t->b64[i]);
+        backend_word_maps_free(t->maps[i], t->n_maps[i]);
+    }
     image_request_free(&t->req);
     mem_free(t);
     return rc == 0 ? http_respond_json(mc, c, 200, o) : http_respond_error(mc, c, e);
@@ -160,6 +199,7 @@ MhdResult route_image_generations(Server *s, struct MHD_Connection *mc, Conn *c)
     if (!t) return MHD_NO;
     int rc = image_request_parse(&t->req, c->body, c->len, &s->cfg.limits, &e);
     if (rc == 0 && !(t->model = server_find_model(s, t->req.model, "image generation", CAN_DRAW, &e))) rc = -1;
+    if (rc == 0) rc = server_check_explain(t->model, &t->req.explain, &e);
     return img_respond(s, mc, c, t, rc, &e);
 }
 
@@ -176,5 +216,6 @@ MhdResult route_image_edits(Server *s, struct MHD_Connection *mc, Conn *c) {
     if (rc == 0) rc = edit_request_parse(&t->req, mp, &s->cfg.limits, &e);
     mem_free(mp);
     if (rc == 0 && !(t->model = server_find_model(s, t->req.model, "image edits", CAN_INPAINT, &e))) rc = -1;
+    if (rc == 0) rc = server_check_explain(t->model, &t->req.explain, &e);
     return img_respond(s, mc, c, t, rc, &e);
 }

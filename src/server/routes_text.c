@@ -22,6 +22,9 @@ typedef struct {
     /* results, per choice */
     char *texts[16];
     const char *finish[16];
+    BackendWordMap *maps[16]; /* "explain": the caption's words over the image */
+    int n_maps[16];
+    const BackendMessage *explained; /* the last user message (with its image) when explaining */
     BackendUsage usage;
     int failed;
     Error err;
@@ -34,7 +37,10 @@ typedef struct {
 static void gen_free(void *p) {
     GenCtx *g = p;
     if (!g) return;
-    for (int i = 0; i < 16; i++) mem_free(g->texts[i]);
+    for (int i = 0; i < 16; i++) {
+        mem_free(g->texts[i]);
+        backend_word_maps_free(g->maps[i], g->n_maps[i]);
+    }
     textsink_free(&g->sink);
     chat_request_free(&g->chat_req);
     completion_request_free(&g->comp_req);
@@ -146,6 +152,13 @@ static void gen_run(Job *job, int slot) {
         if (g->gen->stream) send_chunk(g, NULL, 0, finish, 0);
         g->texts[i] = g->sink.text ? g->sink.text : mem_strdup("");
         g->sink.text = NULL;
+        const BackendMessage *x = g->explained;
+        if (x && g->texts[i] && g->texts[i][0] &&
+            (rc = b->explain(inst, x->image, x->image_w, x->image_h, g->texts[i], 0, g->chat_req.explain.method,
+                             &g->maps[i], &g->n_maps[i], &g->err)) != 0) {
+            g->failed = rc == BACKEND_BAD_INPUT ? 2 : 1;
+            break;
+        }
     }
     metrics_tokens(g->usage.prompt_tokens, g->usage.completion_tokens);
     if (!g->gen->stream) return;
@@ -204,6 +217,8 @@ static MhdResult gen_respond(Server *s, struct MHD_Connection *mc, Conn *c, GenC
             cJSON_AddStringToObject(msg, "role", "assistant");
             cJSON_AddStringToObject(msg, "content", g->texts[i] ? g->texts[i] : "");
             cJSON_AddNullToObject(msg, "refusal");
+            cJSON *x = g->explained ? server_explain_json(g->maps[i], g->n_maps[i], g->chat_req.explain.method) : NULL;
+            if (x) cJSON_AddItemToObject(msg, "explain", x);
         } else {
             cJSON_AddStringToObject(ch, "text", g->texts[i] ? g->texts[i] : "");
         }
@@ -216,6 +231,15 @@ static MhdResult gen_respond(Server *s, struct MHD_Connection *mc, Conn *c, GenC
     return http_respond_json(mc, c, 200, o);
 }
 
+/* "explain" explains the caption of the last user message's image. */
+static int explained_message(GenCtx *g, ApiError *e) {
+    if (!g->chat_req.explain.on) return 0;
+    for (int i = g->chat_req.n_msgs - 1; i >= 0 && !g->explained; i--)
+        if (strcmp(g->chat_req.msgs[i].role, "user") == 0) g->explained = &g->chat_req.msgs[i];
+    if (g->explained && g->explained->image) return 0;
+    return api_bad_param(e, "explain", "'explain' needs an image in the last user message.");
+}
+
 MhdResult route_chat(Server *s, struct MHD_Connection *mc, Conn *c) {
     ApiError e;
     GenCtx *g = mem_calloc(1, sizeof *g);
@@ -223,7 +247,8 @@ MhdResult route_chat(Server *s, struct MHD_Connection *mc, Conn *c) {
     g->chat = 1;
     g->gen = &g->chat_req.gen;
     if (chat_request_parse(&g->chat_req, c->body, c->len, &s->cfg.limits, &e) != 0 ||
-        !(g->model = server_find_model(s, g->chat_req.gen.model, "chat completions", CAN_CHAT, &e))) {
+        !(g->model = server_find_model(s, g->chat_req.gen.model, "chat completions", CAN_CHAT, &e)) ||
+        server_check_explain(g->model, &g->chat_req.explain, &e) != 0 || explained_message(g, &e) != 0) {
         gen_free(g);
         return http_respond_error(mc, c, &e);
     }

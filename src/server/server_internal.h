@@ -58,6 +58,10 @@ enum { CAN_CHAT, CAN_COMPLETE, CAN_DRAW, CAN_INPAINT, CAN_TRANSLATE };
 ServerModel *server_find_model(Server *s, const char *id, const char *what, int can, ApiError *e);
 /* A backend's failure: 400 for BACKEND_BAD_INPUT, else 500 (the model broke). */
 int server_backend_error(ApiError *e, int rc, const Error *err);
+/* {"method": M, "words": [{"word": W, "b64_json": PNG}, ...]} of an explanation, or NULL (out of memory). */
+cJSON *server_explain_json(const BackendWordMap *maps, int n, const char *method);
+/* 0, or a 400 naming the model when it cannot explain. */
+int server_check_explain(const ServerModel *model, const ExplainRequest *x, ApiError *e);
 /* "chatcmpl-<n>" style ids, unique per process. */
 void server_new_id(Server *s, const char *prefix, char *out, size_t cap);
 long server_unix_time(void);

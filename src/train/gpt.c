@@ -358,6 +358,9 @@ void gpt_init_random(Gpt *m, uint64_t seed) {
 void gpt_zero_grad(Gpt *m) { memset(m->grads, 0, m->table.total * sizeof(float)); }
 
 const float *gpt_logits(const Gpt *m) { return m->acts->logits; }
+const float *gpt_input_embeddings(const Gpt *m) { return m->acts->x0; }
+/* gpt_backward leaves the residual stream's gradient at the bottom of the stack in dres. */
+const float *gpt_input_grad(const Gpt *m) { return m->acts->dres; }
 
 /* ---------------------------------------------------------------- forward */
 

@@ -108,5 +108,11 @@ void gpt_zero_grad(Gpt *model);
 void gpt_backward(Gpt *model, float grad_scale);
 /* The logits [B*T, V] of the last forward (overwritten by gpt_backward). */
 const float *gpt_logits(const Gpt *model);
+/* The input embeddings x0 [B*T, C] of the last forward (token + positions +
+ * segment), and, after a gpt_backward of a forward with targets, d(loss)/d x0
+ * [B*T, C]: together they give gradient x input attribution (mini_explain.h).
+ * Both are valid until the next forward. */
+const float *gpt_input_embeddings(const Gpt *model);
+const float *gpt_input_grad(const Gpt *model);
 
 #endif

@@ -174,6 +174,59 @@ int mini_export(const Gpt *model, int n_text, int n_codes, const char *tokenizer
     return rc;
 }
 
+int mini_import(Gpt **out, const char *dir, int max_B, ThreadPool *pool, Error *err) {
+    char path[1024];
+    char *json = NULL;
+    size_t len = 0;
+    MiniConfig mc;
+    *out = NULL;
+    path_join(path, sizeof path, dir, "config.json");
+    if (file_read_all(path, 1 << 20, &json, &len, err) != 0) return -1;
+    int rc = mini_config_parse(&mc, json, len, path, err);
+    mem_free(json);
+    if (rc) return -1;
+    GptConfig gc;
+    gpt_config_defaults(&gc);
+    gc.vocab = mc.vocab;
+    gc.d_model = mc.d_model;
+    gc.n_layers = mc.n_layers;
+    gc.n_heads = mc.n_heads;
+    gc.ffn = mc.ffn;
+    gc.max_seq = mc.max_seq;
+    gc.norm = mc.norm;
+    gc.mlp = GPT_MLP_GELU;
+    gc.pos = GPT_POS_LEARNED;
+    gc.tied = mc.tied;
+    gc.bias = mc.bias;
+    gc.grid_h = mc.grid_h;
+    gc.grid_w = mc.grid_w;
+    gc.n_segments = mc.n_segments;
+    gc.norm_eps = mc.norm_eps;
+    Gpt *model = NULL;
+    SafeTensors *st = NULL;
+    path_join(path, sizeof path, dir, "model.safetensors");
+    if (gpt_new(&model, &gc, max_B, mc.max_seq, pool, err) != 0 || st_open(&st, path, err) != 0) {
+        gpt_free(model);
+        return -1;
+    }
+    for (int i = 0; i < model->table.count && !rc; i++) {
+        const ParamEntry *e = &model->table.entries[i];
+        const StTensor *t = st_find(st, e->name);
+        size_t width = t ? (t->dtype == DTYPE_F32 ? 4 : t->dtype == DTYPE_BF16 ? 2 : 0) : 0;
+        if (!t || !width || t->size != e->numel * width)
+            rc = error_set(err, "%s: tensor %s is missing, or not %zu F32/BF16 values", path, e->name, e->numel);
+        else
+            dtype_to_f32(t->dtype, t->data, model->params + e->offset, (int64_t)e->numel);
+    }
+    st_close(st);
+    if (rc) {
+        gpt_free(model);
+        return -1;
+    }
+    *out = model;
+    return 0;
+}
+
 static int save_checkpoint(const char *path, const Gpt *model, const AdamW *opt, int64_t step, uint64_t seed,
                            Error *err) {
     int n = model->table.count;

@@ -48,5 +48,10 @@ int mini_gpt_load(Gpt **out, MiniConfig *mc, const char *dir, int B, int T, Thre
 /* Writes dir/model.safetensors (F32 or BF16), dir/config.json, dir/tokenizer.json. */
 int mini_export(const Gpt *model, int n_text, int n_codes, const char *tokenizer, const char *dir, int bf16,
                 Error *err);
+/* The reverse: an exported model folder (config.json, model.safetensors in
+ * F32 or BF16) as a training-engine Gpt sized for micro-batches of max_B
+ * sequences of the model's max_seq, e.g. for gradients of a trained model
+ * (mini_explain.h). pool may be NULL. */
+int mini_import(Gpt **out, const char *dir, int max_B, ThreadPool *pool, Error *err);
 
 #endif

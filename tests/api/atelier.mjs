@@ -57,6 +57,15 @@ try {
   await test('click to enlarge, download link is the PNG', async () => {
     await page.click('#grid .tile >> nth=1');
     await page.waitForSelector('#viewer[open]');
+    const words = await page.$$eval('#viewer-words .word', (ws) => ws.map((w) => w.textContent));
+    ok(words.join(' ') === '빨간 사과 a red apple', 'prompt words ' + JSON.stringify(words));
+    const picture = await page.getAttribute('#viewer-img', 'src');
+    await page.hover('#viewer-words .word >> nth=2');
+    const map = await page.getAttribute('#viewer-img', 'src');
+    ok(map.startsWith('data:image/png;base64,') && map !== picture, 'hovering a prompt word shows its map');
+    await page.screenshot({ path: `${shots}/atelier-viewer-explain.png` });
+    await page.mouse.move(5, 5);
+    ok(await page.getAttribute('#viewer-img', 'src') === picture, 'leaving the word shows the picture again');
     const href = await page.getAttribute('#download', 'href'), name = await page.getAttribute('#download', 'download');
     ok(href.startsWith('data:image/png;base64,'), 'download href');
     ok(name === 'exaone-seed41.png', 'download name ' + name);
@@ -104,6 +113,15 @@ try {
     const ko = await page.textContent('#cap-ko'), en = await page.textContent('#cap-en');
     ok(en === 'a 8x4 picture, mean colour #0ac81e', 'EN caption: ' + en);
     ok(ko === '8x4 그림, 평균 색 #0ac81e', 'KO caption: ' + ko);
+    const upload = await page.getAttribute('#upload-preview', 'src');
+    await page.hover('#cap-en .word >> nth=2');
+    const m2 = await page.getAttribute('#upload-preview', 'src');
+    await page.hover('#cap-en .word >> nth=3');
+    const m3 = await page.getAttribute('#upload-preview', 'src');
+    ok(m2 !== upload && m3 !== upload && m2 !== m3, 'each caption word shows its own map');
+    await page.screenshot({ path: `${shots}/atelier-caption-explain.png`, fullPage: true });
+    await page.mouse.move(5, 5);
+    ok(await page.getAttribute('#upload-preview', 'src') === upload, 'leaving the word shows the upload again');
     await page.screenshot({ path: `${shots}/atelier-captions.png`, fullPage: true });
   });
 

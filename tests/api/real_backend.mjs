@@ -58,5 +58,24 @@ await test('prompts longer than the context are 400, not 500', async () => {
   }
 });
 
+await test('explain: a heat map PNG per word, for drawings and captions, reproducible', async () => {
+  const post = async (path, body) => (await fetch(base + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })).json();
+  const draw = { model, prompt: 'a red apple', n: 1, size: '64x64', seed: 5, explain: true };
+  const a = await post('/v1/images/generations', draw), b = await post('/v1/images/generations', draw);
+  const x = a.data[0].explain;
+  ok(x && x.method === 'attn' && x.words.map((w) => w.word).join('|') === 'a|red|apple', 'words ' + JSON.stringify(x && x.words.map((w) => w.word)));
+  for (const w of x.words) { const im = decodePng(Buffer.from(w.b64_json, 'base64')); ok(im.w >= 64 && im.h > im.w, `tile ${im.w}x${im.h} (picture + label strip)`); }
+  ok(JSON.stringify(x) === JSON.stringify(b.data[0].explain), 'same seed, same maps');
+  ok(x.words[0].b64_json !== x.words[2].b64_json, 'words get their own maps');
+  const url = 'data:image/png;base64,' + a.data[0].b64_json;
+  const c = await post('/v1/chat/completions', { model, explain: true, explain_method: 'grad', max_tokens: 12, messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe.' }, { type: 'image_url', image_url: { url } }] }] });
+  const m = c.choices[0].message;
+  const norm = (t) => t.replace(/\s+/g, ' ').trim();
+  ok(m.explain && m.explain.method === 'grad' && norm(m.explain.words.map((w) => w.word).join(' ')) === norm(m.content),
+    'a map per caption word: ' + JSON.stringify(m.content) + ' vs ' + JSON.stringify(m.explain && m.explain.words.map((w) => w.word)));
+  const bad = await fetch(base + '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, explain: true, stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+  ok(bad.status === 400, 'explain with stream is 400');
+});
+
 console.log(`real: ${failures} failure(s)`);
 process.exit(failures ? 1 : 0);

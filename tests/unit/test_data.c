@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "data/captions.h"
 #include "data/colour_names.h"
+#include "data/emoji_table.h"
 #include "data/image_pack.h"
 #include "data/prepare.h"
 #include "data/split.h"
@@ -316,6 +317,13 @@ TEST(prepare_end_to_end_on_a_tiny_cache) {
     CHECK(tsv && strstr(tsv, "\tfemale\twoman\t여자\t"));
     CHECK(tsv && strstr(tsv, "\tmixed\tfamily: man, girl\t"));
     mem_free(tsv);
+    /* the evaluation tools' reader takes what prepare writes */
+    EmojiTable table;
+    CHECKF(emoji_table_load(&table, "build/test_data_cache/dataset/emoji64.tsv", &err) == 0, "%s", err.message);
+    int dark = 0;
+    for (int i = 0; i < table.n; i++) dark += table.rows[i].tone == 5 && strstr(table.rows[i].en_label, "waving hand");
+    CHECK(table.n > 0 && dark > 0);
+    emoji_table_free(&table);
     CHECK(file_read_all("build/test_data_cache/dataset/captions.tsv", 1 << 20, &tsv, &size, &err) == 0);
     CHECK(tsv && strstr(tsv, "\t1F34E\t-\ten\tan emoji of a red apple\n") && strstr(tsv, "\tko\t빨간 사과 이모지\n"));
     CHECK(tsv && strstr(tsv, "texture64:0\ten\ta brown tree bark texture\n"));
@@ -356,7 +364,46 @@ TEST(prepare_allocation_failures_are_clean) {
     CHECK(clean);
 }
 
+TEST(emoji_table_reads_columns_by_name_and_rejects_bad_rows) {
+    const char *ok_text =
+        "row\titem\tstyle\tsplit\tbase\temoji\tgroup_en\tgroup_ko\ttone\tgender\ten_label\tko_label\textra\n"
+        "0\t270B-1F3FB\tgoogle\ttest\t270B\tx\tg\tg\t1\t\traised hand: light skin tone\t손바닥: 하얀 피부\tz\r\n"
+        "\n"
+        "7\t1F468\ttwitter\ttrain\t1F468\tx\tg\tg\t3,5\tmale\tman\t남자\tz\n";
+    EmojiTable t;
+    Error err = {0};
+    CHECKF(emoji_table_parse(&t, ok_text, strlen(ok_text), "ok.tsv", &err) == 0, "%s", err.message);
+    CHECK(t.n == 2);
+    if (t.n == 2) {
+        CHECK(t.rows[0].row == 0 && t.rows[0].tone == 1 && t.rows[0].gender == EMOJI_GENDER_NONE);
+        CHECK(t.rows[0].split == SPLIT_TEST && strcmp(t.rows[0].base, "270B") == 0);
+        CHECK(strcmp(t.rows[0].ko_label, "손바닥: 하얀 피부") == 0); /* the \r is not part of the last column */
+        CHECK(t.rows[1].row == 7 && t.rows[1].tone == EMOJI_TONE_MIXED && t.rows[1].gender == EMOJI_GENDER_MALE);
+        CHECK(strcmp(t.rows[1].en_label, "man") == 0 && t.rows[1].split == SPLIT_TRAIN);
+    }
+    emoji_table_free(&t);
+    static const struct {
+        const char *text, *error;
+    } bad[] = {
+        {"", "empty"},
+        {"row\titem\n0\tx\n", "no \"style\" column"},
+        {"row\titem\tstyle\tsplit\tbase\ttone\tgender\ten_label\tko_label\nx\ta\tb\ttest\tc\t\t\te\tk\n", "line 2"},
+        {"row\titem\tstyle\tsplit\tbase\ttone\tgender\ten_label\tko_label\n1\ta\tb\ttest\tc\t6\t\te\tk\n", "tone"},
+        {"row\titem\tstyle\tsplit\tbase\ttone\tgender\ten_label\tko_label\n1\ta\tb\tdev\tc\t\t\te\tk\n", "split"},
+        {"row\titem\tstyle\tsplit\tbase\ttone\tgender\ten_label\tko_label\n1\ta\tb\ttest\tc\t\tboth\te\tk\n", "gender"},
+        {"row\titem\tstyle\tsplit\tbase\ttone\tgender\ten_label\tko_label\n1\ta\tb\ttest\n", "columns"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err.message[0] = 0;
+        CHECKF(emoji_table_parse(&t, bad[i].text, strlen(bad[i].text), "bad.tsv", &err) != 0, "case %zu accepted", i);
+        CHECKF(strstr(err.message, "bad.tsv") && strstr(err.message, bad[i].error), "case %zu: %s", i, err.message);
+        CHECK(t.rows == NULL && t.text == NULL);
+    }
+    CHECK(emoji_table_load(&t, "build/tmp/no-such-emoji64.tsv", &err) != 0 && strstr(err.message, "no-such"));
+}
+
 int main(void) {
+    RUN(emoji_table_reads_columns_by_name_and_rejects_bad_rows);
     RUN(split_is_fnv1a_and_90_5_5);
     RUN(pair_cleaning_table);
     RUN(colour_terms_of_plain_colours);

@@ -1,0 +1,94 @@
+/* mini_explain.h — which image regions go with which words, for EXAONE-mini.
+ *
+ * EXAONE-mini reads text and images as one sequence (mini_seq.h), so both
+ * directions can be explained with the same tools:
+ *   caption   for each word of a caption, a map over the image's grid of VQ
+ *             codes: where the word came from;
+ *   draw      for each word of a prompt, a map over the drawn grid: which
+ *             regions were drawn looking at that word.
+ * A "word" is a run of BPE tokens up to the next token that starts with a
+ * space, so "heart-eyes," is one word and so is "하트".
+ *
+ * Methods:
+ *   MINI_EXPLAIN_ATTENTION  attention probabilities averaged over heads and
+ *                           layers (inference engine, mini.c);
+ *   MINI_EXPLAIN_ROLLOUT    attention rollout (Abnar & Zuidema, ACL 2020): the
+ *                           layers' head-averaged attention, each mixed half
+ *                           and half with the identity for the residual
+ *                           stream, multiplied from the bottom up;
+ *   MINI_EXPLAIN_GRADIENT   gradient x input (Shrikumar et al. 2016): for
+ *                           every input position j, sum_k x_jk d log p / d x_jk
+ *                           (x = the input embedding: token + positions +
+ *                           segment), i.e. how log p of the explained tokens
+ *                           changes when x_j is scaled; the gradient comes
+ *                           from the training engine's backward (src/train),
+ *                           so a Gpt loaded with mini_import is needed.
+ * Whatever is explained is read at the position that predicts it: a caption
+ * word's tokens from the positions before them, image region g from the
+ * position before code g. Values are made non-negative (attention is;
+ * gradient x input by its absolute value). In a drawing, a region's value
+ * for a word is the word's share of all the region takes from the prompt
+ * part (<t2i> <lang> words <boi>): the regions differ a lot in how much they
+ * look at the prompt at all, which would otherwise paint the same picture for
+ * every word. Each word's map is finally scaled to sum 1.
+ *
+ *     Gpt *g = NULL; mini_import(&g, "models/exaone-mini", 16, NULL, &err);   // grad only
+ *     MiniExplanation e;
+ *     mini_explain_caption(m, g, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_GRADIENT, &e, &err);
+ *     ... e.words[i], e.maps + i * e.grid_h * e.grid_w ...
+ *     mini_explanation_free(&e);
+ *
+ * Maps are a pure function of the model, the codes and the text: a drawing
+ * with a fixed seed always gets the same maps.
+ */
+#ifndef EXAONE_MODELS_MINI_EXPLAIN_H
+#define EXAONE_MODELS_MINI_EXPLAIN_H
+
+#include "../image/image.h"
+#include "../train/gpt.h"
+#include "mini.h"
+
+enum { MINI_EXPLAIN_ATTENTION, MINI_EXPLAIN_ROLLOUT, MINI_EXPLAIN_GRADIENT };
+
+/* "attn", "rollout", "grad" -> MINI_EXPLAIN_*; -1 when none. */
+int mini_explain_method(const char *name);
+const char *mini_explain_method_name(int method);
+
+typedef struct {
+    int n_words, grid_h, grid_w;
+    char **words; /* [n_words], NUL-terminated UTF-8 */
+    float *maps;  /* [n_words, grid_h * grid_w], each >= 0 and summing to 1 (all 0: no signal) */
+} MiniExplanation;
+
+/* Maps for the words of caption (any text: e.g. one mini_caption wrote) of
+ * the image codes in language lang. grad_model only for MINI_EXPLAIN_GRADIENT. */
+int mini_explain_caption(MiniModel *m, Gpt *grad_model, const int *codes, int lang, const char *caption, int method,
+                         MiniExplanation *out, Error *err);
+/* Maps for the words of prompt over the image codes drawn for it. */
+int mini_explain_draw(MiniModel *m, Gpt *grad_model, const char *prompt, const int *codes, int method,
+                      MiniExplanation *out, Error *err);
+void mini_explanation_free(MiniExplanation *e);
+/* The mean of all words' maps [grid_h * grid_w]: the map of the whole text. */
+void mini_explain_mean_map(const MiniExplanation *e, float *out);
+
+/* ---- pictures (mini_explain_sheet.c) ----
+ * rgb: the explained picture (3 channels, any size). A tile is the picture
+ * under word's map, labelled "N WORD" (ASCII letters only: Hangul is left to
+ * the legend); a sheet is the plain picture then every word's tile, five a
+ * row. The legend is "N WORD\n" per word (mem_free it). mini_explain_write
+ * writes the sheet as a PNG whose text chunks hold `what` (under "explains")
+ * and the legend (under "words"). */
+Image *mini_explain_tile(const MiniExplanation *e, int word, const Image *rgb, Error *err);
+Image *mini_explain_sheet(const MiniExplanation *e, const Image *rgb, Error *err);
+char *mini_explain_legend(const MiniExplanation *e);
+int mini_explain_write(const MiniExplanation *e, const Image *rgb, const char *path, const char *what, Error *err);
+
+/* The gradient x input step on its own, for tests and tools: for each of
+ * n_rows copies of seq, row r with targets rows_targets[r * seq->len + t]
+ * (a token, or -100 for none), attribution[r * seq->len + j] =
+ * sum_k x_jk d(sum_t log p(target_t)) / d x_jk. Rows go through grad_model in
+ * micro-batches of its max_B. */
+int mini_explain_gradient(Gpt *grad_model, const MiniSeq *seq, const int *rows_targets, int n_rows,
+                          float *attribution, Error *err);
+
+#endif
