@@ -21,6 +21,13 @@ if [ -f $M/vq.safetensors ]; then
     expect_output "en: " $EXAONE caption -m $M "$TMP/a.png"
     expect_output "-" $EXAONE score -m $M --image "$TMP/a.png" --text "a red apple"
     expect_stderr "codes" 1 $EXAONE caption -m $M --codes "1 2 3"
+    printf 'a red apple\n\nblue star\n' > "$TMP/names.txt"
+    expect_output "a red apple" $EXAONE caption -m $M --candidates "$TMP/names.txt" "$TMP/a.png"
+    if [ "$($EXAONE caption -m $M --candidates "$TMP/names.txt" "$TMP/a.png" | wc -l)" = 2 ]; then
+        _pass "caption --candidates ranks every non-empty line"; else _fail "caption --candidates ranks every non-empty line"; fi
+    : > "$TMP/empty.txt"
+    expect_stderr "no candidates" 1 $EXAONE caption -m $M --candidates "$TMP/empty.txt" "$TMP/a.png"
+    expect_stderr "nowhere.txt" 1 $EXAONE caption -m $M --candidates "$TMP/nowhere.txt" "$TMP/a.png"
     expect_exit 0 $EXAONE translate -m $M --to ko "Open file"
     expect_output "translate" $EXAONE demo -m $M -o "$TMP/demo"
 else
