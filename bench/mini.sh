@@ -35,7 +35,10 @@ for name in ("draw", "caption"):
     r = runs[name]
     best, mean, cpu = min(r["times"]), r["mean"], r["user"] + r["system"]
     anchor = float(torch["load"]) + float(torch[name])
+    anchor_cpu = float(torch["cpu_load"]) + float(torch["cpu_" + name])
     print(f"{name:8s} wall best {best:.3f} s  mean {mean:.3f} s  cpu {cpu:.3f} s  target {target[name]} s: "
-          f"{'met' if best <= target[name] else 'MISSED'} (best wall)  |  torch {anchor:.3f} s "
-          f"(load {float(torch['load']):.3f} + {float(torch[name]):.3f})  ratio torch/ours {anchor / best:.1f}x")
+          f"{'met' if best <= target[name] else 'MISSED'} by the best wall, "
+          f"{'met' if cpu <= target[name] else 'MISSED'} by the cpu time")
+    print(f"{'':8s} torch wall {anchor:.3f} s (load {float(torch['load']):.3f} + {float(torch[name]):.3f}), "
+          f"cpu {anchor_cpu:.3f} s  ratio torch/ours {anchor / best:.1f}x wall, {anchor_cpu / cpu:.1f}x cpu")
 PY
