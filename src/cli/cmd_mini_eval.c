@@ -4,6 +4,7 @@
 #include "../core/progress.h"
 #include "../train/mini_data.h"
 #include "args.h"
+#include "chrf.h"
 #include "commands.h"
 #include "eval_metrics.h"
 #include "mini_cli.h"
@@ -22,7 +23,8 @@ static const char *usage =
     "  chrf.SRC-TGT        chrF2 (character 1-4-gram F-score, x100) of beam-4 translations\n"
     "  draw_top1.LANG      a drawing of a label (seed = item number) is described best by that\n"
     "                      label among 10, by log p(label | drawing): the model judging itself\n"
-    "Chance for the top-1 metrics is 0.10.\n\n"
+    "Chance for the top-1 metrics is 0.10. The acceptance metrics of the test split:\n"
+    "exaone mini-eval --full --help (tools/eval-mini).\n\n"
     "options:\n"
     "  -n N              items / pairs / texts to use per metric (default 100)\n"
     "  --draws N         drawings for draw_top1 (default 30)\n"
@@ -72,6 +74,8 @@ static int seq_mean(Eval *e, double *mean) {
 }
 
 int cmd_mini_eval(int argc, char **argv) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--full") == 0) return cmd_mini_eval_full(argc, argv);
     Args args;
     args_init(&args, argc, argv, "exaone mini-eval");
     const char *model = NULL, *corpus = NULL;

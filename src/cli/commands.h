@@ -29,6 +29,8 @@ int cmd_mini_encode(int argc, char **argv);
 int cmd_mini_eval(int argc, char **argv);
 int cmd_explain_eval(int argc, char **argv);
 int cmd_fairness_eval(int argc, char **argv);
+/* exaone mini-eval --full (cmd_mini_eval_full.c) */
+int cmd_mini_eval_full(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_tune(int argc, char **argv);

@@ -113,5 +113,9 @@ int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens,
 int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err);
 /* Mean log p(text tokens and <eos> | image) under the i2t direction. */
 int mini_score(MiniModel *m, const int *codes, const char *text, double *score, Error *err);
+/* mini_score of n texts (token ids texts[i][0, lens[i]), in language lang)
+ * against one image, batched (mini_rank.c): scores[n]. */
+int mini_score_texts(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens, int n,
+                     double *scores, Error *err);
 
 #endif

@@ -117,9 +117,10 @@ int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *c
     TokIds ids = {0};
     MiniState *cond = NULL, *uncond = NULL;
     Cand *cand = mem_alloc((size_t)v->n_codes * sizeof *cand);
+    float *code_logits = mem_alloc(2 * (size_t)v->n_codes * sizeof(float)); /* [2, n_codes] */
     int okw = work_new(&w, m, err) == 0, oku = okw && work_new(&u, m, err) == 0;
-    if (!cand || !okw || !oku) {
-        if (!cand) error_set(err, "mini: out of memory");
+    if (!cand || !code_logits || !okw || !oku) {
+        if (!cand || !code_logits) error_set(err, "mini: out of memory");
         goto done;
     }
     if (encode(m, prompt, &ids, err) || mini_state_new(&cond, m, err) || mini_state_new(&uncond, m, err)) goto done;
@@ -137,6 +138,10 @@ int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *c
         goto done;
     Rng rng;
     rng_seed(&rng, o->seed);
+    /* after the prompts, both sequences advance together: one batched pass
+     * per code (weights read once for both) with logits of the codes only,
+     * stored at [lo, hi) of w.logits and u.logits */
+    MiniState *pair[2] = {cond, uncond};
     for (int g = 0; g < G; g++) {
         /* classifier-free guidance (Ho & Salimans 2022) on the logits */
         if (guided)
@@ -144,13 +149,15 @@ int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *c
         int token = sample(w.logits, lo, hi, o, &rng, cand);
         codes[g] = token - lo;
         if (g + 1 == G) break;
-        int seg = MINI_SEG_T2I_IMAGE;
-        if (mini_feed(m, cond, &token, &seg, 1, 0, -1, NULL, w.logits, err)) goto done;
-        if (guided && mini_feed(m, uncond, &token, &seg, 1, 0, -1, NULL, u.logits, err)) goto done;
+        int tokens[2] = {token, token}, segs[2] = {MINI_SEG_T2I_IMAGE, MINI_SEG_T2I_IMAGE};
+        if (mini_feed_batch(m, pair, guided ? 2 : 1, tokens, segs, lo, hi, code_logits, err)) goto done;
+        memcpy(w.logits + lo, code_logits, (size_t)(hi - lo) * sizeof(float));
+        if (guided) memcpy(u.logits + lo, code_logits + (hi - lo), (size_t)(hi - lo) * sizeof(float));
     }
     rc = 0;
 done:
     mem_free(cand);
+    mem_free(code_logits);
     if (okw) work_free(&w);
     if (oku) work_free(&u);
     tok_ids_free(&ids);
@@ -223,10 +230,14 @@ static int decode_text(MiniModel *m, Work *w, int segment, int max_tokens, int n
     int K = n_beams < 1 ? 1 : n_beams > 16 ? 16 : n_beams, live = 1, rc = -1, eos = v->special[MINI_EOS];
     Beam *cur = NULL, *next = NULL;
     Step *steps = mem_alloc((size_t)K * (size_t)(K + 1) * sizeof *steps);
+    /* the beams that grow in a step are fed together, one batched pass */
+    float *batch_logits = mem_alloc((size_t)K * (size_t)v->n_text * sizeof(float)); /* [K, n_text] */
+    MiniState *fed[16];
+    int fed_beam[16], fed_token[16], fed_segment[16], n_fed;
     TokBytes text = {0};
     *out = NULL;
-    if (!steps || beams_new(&cur, m, K, err) || beams_new(&next, m, K, err)) {
-        if (!steps) error_set(err, "mini: out of memory");
+    if (!steps || !batch_logits || beams_new(&cur, m, K, err) || beams_new(&next, m, K, err)) {
+        if (!steps || !batch_logits) error_set(err, "mini: out of memory");
         goto done;
     }
     if (mini_feed(m, cur[0].state, w->tokens, w->segments, w->seq.len, w->seq.prefix, w->seq.image_start, NULL,
@@ -256,6 +267,7 @@ static int decode_text(MiniModel *m, Work *w, int segment, int max_tokens, int n
         if (!active) break;
         qsort(steps, (size_t)n, sizeof *steps, cmp_step);
         int nl = n < K ? n : K;
+        n_fed = 0;
         for (int j = 0; j < nl; j++) {
             const Step *st = &steps[j];
             Beam *src = &cur[st->parent], *dst = &next[j];
@@ -273,10 +285,15 @@ static int decode_text(MiniModel *m, Work *w, int segment, int max_tokens, int n
                 error_set(err, "mini: out of memory");
                 goto done;
             }
-            int token = st->token;
-            if (mini_feed(m, dst->state, &token, &segment, 1, 0, -1, NULL, w->logits, err)) goto done;
-            text_logprobs(v, w->logits, dst->lp);
+            fed[n_fed] = dst->state;
+            fed_beam[n_fed] = j;
+            fed_token[n_fed] = st->token;
+            fed_segment[n_fed++] = segment;
         }
+        if (n_fed && mini_feed_batch(m, fed, n_fed, fed_token, fed_segment, 0, v->n_text, batch_logits, err))
+            goto done;
+        for (int b = 0; b < n_fed; b++)
+            text_logprobs(v, batch_logits + (size_t)b * v->n_text, next[fed_beam[b]].lp);
         Beam *t = cur;
         cur = next;
         next = t;
@@ -295,6 +312,7 @@ done:
     beams_free(cur, K);
     beams_free(next, K);
     mem_free(steps);
+    mem_free(batch_logits);
     tok_bytes_free(&text);
     return rc;
 }

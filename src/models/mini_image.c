@@ -34,25 +34,51 @@ static void resize_rgb(const uint8_t *in, int h, int w, uint8_t *out, int H, int
         }
 }
 
+int mini_image_read_rgb(const char *png_path, uint8_t *rgb, int H, int W, Error *err) {
+    uint8_t *raw = NULL;
+    int h, w;
+    if (vq_png_read(png_path, &raw, &h, &w, err) != 0) return -1;
+    resize_rgb(raw, h, w, rgb, H, W);
+    mem_free(raw);
+    return 0;
+}
+
 int mini_image_encode_vq(void *vq_model, const char *png_path, int *codes, int grid_h, int grid_w, Error *err) {
     VqModel *vq = vq_model;
-    int f = vq_factor(&vq->config), H = grid_h * f, W = grid_w * f, h, w, rc = -1;
-    uint8_t *rgb = NULL, *sized = mem_alloc((size_t)H * W * 3);
+    int f = vq_factor(&vq->config), H = grid_h * f, W = grid_w * f, rc = -1;
+    uint8_t *sized = mem_alloc((size_t)H * W * 3);
     float *x = mem_alloc((size_t)H * W * 3 * sizeof(float));
     int32_t *c32 = mem_alloc((size_t)grid_h * grid_w * sizeof(int32_t));
     if (!sized || !x || !c32) {
         error_set(err, "out of memory");
         goto done;
     }
-    if (vq_png_read(png_path, &rgb, &h, &w, err) != 0) goto done;
-    resize_rgb(rgb, h, w, sized, H, W);
+    if (mini_image_read_rgb(png_path, sized, H, W, err) != 0) goto done;
     vq_pixels_to_float(x, sized, H, W, 0);
     if (vq_encode(vq, x, 1, H, W, c32, err) != 0) goto done;
     for (int i = 0; i < grid_h * grid_w; i++) codes[i] = c32[i];
     rc = 0;
 done:
-    mem_free(rgb);
     mem_free(sized);
+    mem_free(x);
+    mem_free(c32);
+    return rc;
+}
+
+int mini_image_codes_rgb(void *vq_model, const int *codes, int grid_h, int grid_w, uint8_t *rgb, Error *err) {
+    VqModel *vq = vq_model;
+    int f = vq_factor(&vq->config), H = grid_h * f, W = grid_w * f, G = grid_h * grid_w, rc = -1;
+    float *x = mem_alloc((size_t)H * W * 3 * sizeof(float));
+    int32_t *c32 = mem_alloc((size_t)G * sizeof(int32_t));
+    if (!x || !c32) {
+        error_set(err, "out of memory");
+        goto done;
+    }
+    for (int g = 0; g < G; g++) c32[g] = codes[g];
+    if (vq_decode(vq, c32, 1, grid_h, grid_w, x, err) != 0) goto done;
+    vq_pixels_to_u8(rgb, x, (int64_t)H * W * 3);
+    rc = 0;
+done:
     mem_free(x);
     mem_free(c32);
     return rc;
@@ -111,28 +137,22 @@ int mini_image_decode(const char *model_dir, const int *codes, int n, int grid_h
     int f = vq_factor(&vq->config), H = grid_h * f, W = grid_w * f, G = grid_h * grid_w, rc = -1;
     int cols = n <= 4 ? n : 4, rows = (n + cols - 1) / cols, pad = n > 1 ? 2 : 0;
     int OH = rows * H + (rows - 1) * pad, OW = cols * W + (cols - 1) * pad;
-    float *x = mem_alloc((size_t)H * W * 3 * sizeof(float));
     uint8_t *tile = mem_alloc((size_t)H * W * 3), *out = mem_alloc((size_t)OH * OW * 3);
-    int32_t *c32 = mem_alloc((size_t)G * sizeof(int32_t));
-    if (!x || !tile || !out || !c32) {
+    if (!tile || !out) {
         error_set(err, "out of memory");
         goto done;
     }
     memset(out, 255, (size_t)OH * OW * 3);
     for (int i = 0; i < n; i++) {
-        for (int g = 0; g < G; g++) c32[g] = codes[(size_t)i * G + g];
-        if (vq_decode(vq, c32, 1, grid_h, grid_w, x, err) != 0) goto done;
-        vq_pixels_to_u8(tile, x, (int64_t)H * W * 3);
+        if (mini_image_codes_rgb(vq, codes + (size_t)i * G, grid_h, grid_w, tile, err) != 0) goto done;
         int oy = (i / cols) * (H + pad), ox = (i % cols) * (W + pad);
         for (int y = 0; y < H; y++)
             memcpy(out + ((size_t)(oy + y) * OW + ox) * 3, tile + (size_t)y * W * 3, (size_t)W * 3);
     }
     rc = write_png_text(png_path, out, OH, OW, meta, err);
 done:
-    mem_free(x);
     mem_free(tile);
     mem_free(out);
-    mem_free(c32);
     vq_free(vq);
     return rc;
 }

@@ -328,8 +328,15 @@ TEST(forward_matches_pytorch_shipped_model) {
     CHECK(tok_encode(mini_tokenizer(m), "a red apple", 11, &ids, &err) == 0);
     CHECK(mini_seq_translate(mini_vocab(m), &s, MINI_LANG_EN, ids.ids, (int)ids.n, MINI_LANG_KO, ids.ids,
                              (int)ids.n, &err) == 0);
+    /* and an image sequence, where the 2-D positions and the image segments
+     * come in: i2t (bidirectional image prefix, causal caption) */
+    int i2t_tokens[128], i2t_targets[128], i2t_segments[128], codes[64];
+    for (int i = 0; i < 64; i++) codes[i] = (i * 37 + 11) % mini_vocab(m)->n_codes;
+    MiniSeq image = {i2t_tokens, i2t_targets, i2t_segments, cap, 0, 0, -1};
+    CHECK(mini_seq_i2t(mini_vocab(m), &image, codes, MINI_LANG_EN, ids.ids, (int)ids.n, &err) == 0);
     mini_free(m);
     compare_model("models/exaone-mini", &s, NULL);
+    compare_model("models/exaone-mini", &image, NULL);
     tok_ids_free(&ids);
 }
 
@@ -385,6 +392,42 @@ TEST(draw_is_reproducible) {
     mem_free(pa);
     mem_free(pb);
     mem_free(pc);
+    mini_free(m);
+}
+
+/* The batched ranking of many texts against one image (shared prefix cache,
+ * one token per step for all) gives mini_score's numbers for each text,
+ * whatever the lengths (0 tokens, and more texts than one batch holds). */
+TEST(score_texts_matches_score) {
+    MiniModel *m = NULL;
+    Error err = {0};
+    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
+    CHECKF(mini_load(&m, DIR "/random", 1, &err) == 0, "%s", err.message);
+    if (!m) return;
+    static const char *names[] = {"a red apple", "a blue star", "빨간 사과", "", "star", "Open file",
+                                  "이것은 빨간 사과입니다.", "a red apple a blue star"};
+    enum { N_NAMES = 8, N = 40 };
+    int codes[64];
+    for (int i = 0; i < 64; i++) codes[i] = (i * 13 + 5) % mini_vocab(m)->n_codes;
+    TokIds ids[N_NAMES] = {{0}};
+    const int32_t *texts[N];
+    int lens[N];
+    double batched[N];
+    for (int i = 0; i < N_NAMES; i++)
+        CHECK(tok_encode(mini_tokenizer(m), names[i], strlen(names[i]), &ids[i], &err) == 0);
+    for (int i = 0; i < N; i++) texts[i] = ids[i % N_NAMES].ids, lens[i] = (int)ids[i % N_NAMES].n;
+    CHECKF(mini_score_texts(m, codes, MINI_LANG_EN, texts, lens, N, batched, &err) == 0, "%s", err.message);
+    for (int i = 0; i < N; i++) {
+        int tokens[96], targets[96], segments[96], count;
+        double sum;
+        MiniSeq s = {tokens, targets, segments, 96, 0, 0, -1};
+        static const int32_t none[1] = {0}; /* an empty caption, not "no caption" */
+        CHECK(mini_seq_i2t(mini_vocab(m), &s, codes, MINI_LANG_EN, texts[i] ? texts[i] : none, lens[i], &err) == 0);
+        CHECK(mini_seq_logprob(m, &s, &sum, &count, &err) == 0 && count == lens[i] + 1);
+        CHECKF(fabs(sum / count - batched[i]) < 1e-4, "text %d: one pass %.6f, batched %.6f", i, sum / count,
+               batched[i]);
+    }
+    for (int i = 0; i < N_NAMES; i++) tok_ids_free(&ids[i]);
     mini_free(m);
 }
 
@@ -556,6 +599,7 @@ int main(void) {
     RUN(forward_matches_pytorch_random_model);
     RUN(forward_matches_pytorch_shipped_model);
     RUN(draw_is_reproducible);
+    RUN(score_texts_matches_score);
     RUN(kv_cached_greedy_matches_recompute);
     RUN(loaders_survive_allocation_failure);
     RUN(resume_is_bit_identical);
