@@ -1,8 +1,13 @@
 #!/usr/bin/python3
-"""make_random_exaone.py CONFIG_DIR OUTDIR — a random model with the exact shapes of a real
-EXAONE checkpoint (config.json from CONFIG_DIR, e.g. ../shared/exaone/EXAONE-4.0-1.2B), for
-speed measurements when the real weights are not at hand. Weights bf16, std 0.02; tokenizer
-files are copied. Writes safetensors by hand (no safetensors package needed)."""
+"""make_random_exaone.py CONFIG_DIR OUTDIR [--as-exaone3] — a random model with the exact
+shapes of a real EXAONE checkpoint (config.json from CONFIG_DIR, e.g.
+../shared/exaone/EXAONE-4.0-1.2B), for speed measurements when the real weights are not at
+hand. Weights bf16, std 0.02; tokenizer files are copied. Writes safetensors by hand (no
+safetensors package needed).
+
+--as-exaone3 rewrites a 4.0 config into the EXAONE 3.0/3.5 architecture ("exaone":
+pre-norm blocks, no QK-norm, RoPE on every layer) with the same sizes, so both
+architectures can be timed at one shape (no 3.5 checkpoint of 1.2B exists)."""
 import json
 import os
 import shutil
@@ -12,10 +17,26 @@ import sys
 import torch
 
 
+def as_exaone3(c):
+    """The 3.5 config keys (ExaoneConfig) for the sizes of a 4.0 config."""
+    keep = ("hidden_size", "intermediate_size", "num_attention_heads", "num_key_value_heads", "head_dim",
+            "vocab_size", "max_position_embeddings", "rope_theta", "rope_scaling", "tie_word_embeddings",
+            "bos_token_id", "eos_token_id", "pad_token_id")
+    out = {k: c[k] for k in keep if k in c}
+    out.update({"architectures": ["ExaoneForCausalLM"], "model_type": "exaone", "activation_function": "silu",
+                "num_layers": c["num_hidden_layers"], "layer_norm_epsilon": c["rms_norm_eps"]})
+    return out
+
+
 def main():
-    src, out = sys.argv[1], sys.argv[2]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 2:
+        sys.exit("usage: make_random_exaone.py CONFIG_DIR OUTDIR [--as-exaone3]")
+    src, out = args
     cfg = json.load(open(os.path.join(src, "config.json")))
     cfg.pop("quantization_config", None)  # random weights are plain bf16
+    if "--as-exaone3" in sys.argv:
+        cfg = as_exaone3(cfg)
     os.makedirs(out, exist_ok=True)
     v4 = cfg["model_type"] == "exaone4"
     L = cfg.get("num_hidden_layers", cfg.get("num_layers"))

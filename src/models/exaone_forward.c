@@ -7,6 +7,7 @@
 #include "../core/kernels.h"
 #include "../core/mem.h"
 #include "../core/ops.h"
+#include "../core/workshare.h"
 #include "exaone.h"
 #include "exaone_lora.h"
 
@@ -26,7 +27,7 @@ struct ExaoneState {
     int32_t *positions;
     /* scratch, MAX_BATCH rows each */
     float *x, *xb, *q, *k, *v, *att, *hb, *hb2, *logits_tmp;
-    float *scores; /* n_threads x n_ctx */
+    float *scores; /* n_threads x (group x n_ctx + head_dim), see attn_items */
     int scores_threads;
 };
 
@@ -58,55 +59,94 @@ static void kv_load(const ExaoneState *s, const uint8_t *row, int64_t off, int64
     }
 }
 
-/* q·k over hd values of a cached row; tmp holds hd floats for q8_0 rows. */
-static float kv_dot(const ExaoneState *s, const uint8_t *row, int64_t off, const float *q, int hd, float *tmp) {
-    const float *k = (const float *)row + off;
-    const uint16_t *h = (const uint16_t *)row + off;
-    if (s->kv_type == DTYPE_Q8_0) {
-        kv_load(s, row, off, hd, tmp);
-        k = tmp;
-    }
+/* A cached row's hd values (at element offset off) as f32: the row itself when the cache is
+ * f32, else widened into tmp. */
+static const float *kv_row_f32(const ExaoneState *s, const uint8_t *row, int64_t off, int64_t hd, float *tmp) {
+    if (s->kv_type == DTYPE_F32) return (const float *)row + off;
+    kv_load(s, row, off, hd, tmp);
+    return tmp;
+}
+
+static float dot_f32(const float *a, const float *b, int n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     int i = 0;
-    if (s->kv_type == DTYPE_F16) {
-        for (; i + 16 <= hd; i += 16) {
-            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8),
-                                   _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i + 8))), acc1);
-        }
-    } else {
-        for (; i + 16 <= hd; i += 16) {
-            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + i), acc0);
-            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(k + i + 8), acc1);
-        }
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
     }
     __m256 acc = _mm256_add_ps(acc0, acc1);
     __m128 v = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
     v = _mm_add_ps(v, _mm_movehl_ps(v, v));
     v = _mm_add_ss(v, _mm_movehdup_ps(v));
     float d = _mm_cvtss_f32(v);
-    for (; i < hd; i++) d += q[i] * (s->kv_type == DTYPE_F16 ? f16_to_f32(h[i]) : k[i]);
+    for (; i < n; i++) d += a[i] * b[i];
     return d;
 }
 
-/* o += w · v over hd values of a cached row. */
-static void kv_axpy(const ExaoneState *s, const uint8_t *row, int64_t off, float w, float *o, int hd, float *tmp) {
-    const float *v = (const float *)row + off;
-    const uint16_t *h = (const uint16_t *)row + off;
-    if (s->kv_type == DTYPE_Q8_0) {
-        kv_load(s, row, off, hd, tmp);
-        v = tmp;
-    }
+/* o += w · v over n values. */
+static void axpy_f32(float *o, float w, const float *v, int n) {
     __m256 wv = _mm256_set1_ps(w);
     int i = 0;
-    if (s->kv_type == DTYPE_F16)
-        for (; i + 8 <= hd; i += 8)
-            _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + i))),
-                                                    _mm256_loadu_ps(o + i)));
-    else
-        for (; i + 8 <= hd; i += 8)
-            _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + i), _mm256_loadu_ps(o + i)));
-    for (; i < hd; i++) o[i] += w * (s->kv_type == DTYPE_F16 ? f16_to_f32(h[i]) : v[i]);
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + i), _mm256_loadu_ps(o + i)));
+    for (; i < n; i++) o[i] += w * v[i];
+}
+
+/* The f16 cache (the default) has register-blocked loops; f32 and q8_0 caches take the row
+ * at a time path above. */
+
+/* The 8 horizontal sums of a[0..7], in order. */
+static __m256 hsum8(const __m256 a[8]) {
+    __m256 h01 = _mm256_hadd_ps(a[0], a[1]), h23 = _mm256_hadd_ps(a[2], a[3]);
+    __m256 h45 = _mm256_hadd_ps(a[4], a[5]), h67 = _mm256_hadd_ps(a[6], a[7]);
+    __m256 lo = _mm256_hadd_ps(h01, h23), hi = _mm256_hadd_ps(h45, h67);
+    return _mm256_add_ps(_mm256_permute2f128_ps(lo, hi, 0x20), _mm256_permute2f128_ps(lo, hi, 0x31));
+}
+
+/* sc[j] = q · k_j for len f16 keys k_j = k + j * stride (hd % 8 == 0): 8 keys at a time, each
+ * with its own accumulator, so one reduction serves 8 dot products. */
+static void f16_scores(float *sc, const float *q, const uint16_t *k, size_t stride, int len, int hd) {
+    int j = 0;
+    for (; j + 8 <= len; j += 8) {
+        __m256 acc[8];
+        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
+        for (int d = 0; d < hd; d += 8) {
+            __m256 qv = _mm256_loadu_ps(q + d);
+            for (int i = 0; i < 8; i++)
+                acc[i] = _mm256_fmadd_ps(
+                    qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + (size_t)(j + i) * stride + d))), acc[i]);
+        }
+        _mm256_storeu_ps(sc + j, hsum8(acc));
+    }
+    for (; j < len; j++) {
+        const uint16_t *kj = k + (size_t)j * stride;
+        __m256 acc = _mm256_setzero_ps();
+        for (int d = 0; d < hd; d += 8)
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + d), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kj + d))), acc);
+        __m256 a8[8] = {acc, acc, acc, acc, acc, acc, acc, acc};
+        sc[j] = _mm256_cvtss_f32(hsum8(a8));
+    }
+}
+
+/* o[0..8*NC) = sum_j p[j] * v_j over len f16 rows v_j = v + j * stride, the NC accumulators
+ * held in registers across all keys (NC is a constant at each call, so the loops unroll). */
+static inline __attribute__((always_inline)) void f16_weighted_sum(float *o, const float *p, const uint16_t *v,
+                                                                   size_t stride, int len, const int NC) {
+    __m256 acc[8];
+    for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();
+    for (int j = 0; j < len; j++) {
+        __m256 w = _mm256_set1_ps(p[j]);
+        const uint16_t *vj = v + (size_t)j * stride;
+        for (int c = 0; c < NC; c++)
+            acc[c] = _mm256_fmadd_ps(w, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + 8 * c))), acc[c]);
+    }
+    for (int c = 0; c < NC; c++) _mm256_storeu_ps(o + 8 * c, acc[c]);
+}
+
+/* o[hd] = sum_j p[j] * v_j: 64 columns at a time (8 registers), 8 for the remainder. */
+static void f16_attend(float *o, const float *p, const uint16_t *v, size_t stride, int len, int hd) {
+    int d = 0;
+    for (; d + 64 <= hd; d += 64) f16_weighted_sum(o + d, p, v + d, stride, len, 8);
+    for (; d < hd; d += 8) f16_weighted_sum(o + d, p, v + d, stride, len, 1);
 }
 
 /* ---------------------------------------------------------------- state */
@@ -192,37 +232,52 @@ typedef struct {
     int layer, n, window;
 } AttnCtx;
 
-/* One (token, head) per item: softmax(q·K / sqrt(hd)) · V over the visible keys. */
+/* One (token, KV head) per item: the `group` query heads that share a K/V head (GQA) walk
+ * the visible keys together, so each cached K and V row is read and widened once per group
+ * rather than once per query head; softmax runs vectorised over each head's score row.
+ * Items are handed out on demand, the latest tokens (which see the most keys) first, so
+ * threads finish together. Scores: per thread group x n_ctx floats, then hd floats of
+ * widening space. */
 static void attn_items(void *vctx, int64_t begin, int64_t end, int thread) {
     AttnCtx *a = vctx;
     ExaoneState *s = a->s;
     const ExaoneConfig *c = &s->m->cfg;
-    int hd = c->head_dim, H = c->n_heads, group = c->n_heads / c->n_kv_heads;
+    int hd = c->head_dim, H = c->n_heads, KVH = c->n_kv_heads, group = H / KVH;
     size_t layer_off = (size_t)a->layer * s->n_ctx * s->kv_row_bytes;
-    float *sc = s->scores + (size_t)thread * (s->n_ctx + 2 * hd);
-    float *kv = sc + s->n_ctx;
+    const uint8_t *k_rows = s->k_cache + layer_off, *v_rows = s->v_cache + layer_off;
+    float *sc = s->scores + (size_t)thread * ((size_t)group * s->n_ctx + (size_t)hd);
+    float *tmp = sc + (size_t)group * s->n_ctx;
     float scale = 1.0f / sqrtf((float)hd);
     for (int64_t it = begin; it < end; it++) {
-        int t = (int)(it / H), h = (int)(it % H);
+        int t = a->n - 1 - (int)(it / KVH), kh = (int)(it % KVH); /* latest (longest) tokens first */
         int p = s->pos + t;
-        int lo = a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0;
-        const float *q = s->q + (size_t)t * H * hd + (size_t)h * hd;
-        int64_t off = (int64_t)(h / group) * hd;
-        float mx = -INFINITY;
-        for (int j = lo; j <= p; j++) {
-            sc[j] = kv_dot(s, s->k_cache + layer_off + (size_t)j * s->kv_row_bytes, off, q, hd, kv) * scale;
-            if (sc[j] > mx) mx = sc[j];
+        int lo = a->window > 0 && p - a->window + 1 > 0 ? p - a->window + 1 : 0, len = p - lo + 1;
+        int64_t off = (int64_t)kh * hd;
+        const float *q = s->q + (size_t)t * H * hd + (size_t)kh * group * hd; /* [group, hd] */
+        float *o = s->att + (size_t)t * H * hd + (size_t)kh * group * hd;     /* [group, hd] */
+        if (s->kv_type == DTYPE_F16 && hd % 8 == 0) {
+            size_t stride = s->kv_row_bytes / sizeof(uint16_t);
+            const uint16_t *k16 = (const uint16_t *)(k_rows + (size_t)lo * s->kv_row_bytes) + off;
+            const uint16_t *v16 = (const uint16_t *)(v_rows + (size_t)lo * s->kv_row_bytes) + off;
+            for (int g = 0; g < group; g++) {
+                float *sg = sc + (size_t)g * s->n_ctx;
+                f16_scores(sg, q + (size_t)g * hd, k16, stride, len, hd);
+                for (int j = 0; j < len; j++) sg[j] *= scale;
+                ops_softmax(sg, 1, len);
+                f16_attend(o + (size_t)g * hd, sg, v16, stride, len, hd);
+            }
+            continue;
         }
-        float sum = 0;
-        for (int j = lo; j <= p; j++) {
-            sc[j] = expf(sc[j] - mx);
-            sum += sc[j];
+        for (int j = 0; j < len; j++) {
+            const float *k = kv_row_f32(s, k_rows + (size_t)(lo + j) * s->kv_row_bytes, off, hd, tmp);
+            for (int g = 0; g < group; g++) sc[(size_t)g * s->n_ctx + j] = dot_f32(q + (size_t)g * hd, k, hd) * scale;
         }
-        float *o = s->att + (size_t)t * H * hd + (size_t)h * hd;
-        memset(o, 0, sizeof(float) * (size_t)hd);
-        float inv = 1.0f / sum;
-        for (int j = lo; j <= p; j++)
-            kv_axpy(s, s->v_cache + layer_off + (size_t)j * s->kv_row_bytes, off, sc[j] * inv, o, hd, kv);
+        for (int g = 0; g < group; g++) ops_softmax(sc + (size_t)g * s->n_ctx, 1, len);
+        memset(o, 0, sizeof(float) * (size_t)group * hd);
+        for (int j = 0; j < len; j++) {
+            const float *v = kv_row_f32(s, v_rows + (size_t)(lo + j) * s->kv_row_bytes, off, hd, tmp);
+            for (int g = 0; g < group; g++) axpy_f32(o + (size_t)g * hd, sc[(size_t)g * s->n_ctx + j], v, hd);
+        }
     }
 }
 
@@ -262,7 +317,9 @@ static void layer_forward(ExaoneState *s, ThreadPool *pool, int l, int n) {
         kv_store(s, s->v_cache + layer_off + (size_t)(s->pos + t) * s->kv_row_bytes, s->v + (size_t)t * kvd, kvd);
     }
     AttnCtx a = {s, l, n, c->sliding_window > 0 && c->sliding[l] ? c->sliding_window : 0};
-    pool_parallel_for(pool, (int64_t)n * c->n_heads, attn_items, &a);
+    int64_t items = (int64_t)n * c->n_kv_heads, threads = pool ? pool_threads(pool) : 1;
+    int64_t chunk = items / (8 * threads);
+    workshare_for(pool, items, chunk > 0 ? chunk : 1, attn_items, &a);
     linear(pool, s->xb, s->att, &ly->wo, n);
     residual_add(s, s->xb, ly->attn_norm, n);
     in = s->x;
@@ -281,7 +338,8 @@ static int ensure_scores(ExaoneState *s, ThreadPool *pool, Error *err) {
     int nt = pool ? pool_threads(pool) : 1;
     if (s->scores && s->scores_threads >= nt) return 0;
     mem_free(s->scores);
-    s->scores = mem_alloc(sizeof(float) * (size_t)nt * (size_t)(s->n_ctx + 2 * s->m->cfg.head_dim));
+    size_t group = (size_t)(s->m->cfg.n_heads / s->m->cfg.n_kv_heads);
+    s->scores = mem_alloc(sizeof(float) * (size_t)nt * (group * (size_t)s->n_ctx + (size_t)s->m->cfg.head_dim));
     s->scores_threads = s->scores ? nt : 0;
     return s->scores ? 0 : error_set(err, "out of memory for attention scores");
 }
