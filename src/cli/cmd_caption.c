@@ -21,8 +21,11 @@ static const char *usage =
     "  --beam N          beam width (default 4; 1 = greedy)\n"
     "  --max-tokens N    longest caption (default 32)\n"
     "  --candidates FILE instead of generating, rank the lines of FILE (one name a line, in\n"
-    "                    --lang, else the language of the first line) by mean log p(name | image),\n"
-    "                    as exaone score computes it, and print them best first: score <tab> name\n"
+    "                    --lang, else the language of the first line) and print them best first:\n"
+    "                    score <tab> name\n"
+    "  --rank pmi|mean   candidate score: pmi (default) = log p(name | image) - log p(name), the\n"
+    "                    information the image gives about the name; mean = mean log p(name | image)\n"
+    "                    as exaone score prints it (favours names that are likely anyway)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --lora DIR[:S]    add a LoRA adapter from exaone tune (repeatable; S scales it, default 1)\n"
     "  --threads N       (default 1)\n"
@@ -40,7 +43,7 @@ static int cmp_ranked(const void *a, const void *b) {
 }
 
 /* Ranks the non-empty lines of path against the image: caption by choice. */
-static int rank_candidates(MiniModel *m, const int *codes, int lang, const char *path) {
+static int rank_candidates(MiniModel *m, const int *codes, int lang, const char *path, int by_pmi) {
     char *data = NULL;
     size_t size = 0;
     Error err = {0};
@@ -80,7 +83,7 @@ static int rank_candidates(MiniModel *m, const int *codes, int lang, const char 
         texts[i] = ids[i].ids;
         lens[i] = (int)ids[i].n;
     }
-    if (mini_score_texts(m, codes, lang, texts, lens, n, scores, &err) != 0) {
+    if ((by_pmi ? mini_score_texts_pmi : mini_score_texts)(m, codes, lang, texts, lens, n, scores, &err) != 0) {
         error_set(&err, "%s: %s", path, err.message);
         goto fail;
     }
@@ -109,7 +112,7 @@ int cmd_caption(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone caption");
     LoraFlags lora = {0};
-    const char *model = NULL, *lang_s = NULL, *image = NULL, *codes_s = NULL, *candidates = NULL;
+    const char *model = NULL, *lang_s = NULL, *image = NULL, *codes_s = NULL, *candidates = NULL, *rank_s = "pmi";
     int64_t beam = 4, max_tokens = 32, threads = 1;
     ExplainFlags explain = {0};
     while (args_next(&args)) {
@@ -122,6 +125,7 @@ int cmd_caption(int argc, char **argv) {
         if (args_value(&args, NULL, "--lang", &lang_s)) continue;
         if (args_value(&args, NULL, "--codes", &codes_s)) continue;
         if (args_value(&args, NULL, "--candidates", &candidates)) continue;
+        if (args_value(&args, NULL, "--rank", &rank_s)) continue;
         if (args_int(&args, NULL, "--beam", 1, 16, &beam)) continue;
         if (args_int(&args, NULL, "--max-tokens", 1, 4096, &max_tokens)) continue;
         if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
@@ -130,6 +134,10 @@ int cmd_caption(int argc, char **argv) {
         return args_unknown(&args);
     }
     if (args.failed) return 2;
+    if (strcmp(rank_s, "pmi") != 0 && strcmp(rank_s, "mean") != 0) {
+        fprintf(stderr, "exaone caption: --rank must be pmi or mean, not '%s'\n", rank_s);
+        return 2;
+    }
     int lang = lang_s ? mini_cli_lang(lang_s) : MINI_LANG_NONE;
     if (lang == -2 || (!image == !codes_s)) {
         fprintf(stderr, "exaone caption: give IMG or --codes (and --lang ko|en); see --help\n");
@@ -152,7 +160,7 @@ int cmd_caption(int argc, char **argv) {
     } else if (mini_cli_image_codes("exaone caption", m, dir, image, codes_s, codes) != 0) {
         rc = 1; /* the error is printed */
     } else if (candidates) {
-        rc = rank_candidates(m, codes, lang, candidates);
+        rc = rank_candidates(m, codes, lang, candidates, strcmp(rank_s, "pmi") == 0);
     } else {
         rc = 0;
         for (int l = 0; l < 2 && !rc; l++) {

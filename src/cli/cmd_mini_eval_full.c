@@ -236,9 +236,10 @@ static int caption_accuracy(FullEval *e, int use) {
     int n = e->n_items;
     const int32_t **texts = mem_alloc((size_t)n * sizeof *texts);
     int *lens = mem_alloc((size_t)n * sizeof(int));
-    double *scores = mem_alloc((size_t)n * sizeof(double));
+    double *scores = mem_alloc((size_t)n * sizeof(double)), *prior = mem_alloc((size_t)n * sizeof(double));
+    double *pmi = mem_alloc((size_t)n * sizeof(double));
     int rc = -1;
-    if (!texts || !lens || !scores) {
+    if (!texts || !lens || !scores || !prior || !pmi) {
         error_set(&e->err, "out of memory");
         goto done;
     }
@@ -248,7 +249,10 @@ static int caption_accuracy(FullEval *e, int use) {
             texts[j] = e->c->ids.ids + t->off;
             lens[j] = t->n;
         }
-        int queries = 0, top1 = 0, top5 = 0;
+        /* two rankings from one pass: the mean log p(name | image) that `exaone
+         * score` prints, and its PMI with the name's prior log p(name) (mini.h) */
+        if (mini_score_sums(e->m, MINI_TASK_LM, NULL, lang, texts, lens, n, prior, &e->err)) goto done;
+        int queries = 0, top1 = 0, top5 = 0, pmi_top1 = 0, pmi_top5 = 0;
         Progress bar;
         char label[64];
         snprintf(label, sizeof label, "ranking %s names", lang_name(lang));
@@ -257,13 +261,17 @@ static int caption_accuracy(FullEval *e, int use) {
             int item = query_item(q, use, n);
             for (int i = 0; i < e->n_images; i++) {
                 if (e->image_item[i] != item) continue;
-                if (mini_score_texts(e->m, e->codes + (size_t)i * e->G, lang, texts, lens, n, scores, &e->err))
+                if (mini_score_sums(e->m, MINI_TASK_I2T, e->codes + (size_t)i * e->G, lang, texts, lens, n, scores,
+                                    &e->err))
                     goto done;
-                int rank = 0;
-                for (int j = 0; j < n; j++) rank += scores[j] > scores[item];
+                for (int j = 0; j < n; j++) pmi[j] = scores[j] - prior[j], scores[j] /= lens[j] + 1;
+                int rank = 0, pmi_rank = 0;
+                for (int j = 0; j < n; j++) rank += scores[j] > scores[item], pmi_rank += pmi[j] > pmi[item];
                 queries++;
                 top1 += rank == 0;
                 top5 += rank < 5;
+                pmi_top1 += pmi_rank == 0;
+                pmi_top5 += pmi_rank < 5;
             }
             progress_update(&bar, q + 1, "top-1 %.3f", queries ? (double)top1 / queries : 0);
         }
@@ -272,6 +280,8 @@ static int caption_accuracy(FullEval *e, int use) {
                "chance %.4f)\n",
                lang_name(lang), queries ? (double)top1 / queries : 0, queries, use, n, lang_name(lang),
                queries ? (double)top5 / queries : 0, 1.0 / n);
+        printf("caption_top1_pmi.%s  %.3f  (the same, ranked by log p(name | image) - log p(name); top-5 %.3f)\n",
+               lang_name(lang), queries ? (double)pmi_top1 / queries : 0, queries ? (double)pmi_top5 / queries : 0);
         fflush(stdout);
     }
     rc = 0;
@@ -279,6 +289,8 @@ done:
     mem_free(texts);
     mem_free(lens);
     mem_free(scores);
+    mem_free(prior);
+    mem_free(pmi);
     return rc;
 }
 

@@ -117,5 +117,16 @@ int mini_score(MiniModel *m, const int *codes, const char *text, double *score, 
  * against one image, batched (mini_rank.c): scores[n]. */
 int mini_score_texts(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens, int n,
                      double *scores, Error *err);
+/* Pointwise mutual information of each text with the image, in nats:
+ * log p(text <eos> | image) - log p(text <eos>) (the prior from the model's own
+ * language-model task). Ranking by it removes the prior's pull towards
+ * predictable names (e.g. long "... skin tone" variants), which a plain mean
+ * log p ranks first for almost any image. */
+/* sums[i] = log p(texts[i] <eos> | prompt) in nats, where the prompt is the
+ * image (task MINI_TASK_I2T) or nothing (MINI_TASK_LM, codes unused). */
+int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const int32_t *const *texts, const int *lens,
+                    int n, double *sums, Error *err);
+int mini_score_texts_pmi(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens,
+                         int n, double *scores, Error *err);
 
 #endif

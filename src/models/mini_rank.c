@@ -30,8 +30,10 @@ static double logprob_of(const float *logits, int V, int target) {
     return (double)(logits[target] - mx) - log(z);
 }
 
-int mini_score_texts(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens, int n,
-                     double *scores, Error *err) {
+/* The shared prefix (mini_seq_i2t or mini_seq_lm without the text) is fed
+ * once and the texts advance together. */
+int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const int32_t *const *texts,
+                               const int *lens, int n, double *sums, Error *err) {
     const MiniConfig *c = mini_config(m);
     const MiniVocab *v = mini_vocab(m);
     int S = c->max_seq, V = c->vocab, eos = v->special[MINI_EOS], rc = -1;
@@ -45,14 +47,19 @@ int mini_score_texts(MiniModel *m, const int *codes, int lang, const int32_t *co
         goto done;
     }
     MiniSeq seq = {tokens, targets, segments, S, 0, 0, -1};
-    if (mini_seq_i2t(v, &seq, codes, lang, NULL, 0, err) || mini_state_new(&prefix, m, err) ||
+    int built = task == MINI_TASK_I2T ? mini_seq_i2t(v, &seq, codes, lang, NULL, 0, err)
+                                      : mini_seq_lm(v, &seq, lang, NULL, 0, err);
+    /* mini_seq_lm ends with <eos>: the text goes before it */
+    if (!built && task == MINI_TASK_LM) seq.len--, seq.prefix = 0;
+    int text_segment = task == MINI_TASK_I2T ? MINI_SEG_I2T_TEXT : MINI_SEG_LM;
+    if (built || mini_state_new(&prefix, m, err) ||
         mini_feed(m, prefix, tokens, segments, seq.len, seq.prefix, seq.image_start, NULL, first, err))
         goto done;
     for (int b = 0; b < RANK_BATCH && b < n; b++)
         if (mini_state_new(&states[b], m, err)) goto done;
     for (int i = 0; i < n; i++)
         if (lens[i] < 0 || seq.len + lens[i] + 1 > S) {
-            error_set(err, "mini: text %d of %d tokens does not fit the context after the image", i, lens[i]);
+            error_set(err, "mini: text %d of %d tokens does not fit the context after the prompt", i, lens[i]);
             goto done;
         }
     for (int lo = 0; lo < n; lo += RANK_BATCH) {
@@ -74,7 +81,7 @@ int mini_score_texts(MiniModel *m, const int *codes, int lang, const int32_t *co
                     active[A] = states[b];
                     who[A] = b;
                     step_tokens[A] = texts[lo + b][k];
-                    step_segments[A] = MINI_SEG_I2T_TEXT;
+                    step_segments[A] = text_segment;
                     A++;
                 }
             if (mini_feed_batch(m, active, A, step_tokens, step_segments, 0, V, logits, err)) goto done;
@@ -83,7 +90,7 @@ int mini_score_texts(MiniModel *m, const int *codes, int lang, const int32_t *co
                 sum[b] += logprob_of(logits + (size_t)a * V, V, k + 1 < L ? texts[lo + b][k + 1] : eos);
             }
         }
-        for (int b = 0; b < B; b++) scores[lo + b] = sum[b] / (lens[lo + b] + 1);
+        for (int b = 0; b < B; b++) sums[lo + b] = sum[b];
     }
     rc = 0;
 done:
@@ -95,4 +102,22 @@ done:
     mem_free(first);
     mem_free(logits);
     return rc;
+}
+
+int mini_score_texts(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens, int n,
+                     double *scores, Error *err) {
+    if (mini_score_sums(m, MINI_TASK_I2T, codes, lang, texts, lens, n, scores, err)) return -1;
+    for (int i = 0; i < n; i++) scores[i] /= lens[i] + 1;
+    return 0;
+}
+
+int mini_score_texts_pmi(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens,
+                         int n, double *scores, Error *err) {
+    double *prior = mem_alloc((size_t)(n ? n : 1) * sizeof *prior);
+    if (!prior) return error_set(err, "mini: out of memory");
+    int rc = mini_score_sums(m, MINI_TASK_I2T, codes, lang, texts, lens, n, scores, err) ||
+             mini_score_sums(m, MINI_TASK_LM, NULL, lang, texts, lens, n, prior, err);
+    for (int i = 0; !rc && i < n; i++) scores[i] -= prior[i];
+    mem_free(prior);
+    return rc ? -1 : 0;
 }

@@ -412,7 +412,7 @@ TEST(score_texts_matches_score) {
     TokIds ids[N_NAMES] = {{0}};
     const int32_t *texts[N];
     int lens[N];
-    double batched[N];
+    double batched[N], pmi_want[N];
     for (int i = 0; i < N_NAMES; i++)
         CHECK(tok_encode(mini_tokenizer(m), names[i], strlen(names[i]), &ids[i], &err) == 0);
     for (int i = 0; i < N; i++) texts[i] = ids[i % N_NAMES].ids, lens[i] = (int)ids[i % N_NAMES].n;
@@ -426,7 +426,16 @@ TEST(score_texts_matches_score) {
         CHECK(mini_seq_logprob(m, &s, &sum, &count, &err) == 0 && count == lens[i] + 1);
         CHECKF(fabs(sum / count - batched[i]) < 1e-4, "text %d: one pass %.6f, batched %.6f", i, sum / count,
                batched[i]);
+        pmi_want[i] = sum;
+        CHECK(mini_seq_lm(mini_vocab(m), &s, MINI_LANG_EN, texts[i] ? texts[i] : none, lens[i], &err) == 0);
+        CHECK(mini_seq_logprob(m, &s, &sum, &count, &err) == 0 && count == lens[i] + 1);
+        pmi_want[i] -= sum;
     }
+    /* the PMI ranking: log p(text | image) - log p(text) from the LM task */
+    CHECKF(mini_score_texts_pmi(m, codes, MINI_LANG_EN, texts, lens, N, batched, &err) == 0, "%s", err.message);
+    for (int i = 0; i < N; i++)
+        CHECKF(fabs(pmi_want[i] - batched[i]) < 1e-3, "text %d: pmi one pass %.6f, batched %.6f", i, pmi_want[i],
+               batched[i]);
     for (int i = 0; i < N_NAMES; i++) tok_ids_free(&ids[i]);
     mini_free(m);
 }
