@@ -33,7 +33,10 @@ static int push_piece(TuneExample *e, TokIds *all, TokIds *mask, const Tokenizer
                       int answer, Error *err) {
     (void)e;
     TokIds ids = {0};
-    if (len && tok_encode(tok, text, len, &ids, err) != 0) return -1;
+    if (len && tok_encode(tok, text, len, &ids, err) != 0) {
+        tok_ids_free(&ids); /* the ids encoded before the failure */
+        return -1;
+    }
     int rc = 0;
     for (size_t i = 0; i < ids.n && !rc; i++)
         rc = tok_ids_push(all, ids.ids[i]) || tok_ids_push(mask, answer);
