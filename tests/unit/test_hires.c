@@ -231,10 +231,10 @@ TEST(tile_wrap_edge_is_no_worse_than_interior_seams) {
 }
 
 TEST(decode_of_one_tile_is_the_plain_decoder_cropped) {
-    /* a 20x20 grid is one 24-code tile: its decode must be vq_decode of the
+    /* a 20x20 grid is one 32-code tile: its decode must be vq_decode of the
      * grid with 8 codes of clamped margin, cropped (the index arithmetic) */
     Error err = {0};
-    enum { N = 20, M = 8, IN = 24 + 2 * M }; /* the tile is 24 codes whatever the grid */
+    enum { N = 20, M = 8, IN = 32 + 2 * M }; /* the tile is 32 codes whatever the grid */
     int f = vq_factor(&vq->config), codes[N * N];
     int32_t in[IN * IN];
     for (int i = 0; i < N * N; i++) codes[i] = (i * 37 + i / N) % vq->config.n_embed;
