@@ -245,7 +245,9 @@ static float ramp(int u, int L, int e) {
 
 int mini_hires_decode(VqModel *vq, const int *codes, int GH, int GW, int tile, Image *out, int progress, Error *err) {
     int f = vq_factor(&vq->config), K = vq->config.n_embed;
-    int T = TILE, M = MARGIN, IN = T + 2 * M, P = IN * f, e = 2 * f, rc = -1;
+    int T = GH > GW ? GH : GW; /* a small picture is one tile of its own size */
+    T = T < TILE ? T : TILE;
+    int M = MARGIN, IN = T + 2 * M, P = IN * f, e = 2 * f, rc = -1;
     if (out->width != GW * f || out->height != GH * f || out->channels != 3)
         return error_set(err, "mini: decode target %dx%d is not the grid's %dx%d", out->width, out->height, GW * f,
                          GH * f);
