@@ -13,7 +13,7 @@ void mini_hires_defaults(MiniHiresOptions *o) {
     mini_draw_defaults(&o->draw);
     o->grid_h = o->grid_w = 8;
     o->ctx_rows = o->ctx_cols = 2;
-    o->max_batch = 64;
+    o->max_batch = 24;
 }
 
 typedef struct {
@@ -230,9 +230,10 @@ done:
 /* Decoding in tiles changes GroupNorm statistics and zero padding at the
  * tile border; 8 codes of margin and a 2-code cross-fade keep tile seams at
  * the level of ordinary code boundaries (measured in test_hires: a margin of
- * 4 doubles the seam). 32-code tiles decode 2.25x the codes they keep
- * (24-code tiles: 2.8x); 256 is a multiple of 32, so 2048 px wastes none. */
-enum { TILE = 32, MARGIN = 8 };
+ * 4 doubles the seam). 24-code tiles decode 2.8x the codes they keep, but
+ * 32-code ones (2.25x) push a 2048x2048 pattern past 512 MiB with the
+ * training-sized VQ buffers. */
+enum { TILE = 24, MARGIN = 8 };
 
 /* Weight of a pixel at u (relative to the tile core [0, L)) with e pixels of
  * linear cross-fade on each side: neighbouring weights sum to 1. */
