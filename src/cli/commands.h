@@ -40,5 +40,7 @@ int cmd_vq(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_tile(int argc, char **argv);
 int cmd_mockup(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
+int cmd_vary(int argc, char **argv);
 
 #endif

@@ -31,6 +31,8 @@ const Command commands[] = {
     {"serve", cmd_serve, "OpenAI-compatible API server and the Atelier page"},
     {"tile", cmd_tile, "repeat a pattern NxM and measure its wrap-edge seams"},
     {"mockup", cmd_mockup, "show a pattern as cloth on a garment (tshirt, dress, hoodie, scarf)"},
+    {"edit", cmd_edit, "redraw the masked part of a picture, or grow it (--outpaint)"},
+    {"vary", cmd_vary, "variations of a picture: redraw a random part of it N times"},
     {NULL, NULL, NULL},
 };
 

@@ -458,6 +458,6 @@ void linear_avx512(ThreadPool *pool, LinearAct *act) {
         return;
     }
     GemmArgs g = {act->y, act->x, act->K, 1, act->W, act->w_type, 1, act->K, act->M, act->N, act->K, 0,
-                  act->w_type == DTYPE_BF16};
+                  act->w_type == DTYPE_BF16, NULL};
     gemm_avx512(pool, &g);
 }

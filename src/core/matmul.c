@@ -5,6 +5,7 @@
 #include "cpu.h"
 #include "dtype.h"
 #include "matmul_avx512.h"
+#include "mem.h"
 
 #include <string.h>
 
@@ -84,7 +85,7 @@ static void bf16_nt_rows(void *ctx, int64_t begin, int64_t end, int thread) {
 static int gemm_fast(ThreadPool *pool, float *C, const float *A, int64_t a_rs, int64_t a_cs, const float *B,
                      int64_t b_rs, int64_t b_cs, int64_t M, int64_t N, int64_t K, int accumulate, int as_bf16) {
     if (!(as_bf16 ? cpu_features()->avx512_bf16 : cpu_features()->avx512)) return 0;
-    GemmArgs args = {C, A, a_rs, a_cs, B, DTYPE_F32, b_rs, b_cs, M, N, K, accumulate, as_bf16};
+    GemmArgs args = {C, A, a_rs, a_cs, B, DTYPE_F32, b_rs, b_cs, M, N, K, accumulate, as_bf16, NULL};
     gemm_avx512(pool, &args);
     return 1;
 }
@@ -122,6 +123,31 @@ void matmul_f32_tn(ThreadPool *pool, float *C, const float *A, const float *B, i
                    int accumulate) {
     matmul_tn(pool, C, A, B, M, N, K, accumulate, 0);
 }
+int matmul_pack_nt(MatmulPackedB *p, const float *B, int64_t N, int64_t K) {
+    *p = (MatmulPackedB){B, NULL, N, K};
+    if (!cpu_features()->avx512) return 0;
+    p->panels = mem_alloc_aligned((size_t)gemm_avx512_packed_floats(N, K) * sizeof(float));
+    if (!p->panels) return -1;
+    GemmArgs args = {NULL, NULL, K, 1, B, DTYPE_F32, 1, K, 0, N, K, 0, 0, NULL};
+    gemm_avx512_pack_b(&args, p->panels);
+    return 0;
+}
+
+void matmul_packed_free(MatmulPackedB *p) {
+    mem_free_aligned(p->panels);
+    p->panels = NULL;
+}
+
+void matmul_f32_nt_packed(ThreadPool *pool, float *C, const float *A, const MatmulPackedB *B, int64_t M,
+                          int accumulate) {
+    if (!B->panels) {
+        matmul_f32_nt(pool, C, A, B->B, M, B->N, B->K, accumulate);
+        return;
+    }
+    GemmArgs args = {C, A, B->K, 1, B->B, DTYPE_F32, 1, B->K, M, B->N, B->K, accumulate, 0, B->panels};
+    gemm_avx512(pool, &args);
+}
+
 void matmul_f32_as_bf16_nt(ThreadPool *pool, float *C, const float *A, const float *B, int64_t M, int64_t N,
                            int64_t K, int accumulate) {
     matmul_nt(pool, C, A, B, M, N, K, accumulate, 1);
@@ -138,7 +164,7 @@ void matmul_f32_as_bf16_tn(ThreadPool *pool, float *C, const float *A, const flo
 void matmul_bf16_nt(ThreadPool *pool, float *C, const float *A, const uint16_t *B, int64_t M, int64_t N, int64_t K,
                     int accumulate) {
     if (cpu_features()->avx512_bf16) {
-        GemmArgs args = {C, A, K, 1, B, DTYPE_BF16, 1, K, M, N, K, accumulate, 1};
+        GemmArgs args = {C, A, K, 1, B, DTYPE_BF16, 1, K, M, N, K, accumulate, 1, NULL};
         gemm_avx512(pool, &args);
         return;
     }

@@ -294,8 +294,9 @@ static void gemm_rect(const GemmArgs *g, int64_t m0, int64_t m1, int64_t n0, int
     int64_t kc_max = k_steps < KC ? k_steps : KC;
     size_t b_bytes = (size_t)((nc_max + NR - 1) / NR * NR * kc_max) * 4;
     size_t a_bytes = (size_t)((mc_max + MR - 1) / MR * MR * kc_max) * 4;
-    float *pb = scratch_get(SCRATCH_GEMM_B, b_bytes), *pa = scratch_get(SCRATCH_GEMM_A, a_bytes);
-    if (!pa || !pb) {
+    float *pb = g->b_packed ? NULL : scratch_get(SCRATCH_GEMM_B, b_bytes), *pa = scratch_get(SCRATCH_GEMM_A, a_bytes);
+    int64_t n_pad = (g->N + NR - 1) / NR * NR;
+    if (!pa || (!pb && !g->b_packed)) {
         gemm_rect_slow(g, m0, m1, n0, n1);
         return;
     }
@@ -306,7 +307,10 @@ static void gemm_rect(const GemmArgs *g, int64_t m0, int64_t m1, int64_t n0, int
         for (int64_t pc = 0; pc < k_steps; pc += KC) {
             int64_t kc = k_steps - pc < KC ? k_steps - pc : KC;
             int overwrite = pc == 0 && !g->accumulate;
-            pack_b(g, pb, jc, nc, pc, kc);
+            if (g->b_packed)
+                pb = (float *)g->b_packed + pc * n_pad + jc * kc; /* jc is a multiple of NR */
+            else
+                pack_b(g, pb, jc, nc, pc, kc);
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc = m1 - ic < MC ? m1 - ic : MC;
                 pack_a(g, pa, ic, mc, pc, kc);
@@ -343,6 +347,14 @@ static void gemm_piece(void *ctx, int64_t begin, int64_t end, int thread) {
         gemm_rect(g, begin, end, 0, g->N);
 }
 
+int64_t gemm_avx512_packed_floats(int64_t N, int64_t K) { return (N + NR - 1) / NR * NR * K; }
+
+void gemm_avx512_pack_b(const GemmArgs *g, float *dst) {
+    EXA_ASSERT(!g->bf16_dot && g->b_type == DTYPE_F32);
+    int64_t n_pad = (g->N + NR - 1) / NR * NR;
+    for (int64_t pc = 0; pc < g->K; pc += KC) pack_b(g, dst + pc * n_pad, 0, g->N, pc, g->K - pc < KC ? g->K - pc : KC);
+}
+
 void gemm_avx512(ThreadPool *pool, const GemmArgs *args) {
     /* Strided operands are packed from f32 only (pack_direct*). */
     EXA_ASSERT(args->b_type == DTYPE_F32 || args->b_rs == 1);
@@ -354,11 +366,13 @@ void gemm_avx512(ThreadPool *pool, const GemmArgs *args) {
         gemm_rect(args, 0, args->M, 0, args->N);
         return;
     }
-    /* About four pieces per thread, along N unless N is short. */
-    GemmJob job = {args, args->N >= 256 * 2 * threads};
+    /* About four pieces per thread, along N unless N is short. Packed B
+     * costs nothing to share, so its pieces go along N whenever N has a
+     * panel per piece. */
+    GemmJob job = {args, args->N >= 256 * 2 * threads || (args->b_packed && args->N >= NR * 2 * threads)};
     int64_t len = job.along_n ? args->N : args->M, unit = job.along_n ? NR : MR;
     int64_t chunk = (len + 4 * threads - 1) / (4 * threads);
-    if (chunk < 256) chunk = 256;
+    if (chunk < 256 && !(args->b_packed && job.along_n)) chunk = 256;
     chunk = (chunk + unit - 1) / unit * unit;
     workshare_for(pool, len, chunk, gemm_piece, &job);
 }

@@ -25,8 +25,18 @@ typedef struct {
     int64_t M, N, K;
     int accumulate;
     int bf16_dot; /* 1: round A and B to bf16 and use vdpbf16ps (needs avx512_bf16) */
+    const float *b_packed; /* or NULL: B already in panels (gemm_avx512_pack_b; f32, no bf16_dot) */
 } GemmArgs;
 
 void gemm_avx512(ThreadPool *pool, const GemmArgs *args);
+
+/* B of args (f32, not bf16_dot) in the panels gemm_rect would pack, for
+ * every k block at once: block pc (KC steps of k) starts at pc * N_pad
+ * (N_pad = N rounded up to the panel width) and its panel of columns j at
+ * + j * kc. Products with many calls and few rows then skip packing B,
+ * which otherwise costs as much as the product. dst holds
+ * gemm_avx512_packed_floats(N, K) floats, 64-byte aligned. */
+int64_t gemm_avx512_packed_floats(int64_t N, int64_t K);
+void gemm_avx512_pack_b(const GemmArgs *args, float *dst);
 
 #endif

@@ -5,6 +5,7 @@
 #include "../core/file.h"
 #include "../core/matmul.h"
 #include "../core/mem.h"
+#include "../core/ops.h"
 #include "../formats/safetensors.h"
 
 #include <cjson/cJSON.h>
@@ -15,6 +16,7 @@
 
 typedef struct {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc_w, *fc_b, *fcproj_w, *fcproj_b;
+    MatmulPackedB qkv, proj, fc, fcproj; /* the weights above, packed once (matmul.h) */
 } MiniLayer;
 
 struct MiniModel {
@@ -24,6 +26,7 @@ struct MiniModel {
     ThreadPool *pool;
     float *wte, *wpe, *wpe_row, *wpe_col, *wse, *lnf_w, *lnf_b, *lm_head;
     MiniLayer *layer;
+    MatmulPackedB lm, lm_codes; /* lm_head packed: all rows, the image-code rows */
     SafeTensors *st; /* the mmap'd weights: F32 tensors are used in place */
     float **owned;   /* converted or concatenated tensors, freed together */
     int n_owned, cap_owned;
@@ -193,6 +196,23 @@ static int load_weights(MiniModel *m, const SafeTensors *st, Error *err) {
     return rc ? -1 : 0;
 }
 
+/* Every product of the forward pass multiplies a weight by a few rows (one
+ * token, or one per window in mini_feed_batch), where packing the weight on
+ * each call would cost as much as the product itself. */
+static int pack_weights(MiniModel *m) {
+    const MiniConfig *c = &m->config;
+    int64_t C = c->d_model, F = c->ffn;
+    int rc = 0;
+    for (int l = 0; l < c->n_layers; l++) {
+        MiniLayer *y = &m->layer[l];
+        rc |= matmul_pack_nt(&y->qkv, y->qkv_w, 3 * C, C) | matmul_pack_nt(&y->proj, y->proj_w, C, C) |
+              matmul_pack_nt(&y->fc, y->fc_w, F, C) | matmul_pack_nt(&y->fcproj, y->fcproj_w, C, F);
+    }
+    rc |= matmul_pack_nt(&m->lm, m->lm_head, c->vocab, C);
+    rc |= matmul_pack_nt(&m->lm_codes, m->lm_head + (size_t)c->n_text * C, c->n_codes, C);
+    return rc ? -1 : 0;
+}
+
 /* The specials must be the tokenizer's own tokens, or prompts would be
  * split into bytes instead of matching the ids the model was trained on. */
 static int resolve_vocab(MiniModel *m, const char *dir, Error *err) {
@@ -236,6 +256,10 @@ int mini_load(MiniModel **out, const char *dir, int n_threads, Error *err) {
         error_prefix(err, "%s", path);
         goto fail;
     }
+    if (pack_weights(m) != 0) {
+        error_set(err, "%s: out of memory packing the weights", path);
+        goto fail;
+    }
     mem_free(json);
     if (n_threads > 1) m->pool = pool_new(n_threads);
     *out = m;
@@ -249,6 +273,15 @@ fail:
 
 void mini_free(MiniModel *m) {
     if (!m) return;
+    for (int l = 0; m->layer && l < m->config.n_layers; l++) {
+        MiniLayer *y = &m->layer[l];
+        matmul_packed_free(&y->qkv);
+        matmul_packed_free(&y->proj);
+        matmul_packed_free(&y->fc);
+        matmul_packed_free(&y->fcproj);
+    }
+    matmul_packed_free(&m->lm);
+    matmul_packed_free(&m->lm_codes);
     for (int i = 0; i < m->n_owned; i++) mem_free(m->owned[i]);
     mem_free(m->owned);
     st_close(m->st);
@@ -374,18 +407,28 @@ static void add_bias(float *x, const float *b, int n, int width) {
         for (int k = 0; k < width; k++) x[(size_t)i * width + k] += b[k];
 }
 
+typedef struct {
+    float *fc;
+    int F;
+} GeluJob;
+
+/* gelu_tanh of rows [begin, end) of fc [n, F], in place. */
+static void gelu_rows(void *ctx, int64_t begin, int64_t end, int thread) {
+    GeluJob *j = ctx;
+    float *rows = j->fc + (size_t)begin * j->F;
+    ops_gelu_tanh(rows, rows, (end - begin) * j->F);
+}
+
 /* x[n,C] += fcproj(gelu_tanh(fc(ln2(x)))); h [n,C] and fc [n,F] are scratch. */
 static void mlp_block(const MiniModel *m, const MiniLayer *y, float *x, float *h, float *fc, int n) {
     const MiniConfig *c = &m->config;
     int C = c->d_model, F = c->ffn;
     norm_rows(c, h, x, y->ln2_w, y->ln2_b, n);
-    matmul_f32_nt(m->pool, fc, h, y->fc_w, n, F, C, 0);
+    matmul_f32_nt_packed(m->pool, fc, h, &y->fc, n, 0);
     add_bias(fc, y->fc_b, n, F);
-    for (size_t k = 0; k < (size_t)n * F; k++) {
-        float v = fc[k];
-        fc[k] = 0.5f * v * (1.0f + tanhf(0.7978845608028654f * (v + 0.044715f * v * v * v)));
-    }
-    matmul_f32_nt(m->pool, h, fc, y->fcproj_w, n, C, F, 0);
+    GeluJob job = {fc, F};
+    pool_parallel_for(n > 1 ? m->pool : NULL, n, gelu_rows, &job);
+    matmul_f32_nt_packed(m->pool, h, fc, &y->fcproj, n, 0);
     add_bias(h, y->fcproj_b, n, C);
     for (size_t k = 0; k < (size_t)n * C; k++) x[k] += h[k];
 }
@@ -410,6 +453,20 @@ static void embed(const MiniModel *m, MiniState *s, const int *tokens, const int
     }
 }
 
+/* q · k over n floats in 8 interleaved partial sums, which the compiler
+ * turns into one vector register (a single running sum cannot be
+ * vectorized without reordering it); attention spends most of its time
+ * here. */
+static float dot_lanes(const float *q, const float *k, int n) {
+    float lane[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int t = 0; t < 8; t++) lane[t] += q[i + t] * k[i + t];
+    float d = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+    for (; i < n; i++) d += q[i] * k[i];
+    return d;
+}
+
 /* Attention of the n new queries over the cache (already holding their keys). */
 static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix) {
     int C = c->d_model, NH = c->n_heads, hs = C / NH, total = s->len + n;
@@ -422,9 +479,7 @@ static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix) 
             const float *q = s->qkv + (size_t)i * 3 * C + h * hs;
             float mx = -INFINITY, sum = 0;
             for (int j = 0; j < visible; j++) {
-                const float *kj = K + (size_t)j * C + h * hs;
-                float d = 0;
-                for (int k = 0; k < hs; k++) d += q[k] * kj[k];
+                float d = dot_lanes(q, K + (size_t)j * C + h * hs, hs);
                 s->scores[j] = d * scale;
                 if (s->scores[j] > mx) mx = s->scores[j];
             }
@@ -458,7 +513,7 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
     for (int l = 0; l < c->n_layers; l++) {
         const MiniLayer *y = &m->layer[l];
         norm_rows(c, s->h, s->x, y->ln1_w, y->ln1_b, n);
-        matmul_f32_nt(m->pool, s->qkv, s->h, y->qkv_w, n, 3 * C, C, 0);
+        matmul_f32_nt_packed(m->pool, s->qkv, s->h, &y->qkv, n, 0);
         add_bias(s->qkv, y->qkv_b, n, 3 * C);
         for (int i = 0; i < n; i++) {
             size_t at = ((size_t)l * c->max_seq + (size_t)(s->len + i)) * C;
@@ -466,16 +521,40 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
             memcpy(s->v + at, s->qkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
         }
         attend(c, s, l, n, prefix);
-        matmul_f32_nt(m->pool, s->h, s->att, y->proj_w, n, C, C, 0);
+        matmul_f32_nt_packed(m->pool, s->h, s->att, &y->proj, n, 0);
         add_bias(s->h, y->proj_b, n, C);
         for (size_t k = 0; k < (size_t)n * C; k++) s->x[k] += s->h[k];
         mlp_block(m, y, s->x, s->h, s->fc, n);
     }
     norm_rows(c, s->h, s->x, m->lnf_w, m->lnf_b, n);
-    if (logits) matmul_f32_nt(m->pool, logits, s->h, m->lm_head, n, V, C, 0);
-    if (last_logits) matmul_f32_nt(m->pool, last_logits, s->h + (size_t)(n - 1) * C, m->lm_head, 1, V, C, 0);
+    if (logits) matmul_f32_nt_packed(m->pool, logits, s->h, &m->lm, n, 0);
+    if (last_logits) matmul_f32_nt_packed(m->pool, last_logits, s->h + (size_t)(n - 1) * C, &m->lm, 1, 0);
     s->len += n;
     return 0;
+}
+
+typedef struct {
+    const MiniConfig *c;
+    MiniState *const *states;
+    const float *qkv; /* [B, 3C] */
+    float *att;       /* [B, C] */
+    int layer;
+} BatchAttention;
+
+/* States [begin, end) of a batch: store the new key/value, attend over the
+ * state's own cache (each state is touched by one thread only). */
+static void attend_batch(void *ctx, int64_t begin, int64_t end, int thread) {
+    BatchAttention *j = ctx;
+    int C = j->c->d_model;
+    for (int64_t b = begin; b < end; b++) {
+        MiniState *s = j->states[b];
+        size_t at = ((size_t)j->layer * j->c->max_seq + (size_t)s->len) * C;
+        memcpy(s->qkv, j->qkv + (size_t)b * 3 * C, (size_t)3 * C * sizeof(float));
+        memcpy(s->k + at, s->qkv + C, (size_t)C * sizeof(float));
+        memcpy(s->v + at, s->qkv + 2 * C, (size_t)C * sizeof(float));
+        attend(j->c, s, j->layer, 1, 0);
+        memcpy(j->att + (size_t)b * C, s->att, (size_t)C * sizeof(float));
+    }
 }
 
 /* One token for each of B states in one pass: the matmuls see [B, C]
@@ -508,24 +587,20 @@ int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const i
     for (int l = 0; l < c->n_layers; l++) {
         const MiniLayer *y = &m->layer[l];
         norm_rows(c, h, x, y->ln1_w, y->ln1_b, B);
-        matmul_f32_nt(m->pool, qkv, h, y->qkv_w, B, 3 * C, C, 0);
+        matmul_f32_nt_packed(m->pool, qkv, h, &y->qkv, B, 0);
         add_bias(qkv, y->qkv_b, B, 3 * C);
-        for (int b = 0; b < B; b++) {
-            MiniState *s = states[b];
-            size_t at = ((size_t)l * c->max_seq + (size_t)s->len) * C;
-            memcpy(s->qkv, qkv + (size_t)b * 3 * C, (size_t)3 * C * sizeof(float));
-            memcpy(s->k + at, s->qkv + C, (size_t)C * sizeof(float));
-            memcpy(s->v + at, s->qkv + 2 * C, (size_t)C * sizeof(float));
-            attend(c, s, l, 1, 0);
-            memcpy(att + (size_t)b * C, s->att, (size_t)C * sizeof(float));
-        }
-        matmul_f32_nt(m->pool, h, att, y->proj_w, B, C, C, 0);
+        BatchAttention job = {c, states, qkv, att, l};
+        pool_parallel_for(m->pool, B, attend_batch, &job);
+        matmul_f32_nt_packed(m->pool, h, att, &y->proj, B, 0);
         add_bias(h, y->proj_b, B, C);
         for (size_t k = 0; k < BC; k++) x[k] += h[k];
         mlp_block(m, y, x, h, fc, B);
     }
     norm_rows(c, h, x, m->lnf_w, m->lnf_b, B);
-    if (logits) matmul_f32_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
+    if (logits && lo == c->n_text && hi == c->vocab)
+        matmul_f32_nt_packed(m->pool, logits, h, &m->lm_codes, B, 0);
+    else if (logits)
+        matmul_f32_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
     for (int b = 0; b < B; b++) states[b]->len++;
     rc = 0;
 done:

@@ -38,12 +38,13 @@ typedef struct {
     int progress;           /* progress bar on stderr */
 } MiniHiresOptions;
 
-/* draw defaults, 8x8 grid, no wrap, context 2 rows / 2 columns, batch 24. */
+/* draw defaults, 8x8 grid, no wrap, context 2 rows / 2 columns, batch 24
+ * (each window holds a KV cache of ~2 MiB, twice with guidance). */
 void mini_hires_defaults(MiniHiresOptions *o);
 /* codes [grid_h * grid_w]: in, the kept cells (o->known); out, all cells. */
 int mini_hires_generate(MiniModel *m, const char *prompt, const MiniHiresOptions *o, int *codes, Error *err);
 
-/* Codes -> pixels in tiles of 16x16 codes, each decoded with 4 codes of
+/* Codes -> pixels in tiles of 24x24 codes, each decoded with 8 codes of
  * neighbours on every side (wrapped when tile, clamped otherwise) and blended
  * linearly over the overlaps, so memory does not grow with the tile count.
  * out: RGB image of grid_h*f x grid_w*f. */

@@ -12,4 +12,24 @@ printf 'not a png' > "$TMP/bad.png"
 expect_stderr "bad.png" 1 $EXAONE mockup "$TMP/bad.png"
 expect_stderr "--size wants WxH" 2 $EXAONE draw --size 100x7 "blue waves"
 expect_stderr "--size wants WxH" 2 $EXAONE draw --size 8192x64 --tile "blue waves"
+expect_output "usage: exaone edit" $EXAONE edit --help
+expect_output "usage: exaone vary" $EXAONE vary --help
+expect_stderr "missing IMG" 2 $EXAONE edit
+expect_stderr "give --mask" 2 $EXAONE edit x.png "sea"
+expect_stderr "--outpaint wants" 2 $EXAONE edit --outpaint left=7 x.png "sea"
+expect_stderr "--outpaint wants" 2 $EXAONE edit --outpaint middle=8 x.png "sea"
+expect_stderr "bad.png" 1 $EXAONE edit --mask "$TMP/bad.png" "$TMP/bad.png" "sea"
+expect_stderr "bad.png" 1 $EXAONE vary "$TMP/bad.png"
+M=build/tmp/hires/random
+if [ -f $M/vq.safetensors ]; then
+    expect_exit 0 $EXAONE draw -m $M --size 64x64 -o "$TMP/small.png" "sea"
+    expect_exit 0 $EXAONE draw -m $M --size 128x64 -o "$TMP/wide.png" "sea"
+    expect_stderr "must match the picture" 1 $EXAONE edit -m $M --mask "$TMP/small.png" "$TMP/wide.png" "sea"
+    expect_exit 0 $EXAONE vary -m $M -n 2 -o "$TMP/v.png" "$TMP/wide.png"
+    if [ -f "$TMP/v-1.png" ] && [ -f "$TMP/v-2.png" ] && ! cmp -s "$TMP/v-1.png" "$TMP/v-2.png"; then
+        _pass "vary -n 2 writes two different variations"
+    else _fail "vary -n 2 writes two different variations"; fi
+else
+    skip "edit/vary outputs (run test_hires first)"
+fi
 finish
