@@ -271,8 +271,7 @@ fail:
     return -1;
 }
 
-void mini_free(MiniModel *m) {
-    if (!m) return;
+static void free_packed(MiniModel *m) {
     for (int l = 0; m->layer && l < m->config.n_layers; l++) {
         MiniLayer *y = &m->layer[l];
         matmul_packed_free(&y->qkv);
@@ -282,6 +281,11 @@ void mini_free(MiniModel *m) {
     }
     matmul_packed_free(&m->lm);
     matmul_packed_free(&m->lm_codes);
+}
+
+void mini_free(MiniModel *m) {
+    if (!m) return;
+    free_packed(m);
     for (int i = 0; i < m->n_owned; i++) mem_free(m->owned[i]);
     mem_free(m->owned);
     st_close(m->st);
@@ -292,6 +296,12 @@ void mini_free(MiniModel *m) {
 }
 
 const MiniConfig *mini_config(const MiniModel *m) { return &m->config; }
+
+int mini_weights_changed(MiniModel *m, Error *err) {
+    free_packed(m);
+    return pack_weights(m) != 0 ? error_set(err, "mini: out of memory packing the weights") : 0;
+}
+
 const MiniVocab *mini_vocab(const MiniModel *m) { return &m->vocab; }
 const Tokenizer *mini_tokenizer(const MiniModel *m) { return m->tok; }
 

@@ -61,6 +61,9 @@ const Tokenizer *mini_tokenizer(const MiniModel *m);
  * GPT_LORA_* (q_proj, k_proj, v_proj, out_proj, c_fc, c_proj), as a private copy
  * the caller may change (a LoRA merge: mini_lora.h); the model files are never
  * written. NULL (err set) when out of memory or out of range. */
+/* After changing weights through mini_weight_private (a LoRA merge): the
+ * forward pass multiplies by packed copies, made again here. */
+int mini_weights_changed(MiniModel *m, Error *err);
 float *mini_weight_private(MiniModel *m, int layer, int slot, int *rows, int *cols, Error *err);
 
 /* ---- low level: a KV-cached sequence ---- */

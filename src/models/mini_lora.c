@@ -127,7 +127,7 @@ int mini_lora_merge_into(MiniModel *m, const MiniLora *a, Error *err) {
             if (rows != d->out || cols != d->in) return error_set(err, "adapter shape mismatch at layer %d", l);
             if (add_delta(W, d, err) != 0) return -1;
         }
-    return 0;
+    return mini_weights_changed(m, err);
 }
 
 int mini_lora_apply_spec(MiniModel *m, const char *spec, Error *err) {
