@@ -9,7 +9,7 @@
 #include "args.h"
 #include "commands.h"
 #include "emoji_eval.h"
-#include "eval_metrics.h"
+#include "chrf.h"
 #include "mini_cli.h"
 
 #include <stdio.h>
@@ -211,7 +211,7 @@ int cmd_fairness_eval(int argc, char **argv) {
             const char *label = lang == MINI_LANG_KO ? r->ko_label : r->en_label;
             char *hyp = NULL;
             if (mini_caption(m, own, lang, 32, (int)beam, &hyp, &err) != 0) goto done;
-            double metric[N_METRICS] = {strcmp(hyp, label) == 0, eval_chrf(hyp, label) / 100, 0};
+            double metric[N_METRICS] = {strcmp(hyp, label) == 0, chrf(hyp, label) / 100, 0};
             mem_free(hyp);
             ids.n = 0;
             if (tok_encode(mini_tokenizer(m), label, strlen(label), &ids, &err) != 0) goto done;

@@ -6,7 +6,6 @@
 #include "args.h"
 #include "chrf.h"
 #include "commands.h"
-#include "eval_metrics.h"
 #include "mini_cli.h"
 
 #include <stdio.h>
@@ -258,7 +257,7 @@ int cmd_mini_eval(int argc, char **argv) {
             char *hyp = NULL;
             int bad = !src || !ref || mini_translate(e.m, src, dir ? MINI_LANG_EN : MINI_LANG_KO, 48, 4, &hyp, &e.err);
             if (!bad) {
-                sum += eval_chrf(hyp, ref);
+                sum += chrf(hyp, ref);
                 exact += strcmp(hyp, ref) == 0;
                 if (k < 3) printf("  %s  \"%s\" -> \"%s\"  (reference \"%s\")\n", dir ? "ko-en" : "en-ko", src, hyp, ref);
             }
