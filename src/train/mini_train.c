@@ -252,24 +252,35 @@ static int save_checkpoint(const char *path, const Gpt *model, const AdamW *opt,
     return rc;
 }
 
-static int copy_tensor(const SafeTensors *st, const char *name, float *dst, size_t numel, Error *err) {
+/* dst[numel] = the F32 tensor `name` (or, with bf16_ok, a BF16 one widened):
+ * checkpoints hold F32 only, exported models F32 or BF16. */
+static int copy_tensor(const SafeTensors *st, const char *name, float *dst, size_t numel, int bf16_ok, Error *err) {
     const StTensor *t = st_find(st, name);
-    if (!t || t->dtype != DTYPE_F32 || t->size != numel * sizeof(float))
+    int ok = t && ((t->dtype == DTYPE_F32 && t->size == numel * sizeof(float)) ||
+                   (bf16_ok && t->dtype == DTYPE_BF16 && t->size == numel * sizeof(uint16_t)));
+    if (!ok && bf16_ok)
+        return error_set(err, "tensor %s is missing, not F32/BF16, or has another size (model shape changed?)", name);
+    if (!ok)
         return error_set(err, "checkpoint tensor %s is missing or has another size (model shape changed?)", name);
-    memcpy(dst, t->data, t->size);
+    dtype_to_f32(t->dtype, t->data, dst, (int64_t)numel);
     return 0;
+}
+
+static int copy_params(const SafeTensors *st, Gpt *model, int bf16_ok, Error *err) {
+    int rc = 0;
+    for (int i = 0; i < model->table.count && !rc; i++) {
+        const ParamEntry *e = &model->table.entries[i];
+        rc = copy_tensor(st, e->name, model->params + e->offset, e->numel, bf16_ok, err);
+    }
+    return rc;
 }
 
 static int load_checkpoint(const char *path, Gpt *model, AdamW *opt, int64_t *step, Error *err) {
     SafeTensors *st;
     if (st_open(&st, path, err) != 0) return -1;
-    int rc = 0;
-    for (int i = 0; i < model->table.count && !rc; i++) {
-        const ParamEntry *e = &model->table.entries[i];
-        rc = copy_tensor(st, e->name, model->params + e->offset, e->numel, err);
-    }
-    if (!rc) rc = copy_tensor(st, "optim.m", opt->m, model->table.total, err);
-    if (!rc) rc = copy_tensor(st, "optim.v", opt->v, model->table.total, err);
+    int rc = copy_params(st, model, 0, err);
+    if (!rc) rc = copy_tensor(st, "optim.m", opt->m, model->table.total, 0, err);
+    if (!rc) rc = copy_tensor(st, "optim.v", opt->v, model->table.total, 0, err);
     const char *s = st_metadata(st, "step"), *a = st_metadata(st, "adam_step");
     if (!rc && (!s || !a)) rc = error_set(err, "checkpoint has no step metadata");
     if (!rc) {
@@ -285,18 +296,7 @@ static int load_checkpoint(const char *path, Gpt *model, AdamW *opt, int64_t *st
 static int load_init_weights(const char *path, Gpt *model, Error *err) {
     SafeTensors *st;
     if (st_open(&st, path, err) != 0) return -1;
-    int rc = 0;
-    for (int i = 0; i < model->table.count && !rc; i++) {
-        const ParamEntry *e = &model->table.entries[i];
-        const StTensor *t = st_find(st, e->name);
-        int ok = t && (t->dtype == DTYPE_F32 || t->dtype == DTYPE_BF16) &&
-                 t->size == e->numel * (t->dtype == DTYPE_F32 ? 4 : 2);
-        if (!ok)
-            rc = error_set(err, "tensor %s is missing, not F32/BF16, or has another size (model shape changed?)",
-                           e->name);
-        else
-            dtype_to_f32(t->dtype, t->data, model->params + e->offset, (int64_t)e->numel);
-    }
+    int rc = copy_params(st, model, 1, err);
     st_close(st);
     return rc ? error_prefix(err, "%s", path) : 0;
 }
