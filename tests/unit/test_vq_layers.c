@@ -273,16 +273,24 @@ static VqModel *model_from_ref(Error *err) {
     return m;
 }
 
+/* The reference model with activations reserved for its batch geometry. */
+static VqModel *reserved_model_from_ref(int *B, int *H, int *W, Error *err) {
+    VqModel *m = model_from_ref(err);
+    CHECKF(m, "%s", err->message);
+    if (!m) return NULL;
+    const int32_t *c = ints("config");
+    const int32_t *g = c + 2 + c[1] + 5;
+    *B = g[0], *H = g[1], *W = g[2];
+    CHECK(vq_reserve(m, *B, *H, *W, err) == 0);
+    return m;
+}
+
 TEST(model_vs_torch) {
     if (open_ref("model")) return;
     Error err = {0};
-    VqModel *m = model_from_ref(&err);
-    CHECKF(m, "%s", err.message);
+    int B, H, W;
+    VqModel *m = reserved_model_from_ref(&B, &H, &W, &err);
     if (!m) return;
-    const int32_t *c = ints("config");
-    const int32_t *g = c + 2 + c[1] + 5;
-    int B = g[0], H = g[1], W = g[2];
-    CHECK(vq_reserve(m, B, H, W, &err) == 0);
     vq_forward(m, in("images"), B);
     int64_t N = numel("codes");
     int same = 1;
@@ -390,13 +398,9 @@ TEST(load_survives_allocation_failures) {
 TEST(decoder_only_freezes_encoder_and_codebook) {
     if (open_ref("model")) return;
     Error err = {0};
-    VqModel *m = model_from_ref(&err);
-    CHECKF(m, "%s", err.message);
+    int B, H, W;
+    VqModel *m = reserved_model_from_ref(&B, &H, &W, &err);
     if (!m) return;
-    const int32_t *c = ints("config");
-    const int32_t *g = c + 2 + c[1] + 5;
-    int B = g[0], H = g[1], W = g[2];
-    CHECK(vq_reserve(m, B, H, W, &err) == 0);
     size_t total = m->table.total;
     float *full = malloc(total * sizeof(float)), *before = malloc(total * sizeof(float));
     memcpy(before, m->params, total * sizeof(float));
