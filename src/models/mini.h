@@ -131,5 +131,11 @@ int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const in
                     int n, double *sums, Error *err);
 int mini_score_texts_pmi(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens,
                          int n, double *scores, Error *err);
+/* sums[i] = log p(c0 .. c(G-1) of image i | prompt) in nats under the drawing
+ * direction (mini_score_image.c), for n images codes[n, G]; text NULL = the
+ * empty (classifier-free) prompt. Ranking names for an image by it is
+ * captioning through Bayes' rule with a uniform prior over the names. */
+int mini_score_images(MiniModel *m, int lang, const int32_t *text, int n_text, const int *codes, int n,
+                      double *sums, Error *err);
 
 #endif
