@@ -14,6 +14,7 @@ void mini_hires_defaults(MiniHiresOptions *o) {
     o->grid_h = o->grid_w = 8;
     o->ctx_rows = o->ctx_cols = 2;
     o->max_batch = 24;
+    o->bf16 = 1;
 }
 
 typedef struct {
@@ -115,7 +116,8 @@ static int run_windows(Gen *g, Win *wins, int n, Error *err) {
             }
         }
         if (B == 0) break;
-        if (mini_feed_batch(g->m, g->states, B, g->tokens, g->segments, g->lo, g->lo + g->n_codes, g->logits, err))
+        if (mini_feed_batch(g->m, g->states, B, g->tokens, g->segments, g->lo, g->lo + g->n_codes, g->o->bf16, g->logits,
+                            err))
             return -1;
         for (int i = 0, b = 0; i < n; i++) {
             memcpy(wins[i].lc, g->logits + (size_t)b++ * g->n_codes, (size_t)g->n_codes * sizeof(float));
