@@ -274,6 +274,22 @@ TEST(decode_of_one_tile_is_the_plain_decoder_cropped) {
                 worst = abs(want - got) > worst ? abs(want - got) : worst;
             }
     CHECKF(worst <= 1, "tiled decode differs from the plain decoder by %d", worst);
+    /* bf16 convolutions (draw --size): close to f32, but not the same */
+    Image *b16 = image_new(N * f, N * f, 3, &err);
+    vq->scratch.forward_bf16 = 1;
+    CHECK(b16 && mini_hires_decode(vq, codes, N, N, 0, b16, 0, &err) == 0);
+    vq->scratch.forward_bf16 = 0;
+    double diff16 = 0;
+    int worst16 = 0;
+    for (size_t i = 0; b16 && i < (size_t)N * f * N * f * 3; i++) {
+        int d = abs((int)a->pixels[i] - (int)b16->pixels[i]);
+        diff16 += d;
+        worst16 = d > worst16 ? d : worst16;
+    }
+    diff16 /= (double)N * f * N * f * 3;
+    printf("  bf16 decode vs f32: mean |diff| %.3f levels, max %d\n", diff16, worst16);
+    CHECKF(diff16 > 0 && diff16 < 1.0, "bf16 decode: mean |diff| %.3f", diff16);
+    image_free(b16);
     codes[5] = 1 << 20;
     CHECK(mini_hires_decode(vq, codes, N, N, 0, a, 0, &err) != 0 && strstr(err.message, "codebook"));
     mem_free(px);

@@ -119,15 +119,17 @@ void conv2d_forward(ThreadPool *pool, ConvScratch *scratch, real *out, const rea
         for (int c = 0; c < s->C; c++)
             for (int q = 0; q < kk; q++)
                 scratch->wt[((int64_t)q * s->C + c) * s->OC + o] = weight[o * ckk + (int64_t)c * kk + q];
+    void (*gemm)(ThreadPool *, real *, const real *, const real *, int64_t, int64_t, int64_t, int) =
+        scratch->forward_bf16 ? gemm_nn_bf16 : gemm_nn;
     if (is_pointwise(s)) {
-        gemm_nn(pool, out, inp, scratch->wt, (int64_t)B * pix, s->OC, s->C, 0);
+        gemm(pool, out, inp, scratch->wt, (int64_t)B * pix, s->OC, s->C, 0);
     } else {
         int step = chunk_images(scratch, s, H, W);
         for (int b0 = 0; b0 < B; b0 += step) {
             int nb = B - b0 < step ? B - b0 : step;
             ColJob job = {scratch->col, inp + (int64_t)b0 * H * W * s->C, NULL, NULL, H, W, Ho, Wo, s};
             pool_parallel_for(pool, nb * pix, im2col_rows, &job);
-            gemm_nn(pool, out + b0 * pix * s->OC, scratch->col, scratch->wt, nb * pix, s->OC, ckk, 0);
+            gemm(pool, out + b0 * pix * s->OC, scratch->col, scratch->wt, nb * pix, s->OC, ckk, 0);
         }
     }
     if (bias) {

@@ -41,6 +41,10 @@ typedef struct {
      * (wp), and its gradient in that order (dwp). */
     real *wt, *wp, *dwp;
     size_t wt_cap;
+    /* 1: forward products round both operands to bf16 (f32 sums), twice the
+     * multiply rate: for inference (a large picture's VQ decoding); training
+     * leaves it 0 */
+    int forward_bf16;
 } ConvScratch;
 
 typedef struct {
