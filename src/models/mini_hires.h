@@ -46,7 +46,7 @@ void mini_hires_defaults(MiniHiresOptions *o);
 /* codes [grid_h * grid_w]: in, the kept cells (o->known); out, all cells. */
 int mini_hires_generate(MiniModel *m, const char *prompt, const MiniHiresOptions *o, int *codes, Error *err);
 
-/* Codes -> pixels in tiles of 24x24 codes, each decoded with 8 codes of
+/* Codes -> pixels in tiles of up to 64x64 codes, each decoded with 8 codes of
  * neighbours on every side (wrapped when tile, clamped otherwise) and blended
  * linearly over the overlaps, so memory does not grow with the tile count.
  * out: RGB image of grid_h*f x grid_w*f. */
