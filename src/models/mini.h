@@ -87,9 +87,12 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
 
 /* One token for each of B states (each at its own next position), batched:
  * logits [B, hi - lo] of the vocabulary slice [lo, hi) (e.g. the image
- * codes), or NULL. Causal: each token sees its whole cache. */
+ * codes), or NULL. Causal: each token sees its whole cache. as_bf16: the
+ * weight products round both operands to bf16 and sum in f32, as the
+ * trainer's bf16 matmuls do (half the weight bytes, twice the multiply rate
+ * on AVX512-BF16; logits move by ~1e-2); 0 keeps f32. */
 int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const int *tokens, const int *segments,
-                    int lo, int hi, float *logits, Error *err);
+                    int lo, int hi, int as_bf16, float *logits, Error *err);
 
 /* ---- tasks (mini_gen.c) ---- */
 typedef struct {
