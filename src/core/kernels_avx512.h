@@ -46,6 +46,10 @@ static inline size_t linear_avx512_act_bytes(DType w_type, int64_t M, int64_t K)
 void quantize_q8_0_avx512(const float *x, BlockQ8_0 *dst, int64_t K);
 void quantize_q8_K_avx512(const float *x, BlockQ8_K *dst, int64_t K);
 void linear_avx512_prepare(ThreadPool *pool, LinearAct *act);
+/* Weight rows [begin, end) by kernels.c's portable loops (a ParallelFn on a
+ * LinearAct whose xq / xbf are prepared): the fallback when a kernel here
+ * cannot get its scratch. */
+void linear_portable_rows(void *ctx, int64_t begin, int64_t end, int thread);
 void linear_avx512(ThreadPool *pool, LinearAct *act);
 
 #endif
