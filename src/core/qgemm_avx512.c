@@ -83,89 +83,77 @@ void qgemm_prepare(ThreadPool *pool, LinearAct *act) { pool_parallel_for(pool, a
 /* Panel layout, per block b (q8_0/q4_0: 32 k; q4_K: a super-block of 256)
  * and strip s: q8_0 / q4_0 one STRIP_BLOCK (8 vectors of u8 = w + 128, then
  * d_w as 16 f32); q4_K eight STRIP_BLOCKs (u8 = the nibble, then d·sc of
- * that sub-block) followed by dmin·m of the 8 sub-blocks (8 x 16 f32). */
+ * that sub-block) followed by dmin·m of the 8 sub-blocks (8 x 16 f32).
+ * Lane c of every vector belongs to weight row c of the strip. */
 #define Q4K_STRIP_BLOCK (8 * STRIP_BLOCK + 8 * 64)
 
 static size_t strip_block_bytes(DType t) { return t == DTYPE_Q4_K ? Q4K_STRIP_BLOCK : STRIP_BLOCK; }
 
-/* 16 lanes of one byte of each 32-bit word, as f32. */
-INLINE __m512 byte_f32(__m512i words, int byte) {
-    return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(words, 8 * byte), _mm512_set1_epi32(0xFF)));
+static size_t block_bytes(DType t) {
+    return t == DTYPE_Q8_0 ? sizeof(BlockQ8_0) : t == DTYPE_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ4_K);
 }
 
-/* One q4_K super-block of 16 weight rows (gathered at src + offsets). */
-INLINE void pack_q4_K(const uint8_t *src, __m512i offsets, __mmask16 live, uint8_t *dst) {
-    const __m512i zero = _mm512_setzero_si512(), nibble = _mm512_set1_epi8(0x0F);
-    __m512i dd = _mm512_mask_i32gather_epi32(zero, live, offsets, src, 1); /* d | dmin << 16 */
-    __m512 d = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dd)), dmin = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16)));
-    /* the 6-bit scales and mins of ggml's get_scale_min_k4, four per word */
-    __m512i u0 = _mm512_mask_i32gather_epi32(zero, live, offsets, src + 4, 1);
-    __m512i u1 = _mm512_mask_i32gather_epi32(zero, live, offsets, src + 8, 1);
-    __m512i u2 = _mm512_mask_i32gather_epi32(zero, live, offsets, src + 12, 1);
-    const __m512i low6 = _mm512_set1_epi32(0x3f3f3f3f), low4 = _mm512_set1_epi32(0x0f0f0f0f),
-                  top2 = _mm512_set1_epi32(0x03030303);
-    __m512i sc[2] = {_mm512_and_si512(u0, low6),
-                     _mm512_or_si512(_mm512_and_si512(u2, low4),
-                                     _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u0, 6), top2), 4))};
-    __m512i mn[2] = {_mm512_and_si512(u1, low6),
-                     _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u2, 4), low4),
-                                     _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u1, 6), top2), 4))};
-    for (int s = 0; s < 8; s++) {
-        _mm512_store_ps(dst + s * STRIP_BLOCK + QUADS * 64, _mm512_mul_ps(d, byte_f32(sc[s / 4], s % 4)));
-        _mm512_store_ps(dst + 8 * STRIP_BLOCK + 64 * s, _mm512_mul_ps(dmin, byte_f32(mn[s / 4], s % 4)));
-    }
-    /* 32 bytes per pair of sub-blocks: low nibbles sub-block 2p, high 2p+1 */
-    for (int p = 0; p < 4; p++)
-        for (int j = 0; j < QUADS; j++) {
-            __m512i w = _mm512_mask_i32gather_epi32(zero, live, offsets, src + 16 + 32 * p + 4 * j, 1);
-            _mm512_store_si512(dst + 2 * p * STRIP_BLOCK + 64 * j, _mm512_and_si512(w, nibble));
-            _mm512_store_si512(dst + (2 * p + 1) * STRIP_BLOCK + 64 * j,
-                               _mm512_and_si512(_mm512_srli_epi16(w, 4), nibble));
-        }
+/* 32 weight bytes of one row as the 8 words of lane c of 8 panel vectors. */
+INLINE void put_words(__m256i v, uint8_t *dst, int c) {
+    uint32_t w[8];
+    _mm256_storeu_si256((__m256i *)w, v);
+    for (int j = 0; j < QUADS; j++) memcpy(dst + 64 * j + 4 * c, &w[j], 4);
 }
 
-/* One q8_0 / q4_0 block of 16 weight rows. */
-INLINE void pack_q8_q4(int q8, const uint8_t *src, __m512i offsets, __mmask16 live, uint8_t *dst) {
-    const __m512i zero = _mm512_setzero_si512(), flip = _mm512_set1_epi8((char)0x80),
-                  nibble = _mm512_set1_epi8(0x0F), to_u8 = _mm512_set1_epi8(128 - 8); /* q4_0: (nibble - 8) + 128 */
-    __m512i d = _mm512_mask_i32gather_epi32(zero, live, offsets, src, 1);
-    _mm512_store_ps(dst + QUADS * 64, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(d)));
+INLINE void put_f32(uint8_t *dst, int c, float v) { memcpy(dst + 4 * c, &v, 4); }
+
+/* One q8_0 / q4_0 block of weight row c. */
+INLINE void pack_q8_q4(int q8, const uint8_t *src, int c, uint8_t *dst) {
+    uint16_t d;
+    memcpy(&d, src, 2);
+    put_f32(dst + QUADS * 64, c, _cvtsh_ss(d));
     if (q8) {
-        for (int j = 0; j < QUADS; j++) {
-            __m512i w = _mm512_mask_i32gather_epi32(zero, live, offsets, src + 2 + 4 * j, 1);
-            _mm512_store_si512(dst + 64 * j, _mm512_xor_si512(w, flip));
-        }
-    } else { /* low nibbles are elements 0..15 of the block, high nibbles 16..31 */
-        for (int j = 0; j < QUADS / 2; j++) {
-            __m512i w = _mm512_mask_i32gather_epi32(zero, live, offsets, src + 2 + 4 * j, 1);
-            _mm512_store_si512(dst + 64 * j, _mm512_add_epi8(_mm512_and_si512(w, nibble), to_u8));
-            _mm512_store_si512(dst + 64 * (j + QUADS / 2),
-                               _mm512_add_epi8(_mm512_and_si512(_mm512_srli_epi16(w, 4), nibble), to_u8));
-        }
+        put_words(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + 2)), _mm256_set1_epi8((char)0x80)), dst, c);
+    } else { /* low nibbles are elements 0..15, high nibbles 16..31; u8 = (nibble - 8) + 128 */
+        __m128i q = _mm_loadu_si128((const __m128i *)(src + 2)), nibble = _mm_set1_epi8(0x0F);
+        __m256i both = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), nibble), _mm_and_si128(q, nibble));
+        put_words(_mm256_add_epi8(both, _mm256_set1_epi8(128 - 8)), dst, c);
     }
 }
 
-/* ns strips from weight row n0 on (rows >= N read as zero with scale 0) into
- * panel[b][strip]. A block's 32-bit words are gathered across the 16 rows of
- * a strip, which is exactly the transpose the tile needs. */
+/* One q4_K super-block of weight row c. */
+INLINE void pack_q4_K(const BlockQ4_K *src, int c, uint8_t *dst) {
+    float d = _cvtsh_ss(src->d), dmin = _cvtsh_ss(src->dmin);
+    for (int s = 0; s < 8; s++) { /* the 6-bit scales and mins, ggml's get_scale_min_k4 */
+        const uint8_t *sc = src->scales;
+        int scale = s < 4 ? sc[s] & 63 : (sc[s + 4] & 0xF) | ((sc[s - 4] >> 6) << 4);
+        int min = s < 4 ? sc[s + 4] & 63 : (sc[s + 4] >> 4) | ((sc[s] >> 6) << 4);
+        put_f32(dst + s * STRIP_BLOCK + QUADS * 64, c, d * (float)scale);
+        put_f32(dst + 8 * STRIP_BLOCK + 64 * s, c, dmin * (float)min);
+    }
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    for (int p = 0; p < 4; p++) { /* 32 bytes per pair of sub-blocks: low nibbles sub-block 2p, high 2p+1 */
+        __m256i q = _mm256_loadu_si256((const __m256i *)(src->qs + 32 * p));
+        put_words(_mm256_and_si256(q, nibble), dst + 2 * p * STRIP_BLOCK, c);
+        put_words(_mm256_and_si256(_mm256_srli_epi16(q, 4), nibble), dst + (2 * p + 1) * STRIP_BLOCK, c);
+    }
+}
+
+/* ns strips from weight row n0 on into panel[b][strip]. Each weight row is
+ * read front to back (the hardware prefetcher follows that; gathering a
+ * word of 16 rows at a time was slower than the products it fed) and its
+ * words are spread into its lane. Lanes past row N are zero. */
 static void pack_panel(const LinearAct *a, int64_t n0, int ns, uint8_t *panel) {
     int64_t nb = a->K / (a->w_type == DTYPE_Q4_K ? QK_K : QK8_0);
-    size_t blk = a->w_type == DTYPE_Q8_0 ? sizeof(BlockQ8_0) : a->w_type == DTYPE_Q4_0 ? sizeof(BlockQ4_0) : sizeof(BlockQ4_K);
-    size_t row = (size_t)nb * blk, sb = strip_block_bytes(a->w_type);
-    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i offsets = _mm512_mullo_epi32(lanes, _mm512_set1_epi32((int)row));
-    for (int s = 0; s < ns; s++) {
-        int64_t first = n0 + STRIP * s, left = a->N - first;
-        __mmask16 live = left >= STRIP ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-        const uint8_t *base = (const uint8_t *)a->W + (size_t)first * row;
-        for (int64_t b = 0; b < nb; b++) {
-            uint8_t *dst = panel + ((size_t)b * (size_t)ns + (size_t)s) * sb;
-            if (a->w_type == DTYPE_Q4_K)
-                pack_q4_K(base + (size_t)b * blk, offsets, live, dst);
-            else
-                pack_q8_q4(a->w_type == DTYPE_Q8_0, base + (size_t)b * blk, offsets, live, dst);
+    size_t blk = block_bytes(a->w_type);
+    size_t row = (size_t)nb * blk, sb = strip_block_bytes(a->w_type), stride = (size_t)ns * sb;
+    if (a->N - n0 < (int64_t)ns * STRIP) memset(panel, 0, (size_t)nb * stride);
+    for (int s = 0; s < ns; s++)
+        for (int c = 0; c < STRIP && n0 + STRIP * s + c < a->N; c++) {
+            const uint8_t *src = (const uint8_t *)a->W + (size_t)(n0 + STRIP * s + c) * row;
+            uint8_t *dst = panel + (size_t)s * sb;
+            for (int64_t b = 0; b < nb; b++, src += blk, dst += stride) {
+                if (a->w_type == DTYPE_Q4_K)
+                    pack_q4_K((const BlockQ4_K *)src, c, dst);
+                else
+                    pack_q8_q4(a->w_type == DTYPE_Q8_0, src, c, dst);
+            }
         }
-    }
 }
 
 /* ---- tiles ---- */
@@ -271,8 +259,9 @@ static void tile_any(const LinearAct *a, const uint8_t *panel, int rm, int ns, i
  * time, packed once and used for every x row. */
 static void columns(void *ctx, int64_t begin, int64_t end, int thread) {
     const LinearAct *a = ctx;
-    size_t bytes = (size_t)(a->K / (a->w_type == DTYPE_Q4_K ? QK_K : QK8_0)) * RNV * strip_block_bytes(a->w_type);
-    uint8_t *panel = scratch_get(SCRATCH_QPANEL, bytes);
+    int64_t block = a->w_type == DTYPE_Q4_K ? QK_K : QK8_0, tiles = (a->M + RM - 1) / RM;
+    size_t row = (size_t)(a->K / block) * block_bytes(a->w_type);
+    uint8_t *panel = scratch_get(SCRATCH_QPANEL, (size_t)(a->K / block) * RNV * strip_block_bytes(a->w_type));
     if (!panel) { /* no memory for a panel: the portable loop needs none */
         linear_portable_rows(ctx, begin, end, thread);
         return;
@@ -281,7 +270,16 @@ static void columns(void *ctx, int64_t begin, int64_t end, int thread) {
         int64_t left = end - n0;
         int ns = left >= RNV * STRIP ? RNV : (int)((left + STRIP - 1) / STRIP);
         pack_panel(a, n0, ns, panel);
-        for (int64_t m0 = 0; m0 < a->M; m0 += RM) tile_any(a, panel, a->M - m0 < RM ? (int)(a->M - m0) : RM, ns, m0, n0);
+        /* While the tiles run, bring the next panel's weight rows (one
+         * contiguous run) into L2 a slice per tile: packing straight from
+         * DRAM otherwise stalls on every row (perf: a third of prefill). */
+        int64_t next = n0 + RNV * STRIP, next_rows = end - next < RNV * STRIP ? end - next : RNV * STRIP;
+        const char *ahead = (const char *)a->W + (size_t)next * row;
+        size_t lines = next_rows > 0 ? ((size_t)next_rows * row + 63) / 64 : 0, per_tile = lines / (size_t)tiles + 1, line = 0;
+        for (int64_t m0 = 0; m0 < a->M; m0 += RM) {
+            for (size_t i = 0; i < per_tile && line < lines; i++, line++) _mm_prefetch(ahead + 64 * line, _MM_HINT_T1);
+            tile_any(a, panel, a->M - m0 < RM ? (int)(a->M - m0) : RM, ns, m0, n0);
+        }
     }
 }
 
