@@ -4,7 +4,9 @@
  * kernels.c quantizes the activations into the portable form (LinearAct);
  * linear_avx512_prepare then lays them out once more for the vector loops
  * (quant_group_bytes per 4 blocks of q8_0/q4_0, reordered sub-blocks for q4_K),
- * in `avx` (linear_avx512_act_bytes bytes).
+ * in `avx` (linear_avx512_act_bytes bytes). From 16 x rows on, quantized
+ * weights go to the prefill GEMM of qgemm_avx512.h instead, which keeps
+ * only per-block scales and sums there and reads x's q8 bytes in place.
  */
 #ifndef EXAONE_KERNELS_AVX512_H
 #define EXAONE_KERNELS_AVX512_H
