@@ -193,7 +193,7 @@ static float dot_q4_K(const BlockQ4_K *w, const BlockQ8_K *x, int64_t nb) {
     return sum;
 }
 
-static void portable_rows(void *ctx, int64_t begin, int64_t end, int thread) {
+void linear_portable_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     const LinearAct *a = ctx;
     int64_t M = a->M, N = a->N, K = a->K;
     for (int64_t n = begin; n < end; n++) {
@@ -301,7 +301,7 @@ void linear_forward_ws(ThreadPool *pool, float *y, const float *x, const void *W
     if (!work && w_type != DTYPE_F16)
         pool_parallel_for(pool, N, unprepared_rows, &act);
     else
-        pool_parallel_for(pool, N, portable_rows, &act);
+        pool_parallel_for(pool, N, linear_portable_rows, &act);
 }
 
 void quantize_row_q8_0_fast(const float *x, BlockQ8_0 *dst, int64_t K) {

@@ -28,6 +28,9 @@
  * SCRATCH_ACT slot (scratch.h), which grows only when a larger M·K is first
  * seen, so decode steps after the first never allocate. Callers that manage
  * their own arena call linear_forward_ws with a buffer of that size instead.
+ * Prefill (M >= 16) with q8_0/q4_0/q4_K weights also takes a panel of at
+ * most K·60 bytes per worker thread (SCRATCH_QPANEL) to repack the weight
+ * rows it is about to use; the model's weights are never copied whole.
  * If the scratch cannot be allocated, linear_forward falls back to a slower
  * path that needs none, so it never fails.
  */

@@ -13,6 +13,7 @@
 #include "kernels_avx512.h"
 
 #include "matmul_avx512.h"
+#include "qgemm_avx512.h"
 #include "workshare.h"
 
 #include <immintrin.h>
@@ -143,8 +144,20 @@ static void prepare_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
+/* From this many x rows on, quantized products go to qgemm_avx512.c, whose
+ * per-thread weight repacking pays off only over enough rows (bench/prefill.c). */
+#define QGEMM_MIN_M 16
+
+static int use_qgemm(const LinearAct *a) {
+    return (a->w_type == DTYPE_Q8_0 || a->w_type == DTYPE_Q4_0 || a->w_type == DTYPE_Q4_K) && a->M >= QGEMM_MIN_M;
+}
+
 void linear_avx512_prepare(ThreadPool *pool, LinearAct *act) {
-    if (act->w_type == DTYPE_Q8_0 || act->w_type == DTYPE_Q4_0 || act->w_type == DTYPE_Q4_K)
+    _Static_assert(QUANT_GROUP_BYTES >= 4 * (sizeof(float) + sizeof(int32_t)) && Q4K_GROUP_BYTES >= 9 * sizeof(float),
+                   "qgemm's x fits the workspace (qgemm_x_bytes <= linear_avx512_act_bytes)");
+    if (use_qgemm(act))
+        qgemm_prepare(pool, act);
+    else if (act->w_type == DTYPE_Q8_0 || act->w_type == DTYPE_Q4_0 || act->w_type == DTYPE_Q4_K)
         pool_parallel_for(act->M >= 16 ? pool : NULL, act->M, prepare_rows, act);
 }
 
@@ -447,6 +460,10 @@ void linear_avx512(ThreadPool *pool, LinearAct *act) {
     /* ~8 pieces of weight rows per thread, taken on demand (workshare.h) */
     int64_t chunk = (act->N + 8 * pool_threads(pool) - 1) / (8 * pool_threads(pool));
     chunk = chunk < 16 ? 16 : (chunk + 3) / 4 * 4;
+    if (use_qgemm(act)) {
+        qgemm(pool, act);
+        return;
+    }
     switch (act->w_type) {
     case DTYPE_Q8_0:
     case DTYPE_Q4_0: workshare_for(pool, act->N, chunk, quant_rows, act); return;

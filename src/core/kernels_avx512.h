@@ -4,7 +4,9 @@
  * kernels.c quantizes the activations into the portable form (LinearAct);
  * linear_avx512_prepare then lays them out once more for the vector loops
  * (quant_group_bytes per 4 blocks of q8_0/q4_0, reordered sub-blocks for q4_K),
- * in `avx` (linear_avx512_act_bytes bytes).
+ * in `avx` (linear_avx512_act_bytes bytes). From 16 x rows on, quantized
+ * weights go to the prefill GEMM of qgemm_avx512.h instead, which keeps
+ * only per-block scales and sums there and reads x's q8 bytes in place.
  */
 #ifndef EXAONE_KERNELS_AVX512_H
 #define EXAONE_KERNELS_AVX512_H
@@ -46,6 +48,10 @@ static inline size_t linear_avx512_act_bytes(DType w_type, int64_t M, int64_t K)
 void quantize_q8_0_avx512(const float *x, BlockQ8_0 *dst, int64_t K);
 void quantize_q8_K_avx512(const float *x, BlockQ8_K *dst, int64_t K);
 void linear_avx512_prepare(ThreadPool *pool, LinearAct *act);
+/* Weight rows [begin, end) by kernels.c's portable loops (a ParallelFn on a
+ * LinearAct whose xq / xbf are prepared): the fallback when a kernel here
+ * cannot get its scratch. */
+void linear_portable_rows(void *ctx, int64_t begin, int64_t end, int thread);
 void linear_avx512(ThreadPool *pool, LinearAct *act);
 
 #endif

@@ -12,13 +12,15 @@
  *   SCRATCH_GEMM_A / SCRATCH_GEMM_B  packed panels of the GEMM (every thread)
  *   SCRATCH_ACT                      quantized activations of linear_forward
  *                                    (caller's thread; workers only read it)
+ *   SCRATCH_QPANEL                   packed q8_0/q4_0 weight panels of the
+ *                                    prefill GEMM (every thread)
  */
 #ifndef EXAONE_SCRATCH_H
 #define EXAONE_SCRATCH_H
 
 #include <stddef.h>
 
-enum { SCRATCH_GEMM_A = 0, SCRATCH_GEMM_B = 1, SCRATCH_ACT = 2, SCRATCH_SLOTS = 4 };
+enum { SCRATCH_GEMM_A = 0, SCRATCH_GEMM_B = 1, SCRATCH_ACT = 2, SCRATCH_QPANEL = 3, SCRATCH_SLOTS = 4 };
 
 /* NULL when the allocation fails (callers fall back to a path without scratch). */
 void *scratch_get(int slot, size_t size);

@@ -255,6 +255,12 @@ for name in ["softmax", "rmsnorm", "layernorm", "silu", "gelu_tanh", "gelu_erf",
 for rows, n in [(1, 6), (5, 3 * 64), (7, 3 * 128)]:
     op_case("rope", rows, n)
 
+# prefill GEMM tiles (kernels: 4 x rows by 48 weight rows): row and column
+# remainders of every size; drawn last so the cases above keep their values
+for dtype in ["q8_0", "q4_0"]:
+    linear_case(dtype, 19, 70, 64)
+linear_case("q4_K", 19, 70, 512)
+
 # inv_freq, for ops_rope_inv_freq: theta 1e6, head_dim 128
 inv = 1.0 / (1e6 ** (torch.arange(0, 128, 2, dtype=torch.int64).float() / 128))
 save("inv_freq_128.f32", inv.numpy())

@@ -268,7 +268,9 @@ TEST(gemm_matches_torch_both_paths) {
     pool_free(pool);
 }
 
-/* With the workspace allocation failing, linear_forward still answers right. */
+/* With any one of its allocations failing (the activation workspace, the
+ * scratch table, the prefill GEMM's weight panel), linear_forward still
+ * answers right; the counter proves the run reached n allocations. */
 TEST(linear_forward_survives_scratch_failure) {
     if (!have_ref) SKIP("reference outputs missing");
     const char *id = "q4_0_70_45_544";
@@ -279,12 +281,17 @@ TEST(linear_forward_survives_scratch_failure) {
     if (x && w && want && scale) {
         for (int fast = 0; fast <= 1; fast++) {
             set_path(fast);
-            float y[70 * 45];
-            scratch_release();
-            mem_fail_after(1);
-            linear_forward(NULL, y, x, w, DTYPE_Q4_0, 70, 45, 544);
-            mem_fail_after(0);
-            CHECK(count_bad("scratch failure", y, want, scale, 70 * 45, 544) == 0);
+            for (int n = 1; n <= 3; n++) {
+                float y[70 * 45];
+                scratch_release();
+                mem_fail_after(n);
+                linear_forward(NULL, y, x, w, DTYPE_Q4_0, 70, 45, 544);
+                long made = mem_alloc_count();
+                mem_fail_after(0);
+                CHECKF(count_bad("scratch failure", y, want, scale, 70 * 45, 544) == 0, "allocation %d failing", n);
+                CHECKF(!fast || !cpu_features()->avx512_vnni || made >= n,
+                       "only %ld allocations: allocation %d never failed", made, n);
+            }
         }
     }
     mem_free(x);
