@@ -341,26 +341,35 @@ int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens,
     return rc;
 }
 
-int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err) {
+int mini_seq_target_logprobs(MiniModel *m, const MiniSeq *seq, float *logp, Error *err) {
     const MiniConfig *c = mini_config(m);
     MiniState *s = NULL;
     float *logits = mem_alloc((size_t)seq->len * (size_t)c->vocab * sizeof(float));
     int rc = logits ? mini_state_new(&s, m, err) : error_set(err, "mini: out of memory");
     if (!rc) rc = mini_feed(m, s, seq->tokens, seq->segments, seq->len, seq->prefix, seq->image_start, logits, NULL, err);
-    *sum = 0;
-    *count = 0;
     for (int t = 0; !rc && t < seq->len; t++) {
+        logp[t] = 0;
         if (seq->targets[t] == IGNORE) continue;
         const float *l = logits + (size_t)t * c->vocab;
         float mx = -INFINITY;
         for (int k = 0; k < c->vocab; k++) mx = l[k] > mx ? l[k] : mx;
         double z = 0;
         for (int k = 0; k < c->vocab; k++) z += exp((double)(l[k] - mx));
-        *sum += (double)(l[seq->targets[t]] - mx) - log(z);
-        (*count)++;
+        logp[t] = (float)((double)(l[seq->targets[t]] - mx) - log(z));
     }
     mem_free(logits);
     mini_state_free(s);
+    return rc;
+}
+
+int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err) {
+    float *logp = mem_alloc((size_t)(seq->len > 0 ? seq->len : 1) * sizeof(float));
+    int rc = logp ? mini_seq_target_logprobs(m, seq, logp, err) : error_set(err, "mini: out of memory");
+    *sum = 0;
+    *count = 0;
+    for (int t = 0; !rc && t < seq->len; t++)
+        if (seq->targets[t] != IGNORE) *sum += logp[t], (*count)++;
+    mem_free(logp);
     return rc;
 }
 
