@@ -40,6 +40,7 @@ if [ -f $M/vq.safetensors ]; then
     data=${EXAONE_CACHE:-$HOME/.cache/exaone}/dataset
     if [ -f "$data/emoji64.tsv" ] && [ -f "$data/emoji64.bin" ]; then
         expect_output "composition.attn.en" $EXAONE explain-eval -m $M -n 2 --method attn
+        expect_output "halves.en.decided" $EXAONE explain-eval -m $M -n 1 --halves --lang en
     else
         skip "explain-eval on the test split (no prepared dataset in $data)"
     fi
