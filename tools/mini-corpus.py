@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Builds EXAONE-mini's raw bilingual corpus (before VQ encoding).
 
-usage: tools/mini-corpus.py OUT_DIR --dataset DIR
+usage: tools/mini-corpus.py OUT_DIR --dataset DIR [--families]
        tools/mini-corpus.py OUT_DIR [--images DIR]... [--emojibase DIR] [--mo-dir DIR]
+       tools/mini-corpus.py --families-only --dataset DIR     (F records on stdout)
 
 Writes OUT_DIR/{train,val,test}.tsv in the record format of src/train/mini_data.h,
 except that image records name a PNG instead of codes (`exaone mini-encode` turns
@@ -19,6 +20,15 @@ Sources:
   --emojibase DIR   emojibase-data with ko/data.json and en/data.json (labels, tags; joined on hexcode)
   --mo-dir DIR      gettext catalogs: DIR/ko/LC_MESSAGES/*.mo give EN -> KO pairs
   --textures DIR    (optional) PNG texture crops named "<english colour words>__<korean>.png"
+  --families        also write F <tab> ITEM <tab> FAMILY records (src/train/mini_data.h): an
+                    emoji's family is its base (skin tones dropped, as the dataset's base
+                    column has it) with the gendered forms mapped to the gender-neutral one
+                    (man / woman -> person, boy / girl -> child, old man / old woman -> older
+                    person; the male / female signs dropped), so "woman frowning: dark skin
+                    tone" and "person frowning" are one family. `exaone mini-train
+                    --balance-families` samples by it; without that flag they change nothing.
+  --families-only   print only the F records (every split's items, numbered as a full run
+                    numbers them) for appending to an existing corpus
 Split by item: hash(item key) % 20 == 0 -> test, == 1 -> val, else train; the same
 for translation pairs (by English text), so no item or sentence crosses splits.
 """
@@ -140,6 +150,42 @@ def read_pack(path):
         return w, h, c, n, f.read()
 
 
+GENDER_NEUTRAL = {"1F468": "1F9D1", "1F469": "1F9D1", "1F466": "1F9D2", "1F467": "1F9D2", "1F474": "1F9D3",
+                  "1F475": "1F9D3"}
+
+
+def family_key(base):
+    """The gender-neutral form of an emoji's base hexcode (see --families)."""
+    parts = [GENDER_NEUTRAL.get(p, p) for p in base.upper().split("-")]
+    out = []
+    i = 0
+    while i < len(parts):  # drop "ZWJ MALE/FEMALE SIGN [VS16]"
+        if parts[i] == "200D" and i + 1 < len(parts) and parts[i + 1] in ("2640", "2642"):
+            i += 3 if i + 2 < len(parts) and parts[i + 2] == "FE0F" else 2
+            continue
+        out.append(parts[i])
+        i += 1
+    return "-".join(out)
+
+
+def emoji_families(dataset):
+    """(split, item number, family number) of every emoji item of the dataset, items
+    numbered in emoji64.tsv order as from_dataset numbers them."""
+    items, families, out = {}, {}, []
+    lines = open(os.path.join(dataset, "emoji64.tsv"), encoding="utf-8").read().splitlines()
+    head = lines[0].split("\t")
+    col = {name: i for i, name in enumerate(head)}
+    for line in lines[1:]:
+        f = line.split("\t")
+        key = "emoji:" + f[col["item"]]
+        if key in items:
+            continue
+        items[key] = len(items)
+        fam = families.setdefault(family_key(f[col["base"]]), len(families))
+        out.append((f[col["split"]], items[key], fam))
+    return out
+
+
 def from_dataset(a, put, bpe):
     from PIL import Image
     d = a.dataset
@@ -162,6 +208,9 @@ def from_dataset(a, put, bpe):
         f = line.split("\t")
         row, item, split = int(f[0]), f[1], f[3]
         put(split, f"I\t{item_id('emoji:' + item)}\t{write_png('emoji64', row, data, w, h, c)}", "image")
+    if a.families:
+        for split, item, family in emoji_families(d):
+            put(split, f"F\t{item}\t{family}", "family")
     tex = os.path.join(d, "texture64.bin")
     tw = read_pack(tex) if os.path.exists(tex) else None
     for line in open(os.path.join(d, "captions.tsv"), encoding="utf-8").read().splitlines()[1:]:
@@ -196,12 +245,22 @@ def from_dataset(a, put, bpe):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset")
-    ap.add_argument("out")
+    ap.add_argument("out", nargs="?")
+    ap.add_argument("--families", action="store_true")
+    ap.add_argument("--families-only", action="store_true")
     ap.add_argument("--images", action="append", default=[])
     ap.add_argument("--emojibase")
     ap.add_argument("--mo-dir")
     ap.add_argument("--textures")
     a = ap.parse_args()
+    if a.families_only:
+        if not a.dataset:
+            ap.error("--families-only needs --dataset")
+        for _, item, family in emoji_families(a.dataset):
+            print(f"F\t{item}\t{family}")
+        return
+    if not a.out:
+        ap.error("OUT_DIR is required")
     os.makedirs(a.out, exist_ok=True)
     files = {s: open(os.path.join(a.out, s + ".tsv.tmp"), "w", encoding="utf-8") for s in ("train", "val", "test")}
     bpe = open(os.path.join(a.out, "bpe.txt.tmp"), "w", encoding="utf-8")

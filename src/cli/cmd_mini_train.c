@@ -31,6 +31,9 @@ static const char *usage =
     "  --lr X --min-lr X   peak and final learning rate (default 1e-3, 1e-4)\n"
     "  --ratios A,B,C,D    task mix t2i,i2t,translate,lm (default 0.35,0.3,0.2,0.15)\n"
     "  --cfg-drop P        empty-prompt probability for t2i (default 0.1)\n"
+    "  --balance-families  t2i/i2t samples draw a family (an emoji and its skin-tone and gender\n"
+    "                      variants: F records, tools/mini-corpus.py --families) uniformly, then\n"
+    "                      one of its captions (default: every caption equally likely)\n"
     "  --seed N            (default 1337)\n"
     "  --threads N         (default 1)\n"
     "  --ckpt-seconds N    (default 300)   --max-seconds N  stop after N seconds (default: none)\n"
@@ -59,6 +62,7 @@ int cmd_mini_train(int argc, char **argv) {
         if (args_flag(&args, NULL, "--bf16")) { o.export_bf16 = 1; continue; }
         if (args_value(&args, NULL, "--init", &o.init)) continue;
         if (args_flag(&args, NULL, "--bf16-matmuls")) { o.bf16_matmuls = 1; continue; }
+        if (args_flag(&args, NULL, "--balance-families")) { o.data.balance_families = 1; continue; }
         if (args_int(&args, NULL, "--d", 8, 4096, &v)) { o.d_model = (int)v; continue; }
         if (args_int(&args, NULL, "--layers", 1, 64, &v)) { o.n_layers = (int)v; continue; }
         if (args_int(&args, NULL, "--heads", 1, 64, &v)) { o.n_heads = (int)v; continue; }

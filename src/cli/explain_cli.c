@@ -4,6 +4,7 @@
 #include "../core/mem.h"
 #include "../core/threadpool.h"
 #include "../formats/png.h"
+#include "../models/mini_image.h"
 #include "../train/mini_train.h"
 
 #include <stdio.h>
@@ -19,7 +20,7 @@ int explain_cli_method(const char *command, const ExplainFlags *f) {
     const char *name = f->method ? f->method : "attn";
     int method = strcmp(name, "rollout") == 0 ? -1 : mini_explain_method(name);
     if (method < 0) {
-        fprintf(stderr, "%s: --explain-method wants attn or grad, not \"%s\"\n", command, name);
+        fprintf(stderr, "%s: --explain-method wants attn, grad or occlusion, not \"%s\"\n", command, name);
         return -1;
     }
     if (f->rollout && method != MINI_EXPLAIN_ATTENTION) {
@@ -42,9 +43,15 @@ int explain_cli_write(const char *command, MiniModel *m, const char *model_dir, 
     MiniExplanation e = {0};
     char what[512];
     snprintf(what, sizeof what, "%s \"%s\" (%s)", draw ? "prompt" : "caption", text, mini_explain_method_name(method));
-    int rc = method == MINI_EXPLAIN_GRADIENT ? mini_import(&g, model_dir, 16, pool, &err) : 0;
-    if (!rc) rc = draw ? mini_explain_draw(m, g, text, codes, method, &e, &err)
-                       : mini_explain_caption(m, g, codes, lang, text, method, &e, &err);
+    const MiniVocab *v = mini_vocab(m);
+    int *blank = mem_alloc((size_t)v->grid_h * v->grid_w * sizeof(int));
+    int rc = blank ? 0 : error_set(&err, "out of memory");
+    if (!rc && method == MINI_EXPLAIN_GRADIENT) rc = mini_import(&g, model_dir, 16, pool, &err);
+    if (!rc && method == MINI_EXPLAIN_OCCLUSION && !draw)
+        rc = mini_image_blank_codes(model_dir, blank, v->grid_h, v->grid_w, &err);
+    MiniExplainAids aids = {g, blank};
+    if (!rc) rc = draw ? mini_explain_draw(m, &aids, text, codes, method, &e, &err)
+                       : mini_explain_caption(m, &aids, codes, lang, text, method, &e, &err);
     if (!rc) rc = pngio_read_file(png_path, 3, &rgb, NULL, &err);
     if (!rc) rc = mini_explain_write(&e, rgb, out_path, what, &err);
     if (rc) {
@@ -56,6 +63,7 @@ int explain_cli_write(const char *command, MiniModel *m, const char *model_dir, 
     mini_explanation_free(&e);
     image_free(rgb);
     gpt_free(g);
+    mem_free(blank);
     if (pool) pool_free(pool);
     return rc ? 1 : 0;
 }

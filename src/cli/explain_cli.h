@@ -9,13 +9,15 @@
 #define EXPLAIN_CLI_USAGE                                                                               \
     "  --explain         also write a sheet of word <-> image-region heat maps (PNG) next to the\n"   \
     "                    output and print its legend (word numbers) on stderr\n"                      \
-    "  --explain-method attn|grad  attention averaged over heads and layers (default), or\n"         \
-    "                    gradient x input through the training engine's backward\n"                   \
+    "  --explain-method attn|grad|occlusion  attention averaged over heads and layers (default),\n"  \
+    "                    gradient x input through the training engine's backward, or occlusion:\n"    \
+    "                    the drop of log p when a 2x2 block of codes is blanked (caption) or a\n"      \
+    "                    word is left out (drawing)\n"                                                  \
     "  --rollout         with attn: attention rollout through the layers instead of the average\n"
 
 typedef struct {
     int on, rollout;
-    const char *method; /* "attn" / "grad" */
+    const char *method; /* "attn" / "grad" / "occlusion" */
 } ExplainFlags;
 
 /* Claims the flags above; 1 when the current argument was one of them. */

@@ -117,6 +117,8 @@ int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens,
 /* Sum and count of log p(target) over the positions of seq with a target
  * (the generated part: mini_seq.h), in one pass. */
 int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err);
+/* logp[t] = log p(seq->targets[t]) at every position t with a target, 0 elsewhere ([seq->len]). */
+int mini_seq_target_logprobs(MiniModel *m, const MiniSeq *seq, float *logp, Error *err);
 /* Mean log p(text tokens and <eos> | image) under the i2t direction. */
 int mini_score(MiniModel *m, const int *codes, const char *text, double *score, Error *err);
 /* mini_score of n texts (token ids texts[i][0, lens[i]), in language lang)

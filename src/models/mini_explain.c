@@ -14,11 +14,13 @@ int mini_explain_method(const char *name) {
     if (strcmp(name, "attn") == 0) return MINI_EXPLAIN_ATTENTION;
     if (strcmp(name, "rollout") == 0) return MINI_EXPLAIN_ROLLOUT;
     if (strcmp(name, "grad") == 0) return MINI_EXPLAIN_GRADIENT;
+    if (strcmp(name, "occlusion") == 0) return MINI_EXPLAIN_OCCLUSION;
     return -1;
 }
 
 const char *mini_explain_method_name(int method) {
-    return method == MINI_EXPLAIN_ATTENTION ? "attn" : method == MINI_EXPLAIN_ROLLOUT ? "rollout" : "grad";
+    static const char *const names[MINI_EXPLAIN_N_METHODS] = {"attn", "rollout", "grad", "occlusion"};
+    return method >= 0 && method < MINI_EXPLAIN_N_METHODS ? names[method] : "?";
 }
 
 void mini_explanation_free(MiniExplanation *e) {
@@ -261,13 +263,23 @@ done:
 }
 
 /* Both directions: build the sequence, split the text into words, fill the maps. */
-static int explain(MiniModel *m, Gpt *gm, const int *codes, int lang, const char *text, int caption, int method,
+static int maps_from_occlusion(MiniModel *m, const MiniExplainAids *aids, const Layout *y, int lang,
+                               const int32_t *ids, const int *codes, MiniExplanation *e, Error *err) {
+    if (y->caption)
+        return mini_explain_occlude_image(m, y->seq, y->text_start, y->n_text, y->word_of,
+                                          aids ? aids->blank_codes : NULL, e->maps, err);
+    return mini_explain_occlude_words(m, lang, ids, y->n_text, y->word_of, e->n_words, codes, e->maps, err);
+}
+
+static int explain(MiniModel *m, const MiniExplainAids *aids, const int *codes, int lang, const char *text, int caption, int method,
                    MiniExplanation *e, Error *err) {
     const MiniVocab *v = mini_vocab(m);
     int S = mini_config(m)->max_seq, rc = -1;
     memset(e, 0, sizeof *e);
     e->grid_h = v->grid_h;
     e->grid_w = v->grid_w;
+    Gpt *gm = aids ? aids->grad_model : NULL;
+    if (method < 0 || method >= MINI_EXPLAIN_N_METHODS) return error_set(err, "explain: unknown method %d", method);
     if (method == MINI_EXPLAIN_GRADIENT && !gm) return error_set(err, "explain: the gradient method needs a Gpt");
     TokIds ids = {0};
     int *tokens = mem_alloc((size_t)S * sizeof(int)), *targets = mem_alloc((size_t)S * sizeof(int));
@@ -297,8 +309,9 @@ static int explain(MiniModel *m, Gpt *gm, const int *codes, int lang, const char
     }
     /* caption: <i2t> <boi> codes <eoi> <lang> | text <eos>; draw: <t2i> <lang> text <boi> | codes <eoi> */
     Layout y = {&seq, caption ? seq.prefix : seq.prefix - 1 - n, n, caption, word_of};
-    rc = method == MINI_EXPLAIN_GRADIENT ? maps_from_gradient(gm, &y, e, err)
-                                         : maps_from_attention(m, &y, method == MINI_EXPLAIN_ROLLOUT, e, err);
+    rc = method == MINI_EXPLAIN_GRADIENT    ? maps_from_gradient(gm, &y, e, err)
+         : method == MINI_EXPLAIN_OCCLUSION ? maps_from_occlusion(m, aids, &y, lang, ids.ids, codes, e, err)
+                                            : maps_from_attention(m, &y, method == MINI_EXPLAIN_ROLLOUT, e, err);
     if (!rc) normalise_maps(e);
 done:
     if (rc) mini_explanation_free(e);
@@ -310,12 +323,12 @@ done:
     return rc;
 }
 
-int mini_explain_caption(MiniModel *m, Gpt *gm, const int *codes, int lang, const char *caption, int method,
-                         MiniExplanation *out, Error *err) {
-    return explain(m, gm, codes, lang, caption, 1, method, out, err);
+int mini_explain_caption(MiniModel *m, const MiniExplainAids *aids, const int *codes, int lang, const char *caption,
+                         int method, MiniExplanation *out, Error *err) {
+    return explain(m, aids, codes, lang, caption, 1, method, out, err);
 }
 
-int mini_explain_draw(MiniModel *m, Gpt *gm, const char *prompt, const int *codes, int method, MiniExplanation *out,
-                      Error *err) {
-    return explain(m, gm, codes, mini_detect_lang(prompt), prompt, 0, method, out, err);
+int mini_explain_draw(MiniModel *m, const MiniExplainAids *aids, const char *prompt, const int *codes, int method,
+                      MiniExplanation *out, Error *err) {
+    return explain(m, aids, codes, mini_detect_lang(prompt), prompt, 0, method, out, err);
 }

@@ -22,7 +22,20 @@
  *                           segment), i.e. how log p of the explained tokens
  *                           changes when x_j is scaled; the gradient comes
  *                           from the training engine's backward (src/train),
- *                           so a Gpt loaded with mini_import is needed.
+ *                           so a Gpt loaded with mini_import is needed;
+ *   MINI_EXPLAIN_OCCLUSION  occlusion (Zeiler & Fergus, ECCV 2014): how much
+ *                           log p of the explained tokens drops when a part
+ *                           of the input is taken away. Caption: each block
+ *                           of MINI_EXPLAIN_BLOCK x MINI_EXPLAIN_BLOCK codes
+ *                           in turn gets the codes of a blank picture (the
+ *                           white background the emoji are drawn on), and
+ *                           every cell of the block gets the drop of every
+ *                           word (one forward per block serves all words).
+ *                           Drawing: each word in turn is left out of the
+ *                           prompt, and region g gets the drop of log p(code g).
+ *                           Unlike the other methods it reads the model's
+ *                           output, not its internals: a region scores only
+ *                           when the word's probability depends on it.
  * Whatever is explained is read at the position that predicts it: a caption
  * word's tokens from the positions before them, image region g from the
  * position before code g. Values are made non-negative (attention is;
@@ -32,9 +45,10 @@
  * look at the prompt at all, which would otherwise paint the same picture for
  * every word. Each word's map is finally scaled to sum 1.
  *
- *     Gpt *g = NULL; mini_import(&g, "models/exaone-mini", 16, NULL, &err);   // grad only
+ *     MiniExplainAids aids = {0};
+ *     mini_import(&aids.grad_model, "models/exaone-mini", 16, NULL, &err);   // grad only
  *     MiniExplanation e;
- *     mini_explain_caption(m, g, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_GRADIENT, &e, &err);
+ *     mini_explain_caption(m, &aids, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_GRADIENT, &e, &err);
  *     ... e.words[i], e.maps + i * e.grid_h * e.grid_w ...
  *     mini_explanation_free(&e);
  *
@@ -48,9 +62,21 @@
 #include "../train/gpt.h"
 #include "mini.h"
 
-enum { MINI_EXPLAIN_ATTENTION, MINI_EXPLAIN_ROLLOUT, MINI_EXPLAIN_GRADIENT };
+enum { MINI_EXPLAIN_ATTENTION, MINI_EXPLAIN_ROLLOUT, MINI_EXPLAIN_GRADIENT, MINI_EXPLAIN_OCCLUSION,
+       MINI_EXPLAIN_N_METHODS };
+/* Occlusion's block side in codes: a 2x2 block covers 16x16 pixels of a
+ * 64x64 picture; one code alone (8x8 pixels) is mostly guessed back by the
+ * model from its neighbours, and 2x2 blocks cost 16 forwards, not 64. */
+#define MINI_EXPLAIN_BLOCK 2
 
-/* "attn", "rollout", "grad" -> MINI_EXPLAIN_*; -1 when none. */
+/* What some methods need beyond the model (NULL when none is needed). */
+typedef struct {
+    Gpt *grad_model;        /* MINI_EXPLAIN_GRADIENT: the training engine's copy (mini_import) */
+    const int *blank_codes; /* MINI_EXPLAIN_OCCLUSION of a caption: codes of a blank white
+                               picture [grid_h * grid_w] (mini_image_blank_codes) */
+} MiniExplainAids;
+
+/* "attn", "rollout", "grad", "occlusion" -> MINI_EXPLAIN_*; -1 when none. */
 int mini_explain_method(const char *name);
 const char *mini_explain_method_name(int method);
 
@@ -61,11 +87,11 @@ typedef struct {
 } MiniExplanation;
 
 /* Maps for the words of caption (any text: e.g. one mini_caption wrote) of
- * the image codes in language lang. grad_model only for MINI_EXPLAIN_GRADIENT. */
-int mini_explain_caption(MiniModel *m, Gpt *grad_model, const int *codes, int lang, const char *caption, int method,
-                         MiniExplanation *out, Error *err);
+ * the image codes in language lang. aids: see MiniExplainAids. */
+int mini_explain_caption(MiniModel *m, const MiniExplainAids *aids, const int *codes, int lang, const char *caption,
+                         int method, MiniExplanation *out, Error *err);
 /* Maps for the words of prompt over the image codes drawn for it. */
-int mini_explain_draw(MiniModel *m, Gpt *grad_model, const char *prompt, const int *codes, int method,
+int mini_explain_draw(MiniModel *m, const MiniExplainAids *aids, const char *prompt, const int *codes, int method,
                       MiniExplanation *out, Error *err);
 void mini_explanation_free(MiniExplanation *e);
 /* The mean of all words' maps [grid_h * grid_w]: the map of the whole text. */
@@ -90,5 +116,18 @@ int mini_explain_write(const MiniExplanation *e, const Image *rgb, const char *p
  * micro-batches of its max_B. */
 int mini_explain_gradient(Gpt *grad_model, const MiniSeq *seq, const int *rows_targets, int n_rows,
                           float *attribution, Error *err);
+
+/* ---- occlusion (mini_explain_occlusion.c), on a built sequence ----
+ * Caption: seq is the i2t sequence of the image and the text, whose tokens
+ * k = 0 .. n_text-1 sit at text_start + k and belong to word word_of[k];
+ * maps [n_words, G] get += the clamped drops. Drawing: the prompt text
+ * (text_ids[0, n_text) in lang, token k in word word_of[k]) and the drawn
+ * codes; maps get the drops of each region's code when a word is left out
+ * (leaving out the only word leaves the empty prompt of classifier-free
+ * guidance). */
+int mini_explain_occlude_image(MiniModel *m, const MiniSeq *seq, int text_start, int n_text, const int *word_of,
+                               const int *blank_codes, float *maps, Error *err);
+int mini_explain_occlude_words(MiniModel *m, int lang, const int32_t *text_ids, int n_text, const int *word_of,
+                               int n_words, const int *codes, float *maps, Error *err);
 
 #endif

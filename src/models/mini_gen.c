@@ -341,26 +341,61 @@ int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens,
     return rc;
 }
 
-int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err) {
+/* log p(target) from a row of logits. */
+static float target_logprob(const float *l, int V, int target) {
+    float mx = -INFINITY;
+    for (int k = 0; k < V; k++) mx = l[k] > mx ? l[k] : mx;
+    double z = 0;
+    for (int k = 0; k < V; k++) z += exp((double)(l[k] - mx));
+    return (float)((double)(l[target] - mx) - log(z));
+}
+
+int mini_seq_target_logprobs(MiniModel *m, const MiniSeq *seq, float *logp, Error *err) {
     const MiniConfig *c = mini_config(m);
+    int V = c->vocab, first = 0;
+    while (first < seq->len && seq->targets[first] == IGNORE) first++;
+    for (int t = 0; t < seq->len; t++) logp[t] = 0;
+    if (first == seq->len) return 0;
+    /* Logits only from the first target on: the part before it (at least
+     * the bidirectional prefix) is fed in one call that returns only its last
+     * row, the rest in a second call (the KV cache makes the two calls
+     * compute what one does: mini_feed). The logits are a third of the
+     * work on a picture of 64 codes and a short caption. */
+    int head = first + 1 >= seq->prefix ? first + 1 : seq->len, tail = seq->len - head;
     MiniState *s = NULL;
-    float *logits = mem_alloc((size_t)seq->len * (size_t)c->vocab * sizeof(float));
+    float *logits = mem_alloc(((size_t)(tail > 0 ? tail : 0) + 1) * (size_t)V * sizeof(float));
+    float *rows = head == seq->len ? NULL : logits + V; /* head == len: one call, every row */
+    if (!rows) {
+        mem_free(logits);
+        logits = mem_alloc((size_t)seq->len * (size_t)V * sizeof(float));
+    }
     int rc = logits ? mini_state_new(&s, m, err) : error_set(err, "mini: out of memory");
-    if (!rc) rc = mini_feed(m, s, seq->tokens, seq->segments, seq->len, seq->prefix, seq->image_start, logits, NULL, err);
-    *sum = 0;
-    *count = 0;
-    for (int t = 0; !rc && t < seq->len; t++) {
+    if (!rc && rows) {
+        rc = mini_feed(m, s, seq->tokens, seq->segments, head, seq->prefix, seq->image_start, NULL, logits, err);
+        if (!rc && tail > 0)
+            rc = mini_feed(m, s, seq->tokens + head, seq->segments + head, tail, seq->prefix, seq->image_start, rows,
+                           NULL, err);
+    } else if (!rc) {
+        rc = mini_feed(m, s, seq->tokens, seq->segments, seq->len, seq->prefix, seq->image_start, logits, NULL, err);
+    }
+    for (int t = first; !rc && t < seq->len; t++) {
         if (seq->targets[t] == IGNORE) continue;
-        const float *l = logits + (size_t)t * c->vocab;
-        float mx = -INFINITY;
-        for (int k = 0; k < c->vocab; k++) mx = l[k] > mx ? l[k] : mx;
-        double z = 0;
-        for (int k = 0; k < c->vocab; k++) z += exp((double)(l[k] - mx));
-        *sum += (double)(l[seq->targets[t]] - mx) - log(z);
-        (*count)++;
+        const float *l = !rows ? logits + (size_t)t * V : t == first ? logits : rows + (size_t)(t - head) * V;
+        logp[t] = target_logprob(l, V, seq->targets[t]);
     }
     mem_free(logits);
     mini_state_free(s);
+    return rc;
+}
+
+int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err) {
+    float *logp = mem_alloc((size_t)(seq->len > 0 ? seq->len : 1) * sizeof(float));
+    int rc = logp ? mini_seq_target_logprobs(m, seq, logp, err) : error_set(err, "mini: out of memory");
+    *sum = 0;
+    *count = 0;
+    for (int t = 0; !rc && t < seq->len; t++)
+        if (seq->targets[t] != IGNORE) *sum += logp[t], (*count)++;
+    mem_free(logp);
     return rc;
 }
 

@@ -43,25 +43,49 @@ int mini_image_read_rgb(const char *png_path, uint8_t *rgb, int H, int W, Error 
     return 0;
 }
 
-int mini_image_encode_vq(void *vq_model, const char *png_path, int *codes, int grid_h, int grid_w, Error *err) {
+int mini_image_encode_rgb(void *vq_model, const uint8_t *rgb, int *codes, int grid_h, int grid_w, Error *err) {
     VqModel *vq = vq_model;
     int f = vq_factor(&vq->config), H = grid_h * f, W = grid_w * f, rc = -1;
-    uint8_t *sized = mem_alloc((size_t)H * W * 3);
     float *x = mem_alloc((size_t)H * W * 3 * sizeof(float));
     int32_t *c32 = mem_alloc((size_t)grid_h * grid_w * sizeof(int32_t));
-    if (!sized || !x || !c32) {
+    if (!x || !c32) {
         error_set(err, "out of memory");
         goto done;
     }
-    if (mini_image_read_rgb(png_path, sized, H, W, err) != 0) goto done;
-    vq_pixels_to_float(x, sized, H, W, 0);
+    vq_pixels_to_float(x, rgb, H, W, 0);
     if (vq_encode(vq, x, 1, H, W, c32, err) != 0) goto done;
     for (int i = 0; i < grid_h * grid_w; i++) codes[i] = c32[i];
     rc = 0;
 done:
-    mem_free(sized);
     mem_free(x);
     mem_free(c32);
+    return rc;
+}
+
+int mini_image_encode_vq(void *vq_model, const char *png_path, int *codes, int grid_h, int grid_w, Error *err) {
+    VqModel *vq = vq_model;
+    int f = vq_factor(&vq->config), H = grid_h * f, W = grid_w * f;
+    uint8_t *sized = mem_alloc((size_t)H * W * 3);
+    int rc = sized ? mini_image_read_rgb(png_path, sized, H, W, err) : error_set(err, "out of memory");
+    if (!rc) rc = mini_image_encode_rgb(vq, sized, codes, grid_h, grid_w, err);
+    mem_free(sized);
+    return rc;
+}
+
+int mini_image_blank_codes(const char *model_dir, int *codes, int grid_h, int grid_w, Error *err) {
+    VqModel *vq = NULL;
+    uint8_t *white = NULL;
+    int rc = load_vq(&vq, model_dir, err);
+    if (!rc) {
+        int f = vq_factor(&vq->config);
+        size_t bytes = (size_t)grid_h * f * grid_w * f * 3;
+        white = mem_alloc(bytes);
+        rc = white ? 0 : error_set(err, "out of memory");
+        if (!rc) memset(white, 255, bytes);
+    }
+    if (!rc) rc = mini_image_encode_rgb(vq, white, codes, grid_h, grid_w, err);
+    mem_free(white);
+    vq_free(vq);
     return rc;
 }
 

@@ -16,6 +16,11 @@
 int mini_image_encode(const char *model_dir, const char *png_path, int *codes, int grid_h, int grid_w, Error *err);
 /* Same with a loaded VqModel (vq.h), for encoding many images. */
 int mini_image_encode_vq(void *vq_model, const char *png_path, int *codes, int grid_h, int grid_w, Error *err);
+/* Encodes RGB [grid_h*f, grid_w*f, 3] (the VQ's size) with a loaded VqModel. */
+int mini_image_encode_rgb(void *vq_model, const uint8_t *rgb, int *codes, int grid_h, int grid_w, Error *err);
+/* The codes of a blank white picture (the emoji's background): what occlusion
+ * maps (mini_explain.h) put in place of a region, through model_dir's VQ. */
+int mini_image_blank_codes(const char *model_dir, int *codes, int grid_h, int grid_w, Error *err);
 /* Reads a PNG into RGB [H, W, 3], resized by area averaging. */
 int mini_image_read_rgb(const char *png_path, uint8_t *rgb, int H, int W, Error *err);
 /* Decodes one image of codes [grid_h*grid_w] with a loaded VqModel into RGB

@@ -345,7 +345,9 @@ static int mb_explain(void *p, const uint8_t *rgb, int w, int h, const char *tex
     int rc0 = check_len(t, text, G + 5, err); /* both directions: 4 tags + <eos> or <eoi> */
     if (rc0 != 0) return rc0;
     if (method == MINI_EXPLAIN_GRADIENT && !t->grad && mini_import(&t->grad, t->dir, 16, NULL, err) != 0) return -1;
-    int *codes = mem_alloc((size_t)G * sizeof(int));
+    int *codes = mem_alloc((size_t)G * 2 * sizeof(int)), *blank = codes ? codes + G : NULL;
+    uint8_t *white = NULL;
+    MiniExplainAids aids = {t->grad, NULL};
     Image *full = image_new(w, h, 3, err), *sized = NULL;
     MiniExplanation e = {0};
     BackendWordMap *out = NULL;
@@ -354,6 +356,15 @@ static int mb_explain(void *p, const uint8_t *rgb, int w, int h, const char *tex
         goto done;
     }
     memcpy(full->pixels, rgb, image_bytes(full));
+    if (method == MINI_EXPLAIN_OCCLUSION && !draw) { /* the background occlusion puts in place of a region */
+        if (!(white = mem_alloc((size_t)W * H * 3))) {
+            error_set(err, "out of memory");
+            goto done;
+        }
+        memset(white, 255, (size_t)W * H * 3);
+        if (rgb_to_codes(t, white, W, H, blank, err) != 0) goto done;
+        aids.blank_codes = blank;
+    }
     if (draw && w == W && h == H && memcmp(rgb, t->last_rgb, image_bytes(full)) == 0)
         memcpy(codes, t->last_codes, (size_t)G * sizeof(int));
     else if (rgb_to_codes(t, rgb, w, h, codes, err) != 0)
@@ -362,8 +373,8 @@ static int mb_explain(void *p, const uint8_t *rgb, int w, int h, const char *tex
      * would otherwise make every word's PNG as large */
     if (!(sized = w == W && h == H ? full : image_resize(full, W, H, IMAGE_BOX, err))) goto done;
     int lang = backend_detect_lang(text) == BACKEND_LANG_KO ? MINI_LANG_KO : MINI_LANG_EN;
-    if ((draw ? mini_explain_draw(t->m, t->grad, text, codes, method, &e, err)
-              : mini_explain_caption(t->m, t->grad, codes, lang, text, method, &e, err)) != 0)
+    if ((draw ? mini_explain_draw(t->m, &aids, text, codes, method, &e, err)
+              : mini_explain_caption(t->m, &aids, codes, lang, text, method, &e, err)) != 0)
         goto done;
     out = mem_calloc((size_t)(e.n_words > 0 ? e.n_words : 1), sizeof *out);
     if (!out) {
@@ -390,6 +401,7 @@ done:
     if (sized != full) image_free(sized);
     image_free(full);
     mem_free(codes);
+    mem_free(white);
     return rc;
 }
 

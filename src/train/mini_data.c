@@ -17,6 +17,7 @@ void mini_data_defaults(MiniDataOptions *o) {
     o->ratio[MINI_TASK_LM] = 0.15f;
     o->cfg_drop = 0.1f;
     o->seed = 1337;
+    o->balance_families = 0;
 }
 
 int mini_data_parse_ratios(MiniDataOptions *o, const char *text, Error *err) {
@@ -161,6 +162,18 @@ static int parse_line(MiniCorpus *c, const Tokenizer *tok, const char *s, const 
         c->n_texts++;
         return 0;
     }
+    if (kind == 'F') {
+        int item, family;
+        const char *p = f[1], *q = nf >= 3 ? f[2] : NULL;
+        if (nf < 3 || parse_int(&p, f[1] + fn[1], &item) != 0 || p != f[1] + fn[1] ||
+            parse_int(&q, f[2] + fn[2], &family) != 0 || q != f[2] + fn[2])
+            return error_set(err, "F record needs ITEM and FAMILY (numbers)");
+        if (grow((void **)&c->item_family, &c->cap_family, item + 1, sizeof(int), err)) return -1;
+        for (int i = c->n_family_set; i <= item; i++) c->item_family[i] = -1;
+        if (item + 1 > c->n_family_set) c->n_family_set = item + 1;
+        c->item_family[item] = family;
+        return 0;
+    }
     return error_set(err, "unknown record type '%c'", kind);
 }
 
@@ -202,6 +215,44 @@ static int index_items(MiniCorpus *c, Error *err) {
     return 0;
 }
 
+/* Lists the captions of items with an image by family, for balanced
+ * sampling: an item without an F record is its own family. */
+static int index_families(MiniCorpus *c, Error *err) {
+    int n = c->n_captions, max_family = -1;
+    for (int i = 0; i < c->n_family_set; i++) max_family = c->item_family[i] > max_family ? c->item_family[i] : max_family;
+    /* family ids: F families 0 .. max_family, then one per item without one */
+    int slots = max_family + 1 + c->n_items;
+    int *dense = mem_alloc(((size_t)slots + 1) * sizeof(int));
+    c->family_first = mem_calloc((size_t)slots + 1, sizeof(int));
+    c->family_count = mem_calloc((size_t)slots + 1, sizeof(int));
+    c->family_captions = mem_alloc(((size_t)n + 1) * sizeof(int));
+    int *of = mem_alloc(((size_t)n + 1) * sizeof(int));
+    if (!dense || !c->family_first || !c->family_count || !c->family_captions || !of) {
+        mem_free(dense);
+        mem_free(of);
+        return error_set(err, "mini corpus: out of memory");
+    }
+    for (int i = 0; i < slots; i++) dense[i] = -1;
+    int F = 0;
+    for (int k = 0; k < n; k++) {
+        int item = c->captions[k].item;
+        of[k] = -1;
+        if (item >= c->n_items || c->item_count[item] == 0) continue;
+        int fam = item < c->n_family_set && c->item_family[item] >= 0 ? c->item_family[item] : max_family + 1 + item;
+        if (dense[fam] < 0) dense[fam] = F++;
+        of[k] = dense[fam];
+        c->family_count[of[k]]++;
+    }
+    for (int f = 1; f < F; f++) c->family_first[f] = c->family_first[f - 1] + c->family_count[f - 1];
+    memset(c->family_count, 0, (size_t)F * sizeof(int));
+    for (int k = 0; k < n; k++)
+        if (of[k] >= 0) c->family_captions[c->family_first[of[k]] + c->family_count[of[k]]++] = k;
+    c->n_families = F;
+    mem_free(dense);
+    mem_free(of);
+    return 0;
+}
+
 int mini_corpus_parse(MiniCorpus **out, const char *text, size_t len, const char *label, const Tokenizer *tok,
                       const MiniVocab *vocab, Error *err) {
     *out = NULL;
@@ -222,7 +273,7 @@ int mini_corpus_parse(MiniCorpus **out, const char *text, size_t len, const char
         }
         s = e + 1;
     }
-    if (index_items(c, err) != 0) {
+    if (index_items(c, err) != 0 || index_families(c, err) != 0) {
         mini_corpus_free(c);
         return error_prefix(err, "%s", label);
     }
@@ -246,6 +297,10 @@ void mini_corpus_free(MiniCorpus *c) {
     mem_free(c->image_item);
     mem_free(c->item_first);
     mem_free(c->item_count);
+    mem_free(c->item_family);
+    mem_free(c->family_first);
+    mem_free(c->family_count);
+    mem_free(c->family_captions);
     mem_free(c->captions);
     mem_free(c->texts);
     mem_free(c->pairs);
@@ -394,6 +449,10 @@ int mini_batch_fill(MiniBatch *b, const MiniCorpus *c, const MiniDataOptions *o,
                      : d.task == MINI_TASK_LM      ? (uint64_t)c->n_texts
                                                    : (uint64_t)c->n_captions;
         d.record = (int64_t)rng_below(&rng, n);
+        if (o->balance_families && c->n_families > 0 && (d.task == MINI_TASK_T2I || d.task == MINI_TASK_I2T)) {
+            int f = (int)rng_below(&rng, (uint64_t)c->n_families); /* then its captions equally */
+            d.record = c->family_captions[c->family_first[f] + (int)rng_below(&rng, (uint64_t)c->family_count[f])];
+        }
         d.pick = rng_u64(&rng);
         d.to_en = (int)(rng_u64(&rng) & 1);
         d.drop = rng_uniform(&rng) < o->cfg_drop;

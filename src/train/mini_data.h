@@ -7,8 +7,19 @@
  *   C <tab> ITEM <tab> ko|en <tab> text    a caption (name, keywords, a phrasing)
  *   P <tab> english <tab> korean           a translation pair
  *   T <tab> ko|en <tab> text               language-model text
+ *   F <tab> ITEM <tab> FAMILY              item ITEM belongs to family FAMILY (a number): an
+ *                                          emoji and its skin-tone and gender variants
+ *                                          (tools/mini-corpus.py --families); an item
+ *                                          without an F record is a family of its own
  * Lines starting with '#' and empty lines are skipped. Text is tokenized once
  * at load.
+ *
+ * Balanced sampling (MiniDataOptions.balance_families, off by default): a
+ * t2i/i2t sample draws a family uniformly, then one of its captions, so an
+ * emoji with 25 skin-tone forms weighs what an emoji with one form does, and
+ * within a family every variant (each tone, the default form) is drawn
+ * equally often; without it every caption is equally likely, and families
+ * with many variants dominate the caption data.
  *
  * Batches are a pure function of (seed, step, row): sample b of step s draws
  * its task (by the configured ratios), its record and its CFG drop from an
@@ -51,12 +62,17 @@ typedef struct {
     MiniPair *pairs;
     int n_pairs;
     TokIds ids;       /* all token ids, referenced by offset */
-    int cap_images, cap_captions, cap_texts, cap_pairs;
+    int *item_family; /* [n_items]: F records, else -1 */
+    /* balanced sampling: the captions (of items with an image) by family */
+    int n_families;
+    int *family_first, *family_count, *family_captions;
+    int cap_images, cap_captions, cap_texts, cap_pairs, cap_family, n_family_set;
 } MiniCorpus;
 
 typedef struct {
     float ratio[MINI_N_TASKS]; /* relative weights of t2i, i2t, translate, lm */
     float cfg_drop;            /* probability of an empty t2i prompt */
+    int balance_families;      /* t2i/i2t: a family first, then one of its captions */
     uint64_t seed;
 } MiniDataOptions;
 
@@ -66,7 +82,7 @@ typedef struct {
     int *prefix, *image_start, *task; /* [B] */
 } MiniBatch;
 
-/* t2i 0.35, i2t 0.3, translate 0.2, lm 0.15, cfg_drop 0.1, seed 1337. */
+/* t2i 0.35, i2t 0.3, translate 0.2, lm 0.15, cfg_drop 0.1, seed 1337, no balancing. */
 void mini_data_defaults(MiniDataOptions *o);
 /* Parses "a,b,c,d" into o->ratio. */
 int mini_data_parse_ratios(MiniDataOptions *o, const char *text, Error *err);

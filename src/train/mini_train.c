@@ -384,6 +384,9 @@ int mini_train(const MiniTrainOptions *o, Error *err) {
     if (file_exists(path) && mini_corpus_load(&val, path, tok, &vocab, err) != 0) goto done;
     log_info("mini-train: %d images of %d items, %d captions, %d pairs, %d texts (%zu tokens)", train->n_images,
              train->n_items, train->n_captions, train->n_pairs, train->n_texts, train->ids.n);
+    if (o->data.balance_families)
+        log_info("mini-train: captions balanced over %d families (%s)", train->n_families,
+                 train->n_family_set ? "F records" : "no F records: one family per item");
     GptConfig gc;
     mini_gpt_config(o, vocab.n_text, &gc);
     if (mini_batch_new(&batch, o->B, o->T, err) || gpt_new(&model, &gc, o->B, o->T, pool, err) ||

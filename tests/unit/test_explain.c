@@ -206,15 +206,18 @@ TEST(maps_are_normalised_deterministic_and_split_by_word) {
     CHECK(mini_draw(m, "a red apple", &o, codes, &err) == 0);
     CHECK(mini_draw(m, "a red apple", &o, again, &err) == 0);
     CHECK(memcmp(codes, again, sizeof codes) == 0);
-    for (int method = 0; method < 3; method++) {
+    int blank[64];
+    random_codes(blank, t.v.n_codes, 77);
+    MiniExplainAids aids = {g, blank};
+    for (int method = 0; method < MINI_EXPLAIN_N_METHODS; method++) {
         for (int dir = 0; dir < 2; dir++) {
             MiniExplanation a, b;
             const char *text = dir ? "빨간 사과" : "a red apple";
-            int ra = dir ? mini_explain_caption(m, g, codes, MINI_LANG_KO, text, method, &a, &err)
-                         : mini_explain_draw(m, g, text, codes, method, &a, &err);
+            int ra = dir ? mini_explain_caption(m, &aids, codes, MINI_LANG_KO, text, method, &a, &err)
+                         : mini_explain_draw(m, &aids, text, codes, method, &a, &err);
             CHECKF(ra == 0, "%s", err.message);
-            int rb = dir ? mini_explain_caption(m, g, again, MINI_LANG_KO, text, method, &b, &err)
-                         : mini_explain_draw(m, g, text, again, method, &b, &err);
+            int rb = dir ? mini_explain_caption(m, &aids, again, MINI_LANG_KO, text, method, &b, &err)
+                         : mini_explain_draw(m, &aids, text, again, method, &b, &err);
             CHECK(rb == 0);
             if (ra || rb) continue;
             CHECK(a.n_words == (dir ? 2 : 3) && a.grid_h == 8 && a.grid_w == 8);
@@ -232,6 +235,8 @@ TEST(maps_are_normalised_deterministic_and_split_by_word) {
     MiniExplanation e;
     CHECK(mini_explain_caption(m, NULL, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_GRADIENT, &e, &err) != 0);
     CHECK(strstr(err.message, "Gpt") != NULL);
+    CHECK(mini_explain_caption(m, NULL, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_OCCLUSION, &e, &err) != 0);
+    CHECK(strstr(err.message, "blank picture") != NULL);
     gpt_free(g);
     mini_free(m);
     tiny_free(&t);
@@ -268,10 +273,12 @@ static double built_model_left_share(int sign, int method) {
     }
     MiniModel *m = tiny_export_load(&t, DIR "/half");
     Error err = {0};
-    int codes[64];
+    int codes[64], blank[64];
     random_codes(codes, t.v.n_codes, 4);
+    random_codes(blank, t.v.n_codes, 9);
+    MiniExplainAids aids = {NULL, blank};
     MiniExplanation e;
-    if (m && mini_explain_caption(m, NULL, codes, MINI_LANG_EN, "grinning face", method, &e, &err) == 0) {
+    if (m && mini_explain_caption(m, &aids, codes, MINI_LANG_EN, "grinning face", method, &e, &err) == 0) {
         float map[64];
         mini_explain_mean_map(&e, map);
         share = map_left_share(map, 8, 8);
@@ -283,13 +290,71 @@ static double built_model_left_share(int sign, int method) {
 }
 
 TEST(two_halves_mechanics_on_a_built_model) {
-    for (int method = MINI_EXPLAIN_ATTENTION; method <= MINI_EXPLAIN_ROLLOUT; method++) {
+    for (int method = MINI_EXPLAIN_ATTENTION; method < MINI_EXPLAIN_N_METHODS; method++) {
+        if (method == MINI_EXPLAIN_GRADIENT) continue; /* checked against finite differences above */
         double left = built_model_left_share(+1, method), right = built_model_left_share(-1, method);
         printf("  %s: left share %.3f when built to look left, %.3f when built to look right\n",
                mini_explain_method_name(method), left, right);
         CHECK(left > 0.7);
         CHECK(right >= 0 && right < 0.3);
     }
+}
+
+/* Occlusion recomputed by hand: for a one-word caption, blank each 2x2 block
+ * of codes, sum the word's token log p drops from separately built sequences
+ * and compare with the map (every cell of a block gets the block's clamped
+ * drop, then the map is scaled to sum 1). */
+TEST(occlusion_matches_blanked_blocks_by_hand) {
+    Tiny t;
+    if (tiny_new(&t, 11) != 0) {
+        tiny_free(&t);
+        return;
+    }
+    Error err = {0};
+    MiniModel *m = tiny_export_load(&t, DIR "/model11");
+    int codes[64], blank[64], blocked[64], S = t.g->max_T;
+    random_codes(codes, t.v.n_codes, 5);
+    random_codes(blank, t.v.n_codes, 6);
+    const char *word = "apple";
+    TokIds ids = {0};
+    CHECK(m && tok_encode(t.tok, word, strlen(word), &ids, &err) == 0);
+    int *buf = mem_alloc((size_t)S * 3 * sizeof(int));
+    float *logp = mem_alloc((size_t)S * sizeof(float));
+    MiniExplainAids aids = {NULL, blank};
+    MiniExplanation e = {0};
+    if (!m || !buf || !logp || ids.n == 0 ||
+        mini_explain_caption(m, &aids, codes, MINI_LANG_EN, word, MINI_EXPLAIN_OCCLUSION, &e, &err) != 0) {
+        CHECKF(0, "setup: %s", err.message);
+        goto done;
+    }
+    CHECK(e.n_words == 1);
+    MiniSeq seq = {buf, buf + S, buf + 2 * S, S, 0, 0, -1};
+    double drops[16], total = 0, word_lp[17];
+    for (int b = -1; b < 16; b++) { /* b = -1: the picture itself */
+        memcpy(blocked, codes, sizeof codes);
+        for (int g = 0; g < 64 && b >= 0; g++)
+            if ((g / 8) / 2 * 4 + (g % 8) / 2 == b) blocked[g] = blank[g];
+        CHECK(mini_seq_i2t(&t.v, &seq, blocked, MINI_LANG_EN, ids.ids, (int)ids.n, &err) == 0);
+        CHECK(mini_seq_target_logprobs(m, &seq, logp, &err) == 0);
+        word_lp[b + 1] = 0;
+        for (int k = 0; k < (int)ids.n; k++) word_lp[b + 1] += logp[seq.prefix + k - 1]; /* not <eos> */
+        if (b >= 0) total += 4 * (drops[b] = word_lp[0] > word_lp[b + 1] ? word_lp[0] - word_lp[b + 1] : 0);
+    }
+    CHECKF(total > 0, "no block matters to the word: the check would be empty");
+    double worst = 0;
+    for (int g = 0; g < 64 && total > 0; g++) {
+        double want = drops[(g / 8) / 2 * 4 + (g % 8) / 2] / total, d = fabs(e.maps[g] - want);
+        worst = d > worst ? d : worst;
+    }
+    printf("  occlusion: largest difference from the hand-made map %.2e\n", worst);
+    CHECK(worst < 1e-5);
+done:
+    mini_explanation_free(&e);
+    tok_ids_free(&ids);
+    mem_free(buf);
+    mem_free(logp);
+    mini_free(m);
+    tiny_free(&t);
 }
 
 /* ---------------------------------------------------------------- pictures */
@@ -370,6 +435,7 @@ TEST(bar_chart) {
 int main(void) {
     RUN(gradient_matches_finite_differences);
     RUN(maps_are_normalised_deterministic_and_split_by_word);
+    RUN(occlusion_matches_blanked_blocks_by_hand);
     RUN(two_halves_mechanics_on_a_built_model);
     RUN(side_by_side_and_left_share);
     RUN(heatmap_and_labels);

@@ -165,6 +165,8 @@ TEST(data_loader_rejects_bad_lines) {
         "C\tx\ten\ttext\n",                 /* item is not a number */
         "P\tonly english\n",                /* pair without korean */
         "T\ten\n",                          /* no text */
+        "F\t0\n",                           /* family without its number */
+        "F\t0\tx\n",                        /* family is not a number */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         MiniCorpus *c = NULL;
@@ -181,6 +183,68 @@ TEST(data_loader_rejects_bad_lines) {
     CHECK(mini_data_parse_ratios(&o, "1,2,3", &err) != 0);
     CHECK(mini_data_parse_ratios(&o, "0,0,0,0", &err) != 0);
     CHECK(mini_data_parse_ratios(&o, "1,2,3,-4", &err) != 0);
+    tok_free(tok);
+}
+
+/* Seven items of one image and one caption each: items 0-5 are one family
+ * (F records; think one emoji in six skin-tone forms), item 6 has none (its
+ * own family). Item k's image is all code k. i2t only. Without balancing an
+ * item is drawn 1/7 of the time; with it item 6 half the time and each
+ * of the six 1/12; and F records alone change nothing. */
+TEST(balanced_sampling_draws_families_evenly) {
+    Tokenizer *tok = make_tokenizer(DIR "/tok.json");
+    if (!tok) return;
+    MiniVocab v;
+    make_vocab(tok, &v);
+    char text[8192], plain[8192];
+    size_t n = 0, np = 0;
+    for (int k = 0; k < 7; k++) {
+        char line[512], codes[256];
+        size_t cl = 0;
+        for (int g = 0; g < 64; g++) cl += (size_t)snprintf(codes + cl, sizeof codes - cl, g ? " %d" : "%d", k);
+        size_t len = (size_t)snprintf(line, sizeof line, "I\t%d\t%s\nC\t%d\ten\ta red apple\n", k, codes, k);
+        memcpy(plain + np, line, len), np += len;
+        memcpy(text + n, line, len), n += len;
+        if (k < 6) n += (size_t)snprintf(text + n, sizeof text - n, "F\t%d\t3\n", k);
+    }
+    MiniCorpus *c = NULL, *cp = NULL;
+    Error err = {0};
+    CHECKF(mini_corpus_parse(&c, text, n, "fam", tok, &v, &err) == 0, "%s", err.message);
+    CHECKF(mini_corpus_parse(&cp, plain, np, "plain", tok, &v, &err) == 0, "%s", err.message);
+    MiniBatch *b = NULL, *b2 = NULL;
+    CHECK(mini_batch_new(&b, 64, 96, &err) == 0 && mini_batch_new(&b2, 64, 96, &err) == 0);
+    if (!c || !cp || !b || !b2) goto done;
+    CHECK(c->n_families == 2 && cp->n_families == 7);
+    MiniDataOptions o;
+    mini_data_defaults(&o);
+    CHECK(mini_data_parse_ratios(&o, "0,1,0,0", &err) == 0);
+    for (int balanced = 0; balanced < 2; balanced++) {
+        o.balance_families = balanced;
+        int drawn[7] = {0}, total = 0;
+        for (int step = 0; step < 30; step++) {
+            CHECK(mini_batch_fill(b, c, &o, step, &err) == 0);
+            for (int r = 0; r < 64; r++, total++) drawn[b->tokens[r * 96 + 2] - v.n_text]++;
+        }
+        double lone = (double)drawn[6] / total;
+        printf("  %s: item 6 drawn %.3f of %d; items 0-5:", balanced ? "balanced" : "plain", lone, total);
+        for (int k = 0; k < 6; k++) printf(" %.3f", (double)drawn[k] / total);
+        printf("\n");
+        if (balanced) {
+            CHECK(lone > 0.45 && lone < 0.55);
+            for (int k = 0; k < 6; k++) CHECK(drawn[k] > total / 12 * 0.7 && drawn[k] < total / 12 * 1.3);
+        } else {
+            CHECK(lone > 0.11 && lone < 0.18);
+        }
+    }
+    /* off by default: the F records change no batch */
+    mini_data_defaults(&o);
+    CHECK(mini_batch_fill(b, c, &o, 5, &err) == 0 && mini_batch_fill(b2, cp, &o, 5, &err) == 0);
+    CHECK(memcmp(b->tokens, b2->tokens, 64 * 96 * sizeof(int)) == 0);
+done:
+    mini_batch_free(b);
+    mini_batch_free(b2);
+    mini_corpus_free(c);
+    mini_corpus_free(cp);
     tok_free(tok);
 }
 
@@ -656,6 +720,7 @@ TEST(resume_is_bit_identical) {
 int main(void) {
     RUN(data_loader_masks_targets_segments);
     RUN(data_loader_rejects_bad_lines);
+    RUN(balanced_sampling_draws_families_evenly);
     RUN(forward_matches_pytorch_random_model);
     RUN(forward_matches_pytorch_shipped_model);
     RUN(draw_is_reproducible);
