@@ -233,6 +233,16 @@ void exaone_lora_attach(ExaoneLora *a, ExaoneModel *m) {
         }
 }
 
+int exaone_lora_attach_spec(ExaoneLora **out, const char *spec, ExaoneModel *m, Error *err) {
+    char dir[1024];
+    float scale;
+    *out = NULL;
+    if (exaone_lora_spec(spec, dir, sizeof dir, &scale, err) != 0 || exaone_lora_load(out, dir, m, scale, err) != 0)
+        return -1;
+    exaone_lora_attach(*out, m);
+    return 0;
+}
+
 void exaone_lora_detach_all(ExaoneModel *m) {
     for (int l = 0; l < m->cfg.n_layers; l++)
         for (int s = 0; s < EXAONE_LORA_SLOTS; s++) exaone_lora_mat(&m->layers[l], s)->lora = NULL;
