@@ -23,8 +23,9 @@ static const char *usage =
     "  -m, --model PATH      add a model (repeatable): an EXAONE 3.x/4.0 folder (config.json,\n"
     "                        model.safetensors, tokenizer.json) or .gguf, or an EXAONE-mini folder;\n"
     "                        its id in the API is the folder/file name\n"
-    "  --lora [NAME=]DIR[:S] serve EXAONE-mini with this LoRA adapter too (repeatable): model id\n"
-    "                        exaone-mini+NAME (NAME: the folder name by default); a request picks it\n"
+    "  --lora [NAME=]DIR[:S] serve the model of the -m before it (none before: the embedded\n"
+    "                        EXAONE-mini) with this PEFT LoRA adapter too (repeatable): model id\n"
+    "                        MODEL+NAME (NAME: the folder name by default); a request picks it\n"
     "                        with \"lora\": \"NAME\" (or that model id); S scales the adapter\n"
     "  --host ADDR           numeric address to listen on (default 127.0.0.1)\n"
     "  --port N              port (default 8080; 0 = any free port, printed on stdout)\n"
@@ -55,7 +56,8 @@ int cmd_serve(int argc, char **argv) {
     ServerConfig cfg;
     server_config_default(&cfg);
     const char *models[SERVER_MAX_MODELS], *loras[SERVER_MAX_MODELS], *key_file = NULL, *backend = NULL, *port_s = NULL;
-    int n_models = 0, n_loras = 0;
+    /* lora_base[i]: the -m an adapter follows (index into models), -1 for the embedded mini */
+    int n_models = 0, n_loras = 0, lora_base[SERVER_MAX_MODELS], entry_of[SERVER_MAX_MODELS];
     int64_t port = 8080, threads = 1, parallel = 1, queue = 16, max_body = cfg.max_body, max_tokens = 2048;
     double timeout = 300;
     while (args_next(&args)) {
@@ -77,6 +79,7 @@ int cmd_serve(int argc, char **argv) {
                 fprintf(stderr, "exaone serve: at most %d --lora adapters\n", SERVER_MAX_MODELS);
                 return 2;
             }
+            lora_base[n_loras] = n_models - 1;
             loras[n_loras++] = m;
             continue;
         }
@@ -165,6 +168,7 @@ int cmd_serve(int argc, char **argv) {
             fprintf(stderr, "exaone serve: at most %d models\n", SERVER_MAX_MODELS);
             return 2;
         }
+        entry_of[i] = cfg.n_models;
         ServerModelSpec *s = &cfg.models[cfg.n_models++];
         snprintf(tmp, sizeof tmp, "%s", models[i]);
         while (strlen(tmp) > 1 && tmp[strlen(tmp) - 1] == '/') tmp[strlen(tmp) - 1] = 0;
@@ -174,11 +178,19 @@ int cmd_serve(int argc, char **argv) {
         s->backend = b;
         s->path = models[i];
     }
-    if (n_loras && (backend || cfg.n_models == 0 || cfg.models[0].backend != &backend_mini)) {
-        fprintf(stderr, "exaone serve: --lora adapters are for the embedded EXAONE-mini, which is not served here\n");
+    int embedded_mini = !backend && cfg.n_models > 0 && cfg.models[0].backend == &backend_mini &&
+                        (n_models == 0 || entry_of[0] != 0);
+    if (n_loras && backend) {
+        fprintf(stderr, "exaone serve: --lora adapters need a model (not --backend test)\n");
         return 2;
     }
     for (int i = 0; i < n_loras; i++) {
+        if (lora_base[i] < 0 && !embedded_mini) {
+            fprintf(stderr, "exaone serve: --lora %s comes before any -m and no embedded EXAONE-mini is served; "
+                            "put it after the -m model it adapts\n", loras[i]);
+            return 2;
+        }
+        const ServerModelSpec *base = &cfg.models[lora_base[i] < 0 ? 0 : entry_of[lora_base[i]]];
         if (cfg.n_models == SERVER_MAX_MODELS) {
             fprintf(stderr, "exaone serve: at most %d models (adapters included)\n", SERVER_MAX_MODELS);
             return 2;
@@ -201,9 +213,11 @@ int cmd_serve(int argc, char **argv) {
             return 2;
         }
         ServerModelSpec *s = &cfg.models[cfg.n_models++];
-        snprintf(s->id, sizeof s->id, "%.60s+%.60s", cfg.models[0].id, name);
-        s->backend = &backend_mini;
-        s->path = cfg.models[0].path;
+        char id[sizeof s->id]; /* built aside: base is an entry of the same array */
+        snprintf(id, sizeof id, "%.60s+%.60s", base->id, name);
+        memcpy(s->id, id, sizeof id);
+        s->backend = base->backend;
+        s->path = base->path;
         s->lora = dir;
     }
     Error err = {0};

@@ -15,6 +15,7 @@
 #include "../train/tune_run.h"
 #include "args.h"
 #include "commands.h"
+#include "tune_options.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -106,41 +107,25 @@ int cmd_tune(int argc, char **argv) {
     if (target && mini_lora_is_mini(target)) return cmd_tune_mini(argc, argv);
     Args args;
     args_init(&args, argc, argv, "exaone tune");
-    const char *model = NULL, *data = NULL, *outdir = NULL, *eval = NULL, *targets_s = "q_proj,v_proj", *tmpl = NULL;
-    int64_t rank = 8, epochs = 1, batch = 4, max_len = 256, max_steps = 0, seed = 0, save_every = 50, threads = 0;
-    double alpha = 16, lr = 1e-4;
-    int resume = 0;
+    TuneOptions o;
+    tune_options_defaults(&o);
+    o.max_rank = EXAONE_LORA_MAX_RANK;
+    const char *tmpl = NULL;
+    int64_t max_len = 256;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
             return 0;
         }
-        if (args_value(&args, "-m", "--model", &model) || args_value(&args, NULL, "--data", &data) ||
-            args_value(&args, "-o", "--output", &outdir) || args_value(&args, NULL, "--eval", &eval) ||
-            args_value(&args, NULL, "--targets", &targets_s) || args_value(&args, NULL, "--chat-template", &tmpl) ||
-            args_int(&args, NULL, "--rank", 1, EXAONE_LORA_MAX_RANK, &rank) ||
-            args_int(&args, NULL, "--epochs", 1, 1000000, &epochs) || args_int(&args, NULL, "--batch", 1, 4096, &batch) ||
-            args_int(&args, NULL, "--max-len", 2, 1 << 16, &max_len) ||
-            args_int(&args, NULL, "--max-steps", 0, INT64_MAX, &max_steps) ||
-            args_int(&args, NULL, "--seed", 0, INT64_MAX, &seed) ||
-            args_int(&args, NULL, "--save-every", 1, INT64_MAX, &save_every) ||
-            args_int(&args, "-t", "--threads", 1, 1024, &threads) || args_float(&args, NULL, "--alpha", 1e-6, 1e6, &alpha) ||
-            args_float(&args, NULL, "--lr", 0, 10, &lr))
+        if (tune_options_parse(&args, &o) || args_value(&args, NULL, "--chat-template", &tmpl) ||
+            args_int(&args, NULL, "--max-len", 2, 1 << 16, &max_len))
             continue;
-        if (args_flag(&args, NULL, "--resume")) {
-            resume = 1;
-            continue;
-        }
         return args_unknown(&args);
     }
-    if (args.failed) return 2;
-    if (!model || !data || !outdir) {
-        fprintf(stderr, "exaone tune: -m BASE, --data FILE and -o DIR are required (see exaone tune --help)\n");
-        return 2;
-    }
+    if (args.failed || tune_options_check(&o, "-m BASE, --data FILE")) return 2;
     Error err = {0};
     unsigned targets = 0;
-    if (exaone_lora_parse_targets(targets_s, &targets, &err) != 0) {
+    if (exaone_lora_parse_targets(o.targets, &targets, &err) != 0) {
         fprintf(stderr, "exaone tune: %s\n", err.message);
         return 2;
     }
@@ -149,36 +134,36 @@ int cmd_tune(int argc, char **argv) {
     TuneData train = {0}, held = {0};
     ThreadPool *pool = NULL;
     Run r = {0};
-    r.seed = (uint64_t)seed;
+    r.seed = (uint64_t)o.seed;
     int *perm = NULL, rc = 1;
     double *curve = NULL;
     FILE *csv = NULL;
     TokChatKind kind = TOK_CHAT_UNKNOWN;
-    if (exaone_load(&m, model, &err) != 0 || tok_load(&tok, model, &err) != 0 ||
+    if (exaone_load(&m, o.model, &err) != 0 || tok_load(&tok, o.model, &err) != 0 ||
         tok_chat_kind(tmpl ? tmpl : tok_chat_template(tok), &kind, &err) != 0)
         goto done;
-    if (tune_data_load(&train, data, tok, kind, (int)max_len, &err) != 0) goto done;
-    if (eval && tune_data_load(&held, eval, tok, kind, (int)max_len, &err) != 0) goto done;
+    if (tune_data_load(&train, o.data, tok, kind, (int)max_len, &err) != 0) goto done;
+    if (o.eval && tune_data_load(&held, o.eval, tok, kind, (int)max_len, &err) != 0) goto done;
     log_info("%d conversations, %" PRId64 " tokens (%" PRId64 " in answers)%s", train.n, train.n_tokens, train.n_loss,
              train.n_truncated ? ", some without answer tokens after --max-len were skipped" : "");
     int maxT = 2;
     for (int i = 0; i < train.n; i++) maxT = train.ex[i].n > maxT ? train.ex[i].n : maxT;
     for (int i = 0; i < held.n; i++) maxT = held.ex[i].n > maxT ? held.ex[i].n : maxT;
-    pool = pool_new((int)threads);
-    if (!pool || mkdir(outdir, 0755) != 0) {
+    pool = pool_new((int)o.threads);
+    if (!pool || mkdir(o.outdir, 0755) != 0) {
         if (!pool || errno != EEXIST) {
-            error_set(&err, "%s: cannot create: %s", outdir, strerror(errno));
+            error_set(&err, "%s: cannot create: %s", o.outdir, strerror(errno));
             goto done;
         }
     }
-    if (tune_model_new(&r.t, m, pool, (int)rank, (float)alpha, targets, maxT, (uint64_t)seed, &err) != 0 ||
+    if (tune_model_new(&r.t, m, pool, (int)o.rank, (float)o.alpha, targets, maxT, (uint64_t)o.seed, &err) != 0 ||
         adamw_new(&r.opt, r.t->table.total, &err) != 0)
         goto done;
-    if (resume && tune_ckpt_load(outdir, &r.t->table, r.t->params, &r.opt, &r.step, r.seed, &err) != 0) goto done;
-    int64_t per_epoch = (train.n + batch - 1) / batch, total = per_epoch * epochs;
-    if (max_steps > 0 && max_steps < total) total = max_steps;
-    log_info("LoRA rank %d alpha %g on %s: %zu trainable parameters, %" PRId64 " steps", (int)rank, alpha, targets_s,
-             r.t->table.total, total);
+    if (o.resume && tune_ckpt_load(o.outdir, &r.t->table, r.t->params, &r.opt, &r.step, r.seed, &err) != 0) goto done;
+    int64_t per_epoch = (train.n + o.batch - 1) / o.batch, total = per_epoch * o.epochs;
+    if (o.max_steps > 0 && o.max_steps < total) total = o.max_steps;
+    log_info("LoRA rank %d alpha %g on %s: %zu trainable parameters, %" PRId64 " steps", (int)o.rank, o.alpha,
+             o.targets, r.t->table.total, total);
     double eval_before = -1, eval_after = -1;
     if (held.n && r.step == 0 && eval_loss(r.t, &held, &eval_before, &err) != 0) goto done;
     AdamWConfig acfg;
@@ -187,7 +172,7 @@ int cmd_tune(int argc, char **argv) {
     perm = mem_alloc(sizeof(int) * (size_t)train.n);
     curve = mem_alloc(sizeof(double) * (size_t)(total > 0 ? total : 1));
     char csv_path[1100];
-    snprintf(csv_path, sizeof csv_path, "%s/loss.csv", outdir);
+    snprintf(csv_path, sizeof csv_path, "%s/loss.csv", o.outdir);
     if (r.step > 0 && tune_csv_truncate(csv_path, r.step, &err) != 0) goto done;
     csv = fopen(csv_path, r.step > 0 ? "a" : "w");
     if (!perm || !curve || !csv) {
@@ -201,9 +186,9 @@ int cmd_tune(int argc, char **argv) {
     int64_t tokens = 0, start_step = r.step, n_curve = 0;
     int64_t cur_epoch = -1;
     for (; r.step < total; r.step++) {
-        int64_t epoch = r.step / per_epoch, first = (r.step % per_epoch) * batch;
-        if (epoch != cur_epoch) tune_epoch_order(perm, train.n, (uint64_t)seed, epoch), cur_epoch = epoch;
-        int nb = (int)(train.n - first < batch ? train.n - first : batch);
+        int64_t epoch = r.step / per_epoch, first = (r.step % per_epoch) * o.batch;
+        if (epoch != cur_epoch) tune_epoch_order(perm, train.n, (uint64_t)o.seed, epoch), cur_epoch = epoch;
+        int nb = (int)(train.n - first < o.batch ? train.n - first : o.batch);
         memset(r.t->grads, 0, sizeof(float) * r.t->table.total);
         double lsum = 0;
         int64_t step_tokens = 0;
@@ -218,27 +203,27 @@ int cmd_tune(int argc, char **argv) {
         loss = lsum / nb;
         tokens += step_tokens;
         float norm = grad_global_norm(pool, r.t->grads, r.t->table.total);
-        float step_lr = (float)(lr * (r.step < 10 ? (double)(r.step + 1) / 10 : 1.0));
+        float step_lr = (float)(o.lr * (r.step < 10 ? (double)(r.step + 1) / 10 : 1.0));
         adamw_step(&r.opt, pool, r.t->params, r.t->grads, &r.t->table, &acfg, step_lr, grad_clip_factor(norm, 1.0f));
         double now = time_seconds() - t0;
         fprintf(csv, "%" PRId64 ",%.6f,%" PRId64 ",%.3f\n", r.step + 1, loss, step_tokens, now);
         curve[n_curve++] = loss;
         progress_update(&bar, r.step + 1, "loss %.4f", loss);
-        if ((r.step + 1) % save_every == 0 && r.step + 1 < total) {
+        if ((r.step + 1) % o.save_every == 0 && r.step + 1 < total) {
             fflush(csv);
-            if (tune_ckpt_save(outdir, &r.t->table, r.t->params, &r.opt, r.step + 1, r.seed, &err) != 0) goto done;
+            if (tune_ckpt_save(o.outdir, &r.t->table, r.t->params, &r.opt, r.step + 1, r.seed, &err) != 0) goto done;
         }
     }
     progress_done(&bar);
     double secs = time_seconds() - t0;
     fclose(csv);
     csv = NULL;
-    if (tune_ckpt_save(outdir, &r.t->table, r.t->params, &r.opt, r.step, r.seed, &err) != 0 ||
-        write_adapter(outdir, m, r.t, &err) != 0)
+    if (tune_ckpt_save(o.outdir, &r.t->table, r.t->params, &r.opt, r.step, r.seed, &err) != 0 ||
+        write_adapter(o.outdir, m, r.t, &err) != 0)
         goto done;
     if (n_curve > 0) {
         char png[1100];
-        snprintf(png, sizeof png, "%s/loss.png", outdir);
+        snprintf(png, sizeof png, "%s/loss.png", o.outdir);
         if (tune_plot_csv(csv_path, png, &err) != 0) goto done;
     }
     if (held.n && eval_loss(r.t, &held, &eval_after, &err) != 0) goto done;

@@ -15,6 +15,7 @@
 #include "../train/tune_run.h"
 #include "args.h"
 #include "commands.h"
+#include "tune_options.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -120,40 +121,26 @@ static int load_set(MiniTuneSet *s, const char *data, const char *model_dir, con
 int cmd_tune_mini(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone tune");
-    const char *model_dir = NULL, *data = NULL, *outdir = NULL, *eval = NULL, *targets_s = "all";
-    int64_t rank = 8, epochs = 30, batch = 8, max_steps = 0, seed = 0, save_every = 50, threads = 0;
-    double alpha = 16, lr = 1e-3;
-    int resume = 0;
+    TuneOptions o; /* this tuner's defaults: */
+    tune_options_defaults(&o);
+    o.targets = "all";
+    o.epochs = 30;
+    o.batch = 8;
+    o.lr = 1e-3;
+    o.max_rank = GPT_LORA_MAX_RANK;
+    o.max_batch = 256;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
             return 0;
         }
-        if (args_value(&args, "-m", "--model", &model_dir) || args_value(&args, NULL, "--data", &data) ||
-            args_value(&args, "-o", "--output", &outdir) || args_value(&args, NULL, "--eval", &eval) ||
-            args_value(&args, NULL, "--targets", &targets_s) ||
-            args_int(&args, NULL, "--rank", 1, GPT_LORA_MAX_RANK, &rank) ||
-            args_int(&args, NULL, "--epochs", 1, 1000000, &epochs) || args_int(&args, NULL, "--batch", 1, 256, &batch) ||
-            args_int(&args, NULL, "--max-steps", 0, INT64_MAX, &max_steps) ||
-            args_int(&args, NULL, "--seed", 0, INT64_MAX, &seed) ||
-            args_int(&args, NULL, "--save-every", 1, INT64_MAX, &save_every) ||
-            args_int(&args, "-t", "--threads", 1, 1024, &threads) || args_float(&args, NULL, "--alpha", 1e-6, 1e6, &alpha) ||
-            args_float(&args, NULL, "--lr", 0, 10, &lr))
-            continue;
-        if (args_flag(&args, NULL, "--resume")) {
-            resume = 1;
-            continue;
-        }
+        if (tune_options_parse(&args, &o)) continue;
         return args_unknown(&args);
     }
-    if (args.failed) return 2;
-    if (!model_dir || !data || !outdir) {
-        fprintf(stderr, "exaone tune: -m MINI_DIR, --data DIR|FILE.jsonl and -o DIR are required (see --help)\n");
-        return 2;
-    }
+    if (args.failed || tune_options_check(&o, "-m MINI_DIR, --data DIR|FILE.jsonl")) return 2;
     Error err = {0};
     unsigned targets = 0;
-    if (gpt_lora_parse_targets(targets_s, &targets, &err) != 0) {
+    if (gpt_lora_parse_targets(o.targets, &targets, &err) != 0) {
         fprintf(stderr, "exaone tune: %s\n", err.message);
         return 2;
     }
@@ -168,26 +155,26 @@ int cmd_tune_mini(int argc, char **argv) {
     int *perm = NULL, rc = 1;
     FILE *csv = NULL;
     int64_t step = 0;
-    if (mini_load(&mm, model_dir, 1, &err) != 0 || load_set(&train, data, model_dir, mm, &err) != 0) goto done;
-    if (eval && load_set(&held, eval, model_dir, mm, &err) != 0) goto done;
+    if (mini_load(&mm, o.model, 1, &err) != 0 || load_set(&train, o.data, o.model, mm, &err) != 0) goto done;
+    if (o.eval && load_set(&held, o.eval, o.model, mm, &err) != 0) goto done;
     log_info("%d training pairs (%d sequences: drawing + captioning)%s", train.n, 2 * train.n,
              held.n ? ", held-out pairs loaded" : "");
-    pool = pool_new((int)threads);
+    pool = pool_new((int)o.threads);
     if (!pool) {
         error_set(&err, "cannot start threads");
         goto done;
     }
-    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
-        error_set(&err, "%s: cannot create: %s", outdir, strerror(errno));
+    if (mkdir(o.outdir, 0755) != 0 && errno != EEXIST) {
+        error_set(&err, "%s: cannot create: %s", o.outdir, strerror(errno));
         goto done;
     }
-    if (mini_gpt_load(&model, &mc, model_dir, (int)batch, mini_config(mm)->max_seq, pool, &err) != 0 ||
-        gpt_lora_new(&lora, model, (int)rank, (float)alpha, targets, (uint64_t)seed, &err) != 0 ||
+    if (mini_gpt_load(&model, &mc, o.model, (int)o.batch, mini_config(mm)->max_seq, pool, &err) != 0 ||
+        gpt_lora_new(&lora, model, (int)o.rank, (float)o.alpha, targets, (uint64_t)o.seed, &err) != 0 ||
         adamw_new(&opt, lora->table.total, &err) != 0)
         goto done;
-    size_t cells = (size_t)batch * (size_t)model->max_T;
+    size_t cells = (size_t)o.batch * (size_t)model->max_T;
     b = (Batcher){.model = model, .vocab = mini_vocab(mm)};
-    int *ints = mem_alloc(sizeof(int) * (3 * cells + 2 * (size_t)batch + 3 * (size_t)model->max_T));
+    int *ints = mem_alloc(sizeof(int) * (3 * cells + 2 * (size_t)o.batch + 3 * (size_t)model->max_T));
     if (!ints) {
         error_set(&err, "out of memory");
         goto done;
@@ -196,26 +183,27 @@ int cmd_tune_mini(int argc, char **argv) {
     b.rows_tgt = ints + cells;
     b.rows_seg = ints + 2 * cells;
     b.prefix = ints + 3 * cells;
-    b.image_start = b.prefix + batch;
-    b.seq = (MiniSeq){.tokens = b.image_start + batch, .cap = model->max_T};
+    b.image_start = b.prefix + o.batch;
+    b.seq = (MiniSeq){.tokens = b.image_start + o.batch, .cap = model->max_T};
     b.seq.targets = b.seq.tokens + model->max_T;
     b.seq.segments = b.seq.targets + model->max_T;
-    if (resume && tune_ckpt_load(outdir, &lora->table, lora->params, &opt, &step, (uint64_t)seed, &err) != 0) goto done;
+    if (o.resume && tune_ckpt_load(o.outdir, &lora->table, lora->params, &opt, &step, (uint64_t)o.seed, &err) != 0)
+        goto done;
     int n_ex = 2 * train.n;
-    int64_t per_epoch = (n_ex + batch - 1) / batch, total = per_epoch * epochs;
-    if (max_steps > 0 && max_steps < total) total = max_steps;
-    log_info("LoRA rank %d alpha %g on %s: %zu trainable parameters (base %zu frozen), %" PRId64 " steps", (int)rank,
-             alpha, targets_s, lora->table.total, model->table.total, total);
+    int64_t per_epoch = (n_ex + o.batch - 1) / o.batch, total = per_epoch * o.epochs;
+    if (o.max_steps > 0 && o.max_steps < total) total = o.max_steps;
+    log_info("LoRA rank %d alpha %g on %s: %zu trainable parameters (base %zu frozen), %" PRId64 " steps", (int)o.rank,
+             o.alpha, o.targets, lora->table.total, model->table.total, total);
     double ev_before[2] = {-1, -1}, ev_after[2] = {-1, -1};
     b.set = &held;
-    if (held.n && step == 0 && eval_loss(&b, (int)batch, ev_before, &err) != 0) goto done;
+    if (held.n && step == 0 && eval_loss(&b, (int)o.batch, ev_before, &err) != 0) goto done;
     b.set = &train;
     AdamWConfig acfg;
     adamw_config_defaults(&acfg);
     acfg.weight_decay = 0;
     perm = mem_alloc(sizeof(int) * (size_t)n_ex);
     char csv_path[1100];
-    snprintf(csv_path, sizeof csv_path, "%s/loss.csv", outdir);
+    snprintf(csv_path, sizeof csv_path, "%s/loss.csv", o.outdir);
     if (!perm) {
         error_set(&err, "out of memory");
         goto done;
@@ -231,22 +219,23 @@ int cmd_tune_mini(int argc, char **argv) {
     double t0 = time_seconds(), loss = 0;
     int64_t tokens = 0, start_step = step, cur_epoch = -1;
     for (; step < total; step++) {
-        int64_t epoch = step / per_epoch, first = (step % per_epoch) * batch;
-        if (epoch != cur_epoch) tune_epoch_order(perm, n_ex, (uint64_t)seed, epoch), cur_epoch = epoch;
-        int nb = (int)(n_ex - first < batch ? n_ex - first : batch);
+        int64_t epoch = step / per_epoch, first = (step % per_epoch) * o.batch;
+        if (epoch != cur_epoch) tune_epoch_order(perm, n_ex, (uint64_t)o.seed, epoch), cur_epoch = epoch;
+        int nb = (int)(n_ex - first < o.batch ? n_ex - first : o.batch);
         memset(lora->grads, 0, sizeof(float) * lora->table.total);
         if (forward(&b, perm + first, nb, &err) != 0) goto done;
         gpt_backward(model, 1.0f);
         loss = model->loss;
         tokens += (int64_t)nb * model->T;
         float norm = grad_global_norm(pool, lora->grads, lora->table.total);
-        float step_lr = (float)(lr * (step < 10 ? (double)(step + 1) / 10 : 1.0));
+        float step_lr = (float)(o.lr * (step < 10 ? (double)(step + 1) / 10 : 1.0));
         adamw_step(&opt, pool, lora->params, lora->grads, &lora->table, &acfg, step_lr, grad_clip_factor(norm, 1.0f));
         fprintf(csv, "%" PRId64 ",%.6f,%d,%.3f\n", step + 1, loss, nb * model->T, time_seconds() - t0);
         progress_update(&bar, step + 1, "loss %.4f", loss);
-        if ((step + 1) % save_every == 0 && step + 1 < total) {
+        if ((step + 1) % o.save_every == 0 && step + 1 < total) {
             fflush(csv);
-            if (tune_ckpt_save(outdir, &lora->table, lora->params, &opt, step + 1, (uint64_t)seed, &err) != 0) goto done;
+            if (tune_ckpt_save(o.outdir, &lora->table, lora->params, &opt, step + 1, (uint64_t)o.seed, &err) != 0)
+                goto done;
         }
     }
     progress_done(&bar);
@@ -254,12 +243,12 @@ int cmd_tune_mini(int argc, char **argv) {
     fclose(csv);
     csv = NULL;
     char png[1100];
-    snprintf(png, sizeof png, "%s/loss.png", outdir);
-    if (tune_ckpt_save(outdir, &lora->table, lora->params, &opt, step, (uint64_t)seed, &err) != 0 ||
-        mini_lora_save(outdir, lora, model_dir, &err) != 0 || (step > 0 && tune_plot_csv(csv_path, png, &err) != 0))
+    snprintf(png, sizeof png, "%s/loss.png", o.outdir);
+    if (tune_ckpt_save(o.outdir, &lora->table, lora->params, &opt, step, (uint64_t)o.seed, &err) != 0 ||
+        mini_lora_save(o.outdir, lora, o.model, &err) != 0 || (step > 0 && tune_plot_csv(csv_path, png, &err) != 0))
         goto done;
     b.set = &held;
-    if (held.n && eval_loss(&b, (int)batch, ev_after, &err) != 0) goto done;
+    if (held.n && eval_loss(&b, (int)o.batch, ev_after, &err) != 0) goto done;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("steps=%" PRId64 " loss=%.4f eval_t2i_before=%.4f eval_t2i_after=%.4f eval_i2t_before=%.4f "

@@ -19,14 +19,9 @@ int lora_flags_parse(Args *args, LoraFlags *f) {
 
 int lora_flags_attach(LoraFlags *f, ExaoneModel *m, Error *err) {
     for (int i = 0; i < f->n; i++) {
-        char path[1024];
-        float scale;
-        if (exaone_lora_spec(f->specs[i], path, sizeof path, &scale, err) != 0 ||
-            exaone_lora_load(&f->loaded[i], path, m, scale, err) != 0)
-            return -1;
-        exaone_lora_attach(f->loaded[i], m);
-        log_info("LoRA %s: rank %d, alpha %g, scale %g", path, exaone_lora_rank(f->loaded[i]),
-                 exaone_lora_alpha(f->loaded[i]), scale);
+        if (exaone_lora_attach_spec(&f->loaded[i], f->specs[i], m, err) != 0) return -1;
+        log_info("LoRA %s: rank %d, alpha %g", f->specs[i], exaone_lora_rank(f->loaded[i]),
+                 exaone_lora_alpha(f->loaded[i]));
     }
     return 0;
 }

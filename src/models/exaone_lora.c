@@ -6,6 +6,7 @@
 #include "../core/mem.h"
 #include "../formats/safetensors.h"
 #include "exaone_internal.h"
+#include "lora_adapter.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -16,10 +17,7 @@
 #include <sys/stat.h>
 
 struct ExaoneLora {
-    int n_layers, rank;
-    float alpha;
-    ExaoneLoraDelta *deltas; /* n_layers * SLOTS; A == NULL where not targeted */
-    float *data;             /* all A and B values */
+    LoraAdapter adapter; /* deltas[layer * EXAONE_LORA_SLOTS + slot] */
 };
 
 ExaoneMat *exaone_lora_mat(ExaoneLayer *ly, int slot) {
@@ -156,66 +154,19 @@ static void slot_shape(const ExaoneModel *m, int slot, int64_t *in, int64_t *out
     *out = w->rows;
 }
 
+static void layout_shape(const void *m, int slot, int64_t *in, int64_t *out) { slot_shape(m, slot, in, out); }
+
+static void layout_module(const void *m, int layer, int slot, char *buf, size_t size) {
+    exaone_lora_module(((const ExaoneModel *)m)->cfg.arch, layer, slot, buf, size);
+}
+
 int exaone_lora_load(ExaoneLora **out, const char *dir, const ExaoneModel *m, float user_scale, Error *err) {
     *out = NULL;
-    int rank = 0;
-    float alpha = 0;
-    if (exaone_lora_read_config(dir, &rank, &alpha, err) != 0) return -1;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
-    SafeTensors *st = NULL;
-    if (st_open(&st, path, err) != 0) return -1;
-    int L = m->cfg.n_layers;
-    size_t total = 0;
-    for (int s = 0; s < EXAONE_LORA_SLOTS; s++) {
-        int64_t in, o;
-        slot_shape(m, s, &in, &o);
-        total += (size_t)L * (size_t)rank * (size_t)(in + o);
-    }
     ExaoneLora *a = mem_calloc(1, sizeof *a);
-    if (a) a->deltas = mem_calloc((size_t)L * EXAONE_LORA_SLOTS, sizeof *a->deltas);
-    if (a && a->deltas) a->data = mem_alloc(total * sizeof(float));
-    if (!a || !a->deltas || !a->data) {
-        st_close(st);
-        exaone_lora_free(a);
-        return error_set(err, "%s: out of memory for the adapter", path);
-    }
-    a->n_layers = L;
-    a->rank = rank;
-    a->alpha = alpha;
-    float *p = a->data;
-    int found = 0, rc = 0;
-    for (int l = 0; l < L && !rc; l++)
-        for (int s = 0; s < EXAONE_LORA_SLOTS && !rc; s++) {
-            int64_t in, o;
-            slot_shape(m, s, &in, &o);
-            char mod[160], na[200], nb[200];
-            exaone_lora_module(m->cfg.arch, l, s, mod, sizeof mod);
-            snprintf(na, sizeof na, "base_model.model.%s.lora_A.weight", mod);
-            snprintf(nb, sizeof nb, "base_model.model.%s.lora_B.weight", mod);
-            int ra = exaone_lora_read_matrix(st, na, rank, in, p, path, err);
-            int rb = ra < 0 ? -1 : exaone_lora_read_matrix(st, nb, o, rank, p + rank * in, path, err);
-            if (ra < 0 || rb < 0) rc = -1;
-            else if (ra != rb) rc = error_set(err, "%s: %s has only one of lora_A / lora_B", path, mod);
-            else if (ra == 0) {
-                ExaoneLoraDelta *d = &a->deltas[l * EXAONE_LORA_SLOTS + s];
-                d->A = p;
-                d->B = p + rank * in;
-                d->r = rank;
-                d->in = in;
-                d->out = o;
-                d->scale = alpha / (float)rank * user_scale;
-                p += rank * (in + o);
-                found++;
-            }
-        }
-    if (!rc && st_count(st) != (size_t)found * 2)
-        rc = error_set(err, "%s: %zu tensors, but only %d module pairs match this model's modules", path, st_count(st),
-                       found);
-    st_close(st);
-    if (!rc && found == 0) rc = error_set(err, "%s: no LoRA weights for this model", path);
-    if (rc) {
-        exaone_lora_free(a);
+    if (!a) return error_set(err, "%s: out of memory for the adapter", dir);
+    LoraLayout lay = {m->cfg.n_layers, EXAONE_LORA_SLOTS, layout_module, layout_shape, m, "this model"};
+    if (lora_adapter_load(&a->adapter, dir, &lay, user_scale, err) != 0) {
+        mem_free(a);
         return -1;
     }
     *out = a;
@@ -223,14 +174,24 @@ int exaone_lora_load(ExaoneLora **out, const char *dir, const ExaoneModel *m, fl
 }
 
 void exaone_lora_attach(ExaoneLora *a, ExaoneModel *m) {
-    for (int l = 0; l < a->n_layers; l++)
+    for (int l = 0; l < a->adapter.n_layers; l++)
         for (int s = 0; s < EXAONE_LORA_SLOTS; s++) {
-            ExaoneLoraDelta *d = &a->deltas[l * EXAONE_LORA_SLOTS + s];
+            ExaoneLoraDelta *d = &a->adapter.deltas[l * EXAONE_LORA_SLOTS + s];
             if (!d->A) continue;
             ExaoneMat *w = exaone_lora_mat(&m->layers[l], s);
             d->next = w->lora;
             w->lora = d;
         }
+}
+
+int exaone_lora_attach_spec(ExaoneLora **out, const char *spec, ExaoneModel *m, Error *err) {
+    char dir[1024];
+    float scale;
+    *out = NULL;
+    if (exaone_lora_spec(spec, dir, sizeof dir, &scale, err) != 0 || exaone_lora_load(out, dir, m, scale, err) != 0)
+        return -1;
+    exaone_lora_attach(*out, m);
+    return 0;
 }
 
 void exaone_lora_detach_all(ExaoneModel *m) {
@@ -240,16 +201,14 @@ void exaone_lora_detach_all(ExaoneModel *m) {
 
 void exaone_lora_free(ExaoneLora *a) {
     if (!a) return;
-    mem_free(a->deltas);
-    mem_free(a->data);
+    lora_adapter_free(&a->adapter);
     mem_free(a);
 }
 
-int exaone_lora_rank(const ExaoneLora *a) { return a->rank; }
-float exaone_lora_alpha(const ExaoneLora *a) { return a->alpha; }
+int exaone_lora_rank(const ExaoneLora *a) { return a->adapter.rank; }
+float exaone_lora_alpha(const ExaoneLora *a) { return a->adapter.alpha; }
 const ExaoneLoraDelta *exaone_lora_delta(const ExaoneLora *a, int layer, int slot) {
-    const ExaoneLoraDelta *d = &a->deltas[layer * EXAONE_LORA_SLOTS + slot];
-    return d->A ? d : NULL;
+    return lora_adapter_delta(&a->adapter, layer, slot);
 }
 
 /* ---------------------------------------------------------------- save */

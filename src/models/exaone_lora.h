@@ -57,6 +57,9 @@ int exaone_lora_config_parse(const char *text, size_t len, const char *path, int
 int exaone_lora_load(ExaoneLora **out, const char *dir, const ExaoneModel *m, float user_scale, Error *err);
 /* Hooks the adapter onto m's matrices (in front of adapters attached before). */
 void exaone_lora_attach(ExaoneLora *a, ExaoneModel *m);
+/* "DIR[:SCALE]" (the --lora flag): load and attach in one go; *out is the caller's to
+ * free after m stops being used. */
+int exaone_lora_attach_spec(ExaoneLora **out, const char *spec, ExaoneModel *m, Error *err);
 /* Removes every adapter from m. */
 void exaone_lora_detach_all(ExaoneModel *m);
 void exaone_lora_free(ExaoneLora *a);

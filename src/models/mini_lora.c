@@ -6,15 +6,13 @@
 #include "../core/mem.h"
 #include "../formats/safetensors.h"
 #include "exaone_lora_merge.h"
+#include "lora_adapter.h"
 
 #include <stdio.h>
 #include <string.h>
 
 struct MiniLora {
-    int n_layers, rank;
-    float alpha;
-    ExaoneLoraDelta *deltas; /* [n_layers * GPT_LORA_SLOTS]; A == NULL where not targeted */
-    float *data;             /* every A and B */
+    LoraAdapter adapter; /* deltas[layer * GPT_LORA_SLOTS + slot] */
 };
 
 /* The tuner's config for the mini's shapes (gpt_lora_slot_shape). */
@@ -25,64 +23,27 @@ static void shape_config(const MiniConfig *c, GptConfig *g) {
     g->ffn = c->ffn;
 }
 
+static void layout_shape(const void *g, int slot, int64_t *in, int64_t *out) {
+    int i, o;
+    gpt_lora_slot_shape(g, slot, &i, &o);
+    *in = i;
+    *out = o;
+}
+
+static void layout_module(const void *g, int layer, int slot, char *buf, size_t size) {
+    (void)g;
+    gpt_lora_module(layer, slot, buf, size);
+}
+
 int mini_lora_load(MiniLora **out, const char *dir, const MiniConfig *c, float user_scale, Error *err) {
     *out = NULL;
-    int rank = 0;
-    float alpha = 0;
-    if (exaone_lora_read_config(dir, &rank, &alpha, err) != 0) return -1;
-    char path[1100];
-    snprintf(path, sizeof path, "%s/adapter_model.safetensors", dir);
-    SafeTensors *st = NULL;
-    if (st_open(&st, path, err) != 0) return -1;
     GptConfig g;
     shape_config(c, &g);
-    int L = c->n_layers;
-    size_t total = 0;
-    for (int s = 0; s < GPT_LORA_SLOTS; s++) {
-        int in, o;
-        gpt_lora_slot_shape(&g, s, &in, &o);
-        total += (size_t)L * (size_t)rank * (size_t)(in + o);
-    }
     MiniLora *a = mem_calloc(1, sizeof *a);
-    if (a) a->deltas = mem_calloc((size_t)L * GPT_LORA_SLOTS, sizeof *a->deltas);
-    if (a && a->deltas) a->data = mem_alloc(total * sizeof(float));
-    if (!a || !a->deltas || !a->data) {
-        st_close(st);
-        mini_lora_free(a);
-        return error_set(err, "%s: out of memory for the adapter", path);
-    }
-    a->n_layers = L;
-    a->rank = rank;
-    a->alpha = alpha;
-    float *p = a->data;
-    int found = 0, rc = 0;
-    for (int l = 0; l < L && !rc; l++)
-        for (int s = 0; s < GPT_LORA_SLOTS && !rc; s++) {
-            int in, o;
-            gpt_lora_slot_shape(&g, s, &in, &o);
-            char mod[96], na[200], nb[200];
-            gpt_lora_module(l, s, mod, sizeof mod);
-            snprintf(na, sizeof na, "base_model.model.%s.lora_A.weight", mod);
-            snprintf(nb, sizeof nb, "base_model.model.%s.lora_B.weight", mod);
-            int ra = exaone_lora_read_matrix(st, na, rank, in, p, path, err);
-            int rb = ra < 0 ? -1 : exaone_lora_read_matrix(st, nb, o, rank, p + (size_t)rank * in, path, err);
-            if (ra < 0 || rb < 0) rc = -1;
-            else if (ra != rb) rc = error_set(err, "%s: %s has only one of lora_A / lora_B", path, mod);
-            else if (ra == 0) {
-                ExaoneLoraDelta *d = &a->deltas[l * GPT_LORA_SLOTS + s];
-                *d = (ExaoneLoraDelta){.A = p, .B = p + (size_t)rank * in, .r = rank, .in = in, .out = o,
-                                       .scale = alpha / (float)rank * user_scale};
-                p += (size_t)rank * (size_t)(in + o);
-                found++;
-            }
-        }
-    if (!rc && st_count(st) != (size_t)found * 2)
-        rc = error_set(err, "%s: %zu tensors, but only %d module pairs match EXAONE-mini's modules (%d layers)", path,
-                       st_count(st), found, L);
-    st_close(st);
-    if (!rc && found == 0) rc = error_set(err, "%s: no LoRA weights for this model", path);
-    if (rc) {
-        mini_lora_free(a);
+    if (!a) return error_set(err, "%s: out of memory for the adapter", dir);
+    LoraLayout lay = {c->n_layers, GPT_LORA_SLOTS, layout_module, layout_shape, &g, "EXAONE-mini"};
+    if (lora_adapter_load(&a->adapter, dir, &lay, user_scale, err) != 0) {
+        mem_free(a);
         return -1;
     }
     *out = a;
@@ -91,17 +52,15 @@ int mini_lora_load(MiniLora **out, const char *dir, const MiniConfig *c, float u
 
 void mini_lora_free(MiniLora *a) {
     if (!a) return;
-    mem_free(a->deltas);
-    mem_free(a->data);
+    lora_adapter_free(&a->adapter);
     mem_free(a);
 }
 
-int mini_lora_rank(const MiniLora *a) { return a->rank; }
-float mini_lora_alpha(const MiniLora *a) { return a->alpha; }
+int mini_lora_rank(const MiniLora *a) { return a->adapter.rank; }
+float mini_lora_alpha(const MiniLora *a) { return a->adapter.alpha; }
 
 const ExaoneLoraDelta *mini_lora_delta(const MiniLora *a, int layer, int slot) {
-    const ExaoneLoraDelta *d = &a->deltas[layer * GPT_LORA_SLOTS + slot];
-    return d->A ? d : NULL;
+    return lora_adapter_delta(&a->adapter, layer, slot);
 }
 
 /* W[out, in] += (scale·B)·A */
@@ -115,9 +74,10 @@ static int add_delta(float *W, const ExaoneLoraDelta *d, Error *err) {
 }
 
 int mini_lora_merge_into(MiniModel *m, const MiniLora *a, Error *err) {
-    if (a->n_layers != mini_config(m)->n_layers)
-        return error_set(err, "the adapter has %d layers, the model %d", a->n_layers, mini_config(m)->n_layers);
-    for (int l = 0; l < a->n_layers; l++)
+    if (a->adapter.n_layers != mini_config(m)->n_layers)
+        return error_set(err, "the adapter has %d layers, the model %d", a->adapter.n_layers,
+                         mini_config(m)->n_layers);
+    for (int l = 0; l < a->adapter.n_layers; l++)
         for (int s = 0; s < GPT_LORA_SLOTS; s++) {
             const ExaoneLoraDelta *d = mini_lora_delta(a, l, s);
             if (!d) continue;

@@ -3,12 +3,16 @@
  * (tokenizer.json / tokenizer_config.json next to the weights), sampling
  * (src/models/sampler.h), UTF-8-safe detokenization, and KV-cache reuse of the
  * prompt prefix the slot saw last (a follow-up turn only pays for its new
- * tokens). */
+ * tokens). An instance opened with a LoRA adapter (serve --lora) hooks it onto
+ * its own copy of the model (exaone_lora.h); the weights themselves are the
+ * same mmap'ed file pages as the plain instance's, so an adapter costs its
+ * A/B matrices and the slot's KV cache, not a second model. */
 #include "backend.h"
 
 #include "../core/mem.h"
 #include "../core/threadpool.h"
 #include "../models/exaone.h"
+#include "../models/exaone_lora.h"
 #include "../models/sampler.h"
 #include "../tokenizer/tokenizer.h"
 
@@ -22,6 +26,7 @@
 
 typedef struct {
     ExaoneModel *m;
+    ExaoneLora *lora; /* attached to m, or NULL */
     Tokenizer *tok;
     TokChatKind kind;
     ExaoneState *st;
@@ -42,15 +47,16 @@ static void llm_close(void *p) {
     exaone_state_free(t->st);
     tok_free(t->tok);
     exaone_free(t->m);
+    exaone_lora_free(t->lora);
     mem_free(t);
 }
 
 static int llm_open(void **inst, const char *path, const char *lora, int threads, Error *err) {
-    if (lora) return error_set(err, "LoRA adapters are served for EXAONE-mini only");
     LlmInst *t = mem_calloc(1, sizeof *t);
     if (!t) return error_set(err, "out of memory");
     int rc = -1;
     if (exaone_load(&t->m, path, err) != 0 || tok_load(&t->tok, path, err) != 0) goto done;
+    if (lora && exaone_lora_attach_spec(&t->lora, lora, t->m, err) != 0) goto done;
     const char *tmpl = tok_chat_template(t->tok);
     if (tok_chat_kind(tmpl ? tmpl : t->m->cfg.arch == EXAONE_V4 ? "exaone4" : "exaone3", &t->kind, err) != 0) goto done;
     int ctx = t->m->cfg.max_ctx < LLM_MAX_CTX ? t->m->cfg.max_ctx : LLM_MAX_CTX;

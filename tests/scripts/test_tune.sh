@@ -3,8 +3,10 @@
 # tiny 4.0 reference checkpoint (tests/ref/exaone_ref.py, with the real EXAONE tokenizer
 # and chat template): the base files' SHA-256 are unchanged after tuning (f32 folder and
 # q4_0 GGUF bases), the held-out loss drops, a stopped + resumed run writes the same
-# adapter as an uninterrupted one, and greedy chat with --lora equals chat on the merged model.
+# adapter as an uninterrupted one, greedy chat with --lora equals chat on the merged model,
+# and `serve -m BASE --lora NAME=DIR` answers a request with "lora": "NAME" as chat --lora does.
 source tests/scripts/lib.sh
+source tests/scripts/serve_lib.sh
 REF=build/ref/exaone_ref
 if [ ! -f $REF/.done ]; then
     mkdir -p $REF && /usr/bin/python3 tests/ref/exaone_ref.py $REF > /dev/null && touch $REF/.done
@@ -76,6 +78,37 @@ c=$($EXAONE chat -m $M -p "Who are you?" --temp 0 -n 12 -t 1 2>/dev/null)
 [ -n "$a" ] && [ "$a" = "$b" ] && _pass "chat --lora == chat on the merged model" || _fail "lora '$a' vs merged '$b'"
 [ "$a" != "$c" ] && _pass "the adapter changes the answer" || _fail "adapter had no effect"
 expect_stderr "adapter_config.json" 1 $EXAONE chat -m $M --lora $TMP/nothing -p hi -n 1
+
+# serve: the adapter as model exaone4_full+json next to the plain model, picked per request
+ask() { # JSON fields after the messages -> the greedy answer's text
+    curl -s $SERVE_URL/v1/chat/completions -H 'Content-Type: application/json' -d \
+        "{\"messages\": [{\"role\": \"user\", \"content\": \"Who are you?\"}], \"max_tokens\": 12, \"temperature\": 0, $1}" |
+        /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["choices"][0]["message"]["content"])'
+}
+if serve_start -m $M --lora json=$TMP/full; then
+    curl -s $SERVE_URL/v1/models | grep -q '"exaone4_full+json"' && _pass "serve lists exaone4_full+json" ||
+        _fail "/v1/models" "$(curl -s $SERVE_URL/v1/models)"
+    s_base=$(ask '"model": "exaone4_full"')
+    s_lora=$(ask '"model": "exaone4_full", "lora": "json"')
+    s_any=$(ask '"lora": "json"')
+    [ -n "$s_lora" ] && [ "$s_lora" = "$a" ] && _pass "serve \"lora\": \"json\" == chat --lora (greedy)" ||
+        _fail "serve with lora '$s_lora' vs chat --lora '$a'"
+    [ "$s_base" = "$c" ] && [ "$s_base" != "$s_lora" ] && _pass "serve without lora == chat without, and differs" ||
+        _fail "serve without lora '$s_base' vs chat '$c'"
+    [ "$s_any" = "$s_lora" ] && _pass "\"lora\" alone finds the model carrying it" || _fail "lora alone: '$s_any'"
+    code=$(curl -s -o $TMP/e.json -w '%{http_code}' $SERVE_URL/v1/chat/completions -H 'Content-Type: application/json' \
+        -d '{"model": "exaone4_full", "lora": "nope", "messages": [{"role": "user", "content": "hi"}]}')
+    [ "$code" = 404 ] && grep -q lora_not_found $TMP/e.json && grep -q "'nope'" $TMP/e.json &&
+        _pass "unknown adapter: 404 lora_not_found naming it" || _fail "unknown adapter: $code" "$(cat $TMP/e.json)"
+else
+    _fail "serve -m --lora starts" "$(cat $TMP/serve.err)"
+fi
+serve_stop
+# an adapter that does not fit its model (3.0 module names) stops the server with the file named
+serve_start -m $REF/exaone30 --lora json=$TMP/full > /dev/null
+grep -q "full/adapter_model.safetensors" $TMP/serve.err && ! kill -0 $SERVE_PID 2> /dev/null &&
+    _pass "serve: a mismatched adapter is refused at start" || _fail "mismatched adapter" "$(cat $TMP/serve.err)"
+serve_stop
 
 # a q4_0 GGUF base: tuned read-only too
 expect_exit 0 $EXAONE quantize $M $TMP/h.q4_0.gguf q4_0

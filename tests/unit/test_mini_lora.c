@@ -17,6 +17,7 @@
  *    byte-identical; bad adapters are errors naming the problem.
  */
 #include "../harness.h"
+#include "fd_slope.h"
 
 #include "core/file.h"
 #include "core/mem.h"
@@ -173,9 +174,15 @@ static int load_params(GptLora *l, const char *path) {
     return rc;
 }
 
-static double loss_at(Gpt *g, const GptBatch *b) {
+typedef struct {
+    Gpt *g;
+    const GptBatch *b;
+} LossAt;
+
+static double loss_at(void *user) {
+    LossAt *at = user;
     Error err = {0};
-    return gpt_forward(g, b, 1, seq.len, &err) == 0 ? (double)g->loss : NAN;
+    return gpt_forward(at->g, at->b, 1, seq.len, &err) == 0 ? (double)at->g->loss : NAN;
 }
 
 TEST(tuner_matches_autograd_and_finite_differences) {
@@ -228,24 +235,10 @@ TEST(tuner_matches_autograd_and_finite_differences) {
         CHECKF(d <= 1e-4 * scale, "%s: max |diff| %.3g, max |grad| %.3g", e->name, d, scale);
     }
     st_close(gs);
-    /* central differences along the gradient direction: d/dh L(θ + h·g/|g|) = |g| */
-    size_t n = l->table.total;
-    double norm = 0;
-    for (size_t i = 0; i < n; i++) norm += (double)l->grads[i] * l->grads[i];
-    norm = sqrt(norm);
-    float *theta = mem_alloc(n * sizeof(float)), *dir = mem_alloc(n * sizeof(float));
-    memcpy(theta, l->params, n * sizeof(float));
-    for (size_t i = 0; i < n; i++) dir[i] = (float)(l->grads[i] / norm);
-    double slope[2];
-    for (int k = 0; k < 2; k++) {
-        double h = k ? 1e-2 : 2e-2;
-        for (size_t i = 0; i < n; i++) l->params[i] = theta[i] + (float)h * dir[i];
-        double lp = loss_at(g, &b);
-        for (size_t i = 0; i < n; i++) l->params[i] = theta[i] - (float)h * dir[i];
-        slope[k] = (lp - loss_at(g, &b)) / (2 * h);
-    }
-    memcpy(l->params, theta, n * sizeof(float));
-    double fd = (4 * slope[1] - slope[0]) / 3; /* Richardson: the h² error terms cancel */
+    /* finite differences along the gradient direction: d/dh L(θ + h·g/|g|) = |g| */
+    LossAt at = {g, &b};
+    double slope[2], norm;
+    double fd = fd_slope_along_gradient(l->params, l->grads, l->table.total, loss_at, &at, slope, &norm);
     CHECKF(fabs(fd - norm) <= 1e-3 * norm, "finite differences %.6f vs |grad| %.6f", fd, norm);
     printf("  finite differences along the gradient: %.6f (h 2e-2: %.6f, 1e-2: %.6f) vs |grad| %.6f\n", fd, slope[0],
            slope[1], norm);
@@ -263,8 +256,6 @@ TEST(tuner_matches_autograd_and_finite_differences) {
                          memcmp(d->B, gpt_lora_B(l, layer, s), sizeof(float) * (size_t)(d->r * d->out)) == 0);
         }
     mini_lora_free(back);
-    mem_free(theta);
-    mem_free(dir);
 done:
     gpt_lora_free(l);
     gpt_free(g);

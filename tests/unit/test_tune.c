@@ -4,10 +4,12 @@
  *  - inference: the adapter loaded from its PEFT files and hooked onto the runtime gives the
  *    logits of PEFT's merged weights W + (alpha/r)·B·A, max abs diff <= 1e-4 (f32 vs f64);
  *  - training: tune_model_step with the adapter's A and B gives the reference loss (rel 1e-5)
- *    and torch autograd's dL/dA, dL/dB: max abs diff <= 1e-4 · max |grad| per tensor;
+ *    and torch autograd's dL/dA, dL/dB: max abs diff <= 1e-4 · max |grad| per tensor, and
+ *    finite differences of the loss along that gradient give its norm (rel 1e-3, fd_slope.h);
  *  - exaone_lora_save of those parameters reloads to the same deltas (PEFT names, shapes).
  */
 #include "../harness.h"
+#include "fd_slope.h"
 
 #include "core/mem.h"
 #include "core/threadpool.h"
@@ -41,6 +43,23 @@ static int read_tokens(const char *dir, int32_t *ids, int *tgt, int max) {
         for (char *p = strtok(line, " \n"); p && m < max; p = strtok(NULL, " \n")) tgt[m++] = atoi(p);
     fclose(f);
     return n == m ? n : 0;
+}
+
+typedef struct {
+    TuneModel *t;
+    const int32_t *ids;
+    const int *tgt;
+    int T;
+} StepLoss;
+
+/* Mean loss per target token at the tuner's current parameters (forward only). */
+static double step_loss(void *user) {
+    StepLoss *at = user;
+    double loss = 0;
+    int64_t count = 0;
+    Error err = {0};
+    if (tune_model_step(at->t, at->ids, at->tgt, at->T, 1.0f, 0, &loss, &count, &err) != 0 || count == 0) return NAN;
+    return loss / (double)count;
 }
 
 static float *read_f32(const char *path, size_t n) {
@@ -159,6 +178,12 @@ TEST(tune_gradients_match_autograd) {
             }
             CHECKF(mx > 0 && diff <= 1e-4 * mx, "%s: %s max diff %g (max |grad| %g)", variants[v], e->name, diff, mx);
         }
+        StepLoss at = {t, ids, tgt, T};
+        double slope[2], norm;
+        double fd = fd_slope_along_gradient(t->params, t->grads, t->table.total, step_loss, &at, slope, &norm);
+        CHECKF(fabs(fd - norm) <= 1e-3 * norm, "%s: finite differences %.6f vs |grad| %.6f", variants[v], fd, norm);
+        printf("  %s: finite differences along the gradient %.6f (h 2e-2: %.6f, 1e-2: %.6f) vs |grad| %.6f\n",
+               variants[v], fd, slope[0], slope[1], norm);
         /* save -> load round trip under PEFT names */
         const float *As[64] = {0}, *Bs[64] = {0};
         for (int l = 0; l < m->cfg.n_layers; l++)
