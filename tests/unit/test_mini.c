@@ -94,6 +94,13 @@ static void check_row(const MiniBatch *b, int row, const MiniVocab *v) {
     }
 }
 
+/* The random model of the forward test, loaded into m; the test is skipped
+ * without it and ends when it does not load. */
+#define NEED_RANDOM_MODEL(m, err)                                                                  \
+    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test"); \
+    CHECKF(mini_load(&(m), DIR "/random", 1, &(err)) == 0, "%s", (err).message);                    \
+    if (!(m)) return
+
 TEST(data_loader_masks_targets_segments) {
     Tokenizer *tok = make_tokenizer(DIR "/tok.json");
     if (!tok) return;
@@ -407,9 +414,7 @@ TEST(forward_matches_pytorch_shipped_model) {
 TEST(draw_is_reproducible) {
     MiniModel *m = NULL;
     Error err = {0};
-    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
-    CHECKF(mini_load(&m, DIR "/random", 1, &err) == 0, "%s", err.message);
-    if (!m) return;
+    NEED_RANDOM_MODEL(m, err);
     int a[64], b[64], c[64];
     MiniDrawOptions o;
     mini_draw_defaults(&o);
@@ -465,9 +470,7 @@ TEST(draw_is_reproducible) {
 TEST(score_texts_matches_score) {
     MiniModel *m = NULL;
     Error err = {0};
-    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
-    CHECKF(mini_load(&m, DIR "/random", 1, &err) == 0, "%s", err.message);
-    if (!m) return;
+    NEED_RANDOM_MODEL(m, err);
     static const char *names[] = {"a red apple", "a blue star", "빨간 사과", "", "star", "Open file",
                                   "이것은 빨간 사과입니다.", "a red apple a blue star"};
     enum { N_NAMES = 8, N = 40 };
@@ -511,9 +514,7 @@ TEST(score_texts_matches_score) {
 TEST(score_images_matches_one_pass) {
     MiniModel *m = NULL;
     Error err = {0};
-    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
-    CHECKF(mini_load(&m, DIR "/random", 1, &err) == 0, "%s", err.message);
-    if (!m) return;
+    NEED_RANDOM_MODEL(m, err);
     const MiniVocab *v = mini_vocab(m);
     int V = mini_config(m)->vocab, G = v->grid_h * v->grid_w;
     enum { N = 3 };
@@ -560,9 +561,7 @@ TEST(score_images_matches_one_pass) {
 TEST(kv_cached_greedy_matches_recompute) {
     MiniModel *m = NULL;
     Error err = {0};
-    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
-    CHECKF(mini_load(&m, DIR "/random", 1, &err) == 0, "%s", err.message);
-    if (!m) return;
+    NEED_RANDOM_MODEL(m, err);
     const MiniVocab *v = mini_vocab(m);
     int V = mini_config(m)->vocab, steps = 8;
     char *fast = NULL;
