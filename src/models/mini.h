@@ -114,6 +114,8 @@ int mini_sample(const float *logits, int n, const MiniDrawOptions *o, Rng *rng, 
  * log-probability; *out is a mem_alloc'd NUL-terminated string. */
 int mini_caption(MiniModel *m, const int *codes, int lang, int max_tokens, int beam, char **out, Error *err);
 int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens, int beam, char **out, Error *err);
+/* log softmax(logits[0, n))[target], in double. */
+double mini_logprob_at(const float *logits, int n, int target);
 /* Sum and count of log p(target) over the positions of seq with a target
  * (the generated part: mini_seq.h), in one pass. */
 int mini_seq_logprob(MiniModel *m, const MiniSeq *seq, double *sum, int *count, Error *err);

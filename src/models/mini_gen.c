@@ -341,13 +341,12 @@ int mini_translate(MiniModel *m, const char *text, int tgt_lang, int max_tokens,
     return rc;
 }
 
-/* log p(target) from a row of logits. */
-static float target_logprob(const float *l, int V, int target) {
+double mini_logprob_at(const float *logits, int n, int target) {
     float mx = -INFINITY;
-    for (int k = 0; k < V; k++) mx = l[k] > mx ? l[k] : mx;
+    for (int k = 0; k < n; k++) mx = logits[k] > mx ? logits[k] : mx;
     double z = 0;
-    for (int k = 0; k < V; k++) z += exp((double)(l[k] - mx));
-    return (float)((double)(l[target] - mx) - log(z));
+    for (int k = 0; k < n; k++) z += exp((double)(logits[k] - mx));
+    return (double)(logits[target] - mx) - log(z);
 }
 
 int mini_seq_target_logprobs(MiniModel *m, const MiniSeq *seq, float *logp, Error *err) {
@@ -381,7 +380,7 @@ int mini_seq_target_logprobs(MiniModel *m, const MiniSeq *seq, float *logp, Erro
     for (int t = first; !rc && t < seq->len; t++) {
         if (seq->targets[t] == IGNORE) continue;
         const float *l = !rows ? logits + (size_t)t * V : t == first ? logits : rows + (size_t)(t - head) * V;
-        logp[t] = target_logprob(l, V, seq->targets[t]);
+        logp[t] = (float)mini_logprob_at(l, V, seq->targets[t]);
     }
     mem_free(logits);
     mini_state_free(s);

@@ -21,15 +21,6 @@
  * shipped size), so 32 keep the batch's memory near 70 MB. */
 #define RANK_BATCH 32
 
-/* log softmax(logits)[target] over the whole vocabulary, as mini_seq_logprob. */
-static double logprob_of(const float *logits, int V, int target) {
-    float mx = -INFINITY;
-    for (int k = 0; k < V; k++) mx = logits[k] > mx ? logits[k] : mx;
-    double z = 0;
-    for (int k = 0; k < V; k++) z += exp((double)(logits[k] - mx));
-    return (double)(logits[target] - mx) - log(z);
-}
-
 /* The shared prefix (mini_seq_i2t or mini_seq_lm without the text) is fed
  * once and the texts advance together. */
 int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const int32_t *const *texts,
@@ -69,7 +60,7 @@ int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const in
             const int32_t *t = texts[lo + b];
             int L = lens[lo + b];
             mini_state_copy(states[b], prefix, m);
-            sum[b] = logprob_of(first, V, L > 0 ? t[0] : eos);
+            sum[b] = mini_logprob_at(first, V, L > 0 ? t[0] : eos);
             longest = L > longest ? L : longest;
         }
         /* step k feeds token k of every text still that long; its logits
@@ -87,7 +78,7 @@ int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const in
             if (mini_feed_batch(m, active, A, step_tokens, step_segments, 0, V, 0, logits, err)) goto done;
             for (int a = 0; a < A; a++) {
                 int b = who[a], L = lens[lo + b];
-                sum[b] += logprob_of(logits + (size_t)a * V, V, k + 1 < L ? texts[lo + b][k + 1] : eos);
+                sum[b] += mini_logprob_at(logits + (size_t)a * V, V, k + 1 < L ? texts[lo + b][k + 1] : eos);
             }
         }
         for (int b = 0; b < B; b++) sums[lo + b] = sum[b];

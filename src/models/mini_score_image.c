@@ -19,15 +19,6 @@
 #include <math.h>
 #include <string.h>
 
-/* log softmax(row)[target] over the slice the row holds. */
-static double row_logprob(const float *row, int V, int target) {
-    float mx = -INFINITY;
-    for (int k = 0; k < V; k++) mx = row[k] > mx ? row[k] : mx;
-    double z = 0;
-    for (int k = 0; k < V; k++) z += exp((double)(row[k] - mx));
-    return (double)(row[target] - mx) - log(z);
-}
-
 int mini_score_images(MiniModel *m, int lang, const int32_t *text, int n_text, const int *codes, int n,
                       double *sums, Error *err) {
     const MiniConfig *c = mini_config(m);
@@ -63,12 +54,12 @@ int mini_score_images(MiniModel *m, int lang, const int32_t *text, int n_text, c
         }
         /* c0 comes from the prefix's last logits; feeding c0 .. c(G-2)
          * predicts c1 .. c(G-1) */
-        double sum = row_logprob(first, V, image[0]);
+        double sum = mini_logprob_at(first, V, image[0]);
         mini_state_copy(state, prefix, m);
         if (G > 1 &&
             mini_feed(m, state, image, image_segments, G - 1, seq.prefix, seq.image_start, logits, NULL, err))
             goto done;
-        for (int g = 1; g < G; g++) sum += row_logprob(logits + (size_t)(g - 1) * V, V, image[g]);
+        for (int g = 1; g < G; g++) sum += mini_logprob_at(logits + (size_t)(g - 1) * V, V, image[g]);
         sums[i] = sum;
     }
     rc = 0;
