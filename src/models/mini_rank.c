@@ -14,7 +14,6 @@
 
 #include "../core/mem.h"
 
-#include <math.h>
 #include <string.h>
 
 /* States in flight at once: each is a full KV cache (about 2 MB at the

@@ -16,7 +16,6 @@
 
 #include "../core/mem.h"
 
-#include <math.h>
 #include <string.h>
 
 int mini_score_images(MiniModel *m, int lang, const int32_t *text, int n_text, const int *codes, int n,
