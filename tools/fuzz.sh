@@ -5,7 +5,7 @@
 # shared: one job at a time). Seeds come from tests/fuzz/corpus/NAME/; new
 # inputs collect in build-fuzz/corpus/NAME/ (not committed); crashes are
 # written to tests/fuzz/crashes/NAME/ so `make test` replays them forever.
-# Called by `make fuzz FUZZ_SECONDS=N`.
+# Called by `make fuzz FUZZ_SECONDS=N [FUZZ_TARGETS="NAME..."]`.
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
