@@ -339,8 +339,8 @@ static int reserve_ops(VqModel *m, VqOp *ops, int n, int B, int *H, int *W, size
 
 int vq_reserve(VqModel *m, int B, int H, int W, Error *err) {
     int f = vq_factor(&m->config);
-    if (B < 1 || H < f || W < f || H % f || W % f || H > 8192 || W > 8192)
-        return error_set(err, "vq: image %dx%d is not a positive multiple of %d (max 8192)", W, H, f);
+    if (B < 1 || H < f || W < f || H % f || W % f || H > VQ_MAX_SIDE || W > VQ_MAX_SIDE)
+        return error_set(err, "vq: image %dx%d is not a positive multiple of %d (max %d)", W, H, f, VQ_MAX_SIDE);
     if (m->max_B >= B && m->H == H && m->W == W) return 0;
     free_geometry(m);
     size_t max_act = 0, max_col = 0;
@@ -552,7 +552,7 @@ int vq_encode(VqModel *m, const float *images, int B, int H, int W, int32_t *cod
 
 int vq_decode(VqModel *m, const int32_t *codes, int B, int h, int w, float *images, Error *err) {
     int f = vq_factor(&m->config), D = m->config.embed_dim;
-    if (h < 1 || w < 1 || h > 8192 / f || w > 8192 / f) return error_set(err, "vq: code grid %dx%d out of range", w, h);
+    if (h < 1 || w < 1 || h > VQ_MAX_SIDE / f || w > VQ_MAX_SIDE / f) return error_set(err, "vq: code grid %dx%d out of range", w, h);
     if (vq_reserve(m, B, h * f, w * f, err) != 0) return -1;
     int64_t N = (int64_t)B * h * w;
     const float *codebook = tensor(m, m->params, codebook_index(m));

@@ -39,6 +39,8 @@
 #include <stdint.h>
 
 #define VQ_MAX_LEVELS 6
+/* Largest image side encode and decode accept (a grid of VQ_MAX_SIDE / f codes). */
+#define VQ_MAX_SIDE 8192
 
 typedef struct {
     int ch;                      /* base channels */
