@@ -184,7 +184,9 @@ static void build_graph(Builder *b) {
     add_conv(b, m->dec, &m->n_dec, "decoder.conv_out", cur, 3, 3, 1, 1, 0);
 }
 
-int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
+/* The model's graph and parameter table: nothing sized by the parameter
+ * count is allocated yet. */
+static int new_graph(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
     *out = NULL;
     if (vq_config_check(cfg, err) != 0) return -1;
     VqModel *m = mem_calloc(1, sizeof *m);
@@ -204,6 +206,21 @@ int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
         vq_free(m);
         return -1;
     }
+    *out = m;
+    return 0;
+}
+
+int vq_param_count(const VqConfig *cfg, size_t *count, Error *err) {
+    VqModel *m;
+    if (new_graph(&m, cfg, NULL, err) != 0) return -1;
+    *count = m->table.total;
+    vq_free(m);
+    return 0;
+}
+
+int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
+    VqModel *m;
+    if (new_graph(&m, cfg, pool, err) != 0) return -1;
     m->params = mem_alloc_aligned(m->table.total * sizeof(float));
     m->grads = mem_alloc_aligned(m->table.total * sizeof(float));
     if (!m->params || !m->grads) {
