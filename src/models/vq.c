@@ -22,7 +22,13 @@
 #include <string.h>
 
 #define NORM_EPS 1e-6f
-#define MAX_OPS 64
+#define MAX_RES_BLOCKS 16
+/* build_graph's ops per half at the largest config vq_config_check accepts:
+ * L * R res blocks, L - 1 resampling convs and 6 more (conv_in, two mid
+ * blocks, norm_out, conv_out, quant_conv; the decoder mirrors them). It was
+ * 64, so a checkpoint with 6 levels of 16 blocks (107 ops) tripped the
+ * assertion in new_op: found by the vq_model fuzz target. */
+#define MAX_OPS (VQ_MAX_LEVELS * (MAX_RES_BLOCKS + 1) + 5)
 
 typedef enum { OP_CONV, OP_UPCONV, OP_RES, OP_NORM_SILU } VqOpKind;
 
@@ -48,7 +54,7 @@ void vq_config_default(VqConfig *cfg) {
 
 int vq_config_check(const VqConfig *c, Error *err) {
     if (c->n_levels < 1 || c->n_levels > VQ_MAX_LEVELS) return error_set(err, "vq: levels %d not in 1..%d", c->n_levels, VQ_MAX_LEVELS);
-    if (c->ch < 1 || c->ch > 4096 || c->num_res_blocks < 0 || c->num_res_blocks > 16 || c->groups < 1)
+    if (c->ch < 1 || c->ch > 4096 || c->num_res_blocks < 0 || c->num_res_blocks > MAX_RES_BLOCKS || c->groups < 1)
         return error_set(err, "vq: bad ch %d / res blocks %d / groups %d", c->ch, c->num_res_blocks, c->groups);
     for (int i = 0; i < c->n_levels; i++) {
         if (c->ch_mult[i] < 1 || c->ch_mult[i] > 64) return error_set(err, "vq: bad ch_mult[%d] = %d", i, c->ch_mult[i]);

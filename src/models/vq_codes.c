@@ -112,7 +112,7 @@ int vq_codes_parse(VqCodes *grid, const char *text, size_t size, int n_codes, in
                    Error *err) {
     memset(grid, 0, sizeof *grid);
     Cursor c = {text, text + size};
-    int rows, cols;
+    int rows = 0, cols = 0;
     if (parse_header(&c, max_side, &rows, &cols, name, err) != 0) return -1;
     /* Every code takes a digit and a separator (a space or a line end), so a
      * header can ask for no more codes than the text has room for: a short
