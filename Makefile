@@ -82,10 +82,12 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		EXAONE=build-asan/exaone TEST_BUILD=build-asan tests/run.sh
 
+# make fuzz FUZZ_SECONDS=N [FUZZ_TARGETS="gguf png"] (default: every target)
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 fuzz:
 	@tools/install-deps test
-	@tools/fuzz.sh $(FUZZ_SECONDS)
+	@tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: all
 	@tools/install-deps bench

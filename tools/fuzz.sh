@@ -5,7 +5,7 @@
 # shared: one job at a time). Seeds come from tests/fuzz/corpus/NAME/; new
 # inputs collect in build-fuzz/corpus/NAME/ (not committed); crashes are
 # written to tests/fuzz/crashes/NAME/ so `make test` replays them forever.
-# Called by `make fuzz FUZZ_SECONDS=N`.
+# Called by `make fuzz FUZZ_SECONDS=N [FUZZ_TARGETS="NAME..."]`.
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -18,18 +18,37 @@ cflags="-std=c11 -D_GNU_SOURCE -O1 -g -march=x86-64-v3 -fno-omit-frame-pointer -
 libs="$(pkg-config --libs $pkgs 2>/dev/null) $(mpicc --showme:link 2>/dev/null || true) -lm -pthread"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
-# The library once, instrumented for coverage but without libFuzzer's main.
+# The library once, instrumented for coverage but without libFuzzer's main,
+# FUZZ_JOBS (default 2) files at a time. An object is rebuilt when its source
+# or a header it includes (clang's dependency file NAME.o.d) is newer. Each
+# object is written under a temporary name and renamed, so a build that is
+# stopped leaves no truncated object that looks up to date.
 mkdir -p $out/obj
+compile() {
+    local extra=""
+    case $1 in *_avx512.c) extra="-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512bf16 -mavx512vnni" ;; esac
+    $CC $cflags $extra $san -fsanitize=fuzzer-no-link -MMD -MF "$2.d" -MT "$2" -c "$1" -o "$2.tmp" && mv "$2.tmp" "$2"
+}
+stale() { # OBJ
+    [ -f "$1" ] && [ -f "$1.d" ] || return 0
+    local dep
+    for dep in $(sed -e 's/^[^:]*://' -e 's/\\$//' "$1.d"); do
+        [ "$dep" -nt "$1" ] && return 0
+    done
+    return 1
+}
 objs=()
+failed=0
 for src in $(find src -name '*.c' ! -path 'src/cli/main.c' | sort); do
     obj=$out/obj/${src//\//_}.o
-    extra=""
-    case $src in *_avx512.c) extra="-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512bf16 -mavx512vnni" ;; esac
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find src -name '*.h' -newer "$obj" | head -n 1)" ]; then
-        $CC $cflags $extra $san -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
+    if stale "$obj"; then
+        while [ "$(jobs -rp | wc -l)" -ge "${FUZZ_JOBS:-2}" ]; do wait -n || failed=1; done
+        compile "$src" "$obj" &
     fi
     objs+=("$obj")
 done
+for pid in $(jobs -p); do wait "$pid" || failed=1; done
+[ $failed -eq 0 ] || { echo "fuzz: building the library failed" >&2; exit 1; }
 rm -f $out/libexaone-fuzz.a
 ar rcs $out/libexaone-fuzz.a "${objs[@]}"
 

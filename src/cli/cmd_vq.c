@@ -3,6 +3,7 @@
 #include "../core/mem.h"
 #include "../core/file.h"
 #include "../models/vq.h"
+#include "../models/vq_codes.h"
 #include "../train/vision/vq_data.h"
 #include "../train/vision/vq_train.h"
 #include "args.h"
@@ -79,16 +80,12 @@ static int run_encode(const char *image, const char *model, const char *output, 
     }
     vq_pixels_to_float(x, rgb, H, W, 0);
     if (vq_encode(m, x, 1, H, W, codes, &err) != 0) goto fail;
-    size_t cap = (size_t)(H / f) * (W / f) * 8 + 64, len = 0;
-    char *text = mem_alloc(cap);
+    size_t len;
+    char *text = vq_codes_format(codes, H / f, W / f, &len);
     if (!text) {
         error_set(&err, "out of memory");
         goto fail;
     }
-    len += (size_t)snprintf(text, cap, "%d %d\n", H / f, W / f);
-    for (int y = 0; y < H / f; y++)
-        for (int xx = 0; xx < W / f; xx++)
-            len += (size_t)snprintf(text + len, cap - len, "%d%c", codes[y * (W / f) + xx], xx + 1 == W / f ? '\n' : ' ');
     if (output) rc = file_write_atomic(output, text, len, &err) == 0 ? 0 : 1;
     else rc = fwrite(text, 1, len, stdout) == len ? 0 : 1;
     mem_free(text);
@@ -103,47 +100,19 @@ done:
     return rc;
 }
 
-/* "h w\n" then h*w integers. */
-static int read_codes(const char *path, int32_t **codes, int *h, int *w, Error *err) {
-    char *text;
-    size_t size;
-    if (file_read_all(path, (size_t)64 << 20, &text, &size, err) != 0) return -1;
-    char *p = text, *end;
-    long hh = strtol(p, &end, 10), ww = end != p ? strtol(end, &p, 10) : 0;
-    if (end == text || hh < 1 || ww < 1 || hh > 4096 || ww > 4096) {
-        mem_free(text);
-        return error_set(err, "%s: expected 'ROWS COLS' on the first line", path);
-    }
-    *codes = mem_alloc((size_t)hh * (size_t)ww * sizeof **codes);
-    if (!*codes) {
-        mem_free(text);
-        return error_set(err, "%s: out of memory", path);
-    }
-    for (long i = 0; i < hh * ww; i++) {
-        long v = strtol(p, &end, 10);
-        if (end == p || v < 0 || v > INT32_MAX) {
-            mem_free(text), mem_free(*codes);
-            *codes = NULL;
-            return error_set(err, "%s: code %ld of %ld is missing or malformed", path, i + 1, hh * ww);
-        }
-        (*codes)[i] = (int32_t)v;
-        p = end;
-    }
-    mem_free(text);
-    *h = (int)hh, *w = (int)ww;
-    return 0;
-}
-
 static int run_decode(const char *codes_path, const char *model, const char *output, ThreadPool *pool) {
     Error err = {0};
     VqModel *m = NULL;
-    int32_t *codes = NULL;
+    VqCodes grid = {0};
     float *x = NULL;
     uint8_t *rgb = NULL;
-    int h = 0, w = 0, rc = 1;
-    if (read_codes(codes_path, &codes, &h, &w, &err) != 0) goto fail;
-    if (load_model(&m, model, pool)) goto done;
+    int rc = 1;
+    if (load_model(&m, model, pool)) return 1;
+    /* The model bounds the grid and the code ids, so the file is checked
+     * before anything is sized from it. */
     int f = vq_factor(&m->config);
+    if (vq_codes_read(&grid, codes_path, m->config.n_embed, VQ_MAX_SIDE / f, &err) != 0) goto fail;
+    int h = grid.rows, w = grid.cols;
     size_t n = (size_t)h * f * (size_t)w * f * 3;
     x = mem_alloc(n * sizeof(float));
     rgb = mem_alloc(n);
@@ -151,7 +120,7 @@ static int run_decode(const char *codes_path, const char *model, const char *out
         error_set(&err, "out of memory");
         goto fail;
     }
-    if (vq_decode(m, codes, 1, h, w, x, &err) != 0) goto fail;
+    if (vq_decode(m, grid.codes, 1, h, w, x, &err) != 0) goto fail;
     vq_pixels_to_u8(rgb, x, (int64_t)n);
     if (vq_png_write(output, rgb, h * f, w * f, &err) != 0) goto fail;
     rc = 0;
@@ -160,7 +129,8 @@ fail:
     log_error("exaone vq decode: %s", err.message);
     rc = 1;
 done:
-    mem_free(codes), mem_free(x), mem_free(rgb);
+    vq_codes_free(&grid);
+    mem_free(x), mem_free(rgb);
     vq_free(m);
     return rc;
 }

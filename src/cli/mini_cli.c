@@ -5,6 +5,7 @@
 #include "../formats/fmt_util.h"
 #include "../models/mini_image.h"
 #include "../models/mini_lora.h"
+#include "../models/vq_codes.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -61,20 +62,6 @@ int mini_cli_lang(const char *s) {
     return -2;
 }
 
-int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes) {
-    const char *p = text;
-    for (int i = 0; i < n; i++) {
-        while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t') p++;
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p || v < 0 || v >= n_codes) return -1;
-        codes[i] = (int)v;
-        p = end;
-    }
-    while (*p == ' ' || *p == ',' || *p == '\n' || *p == '\t') p++;
-    return *p ? -1 : 0;
-}
-
 void mini_cli_cache_dir(char *out, size_t cap) {
     const char *env = getenv("EXAONE_CACHE"), *home = getenv("HOME");
     if (env && env[0])
@@ -95,8 +82,8 @@ int mini_cli_image_codes(const char *command, const MiniModel *m, const char *mo
     int G = v->grid_h * v->grid_w;
     Error err = {0};
     if (codes_text) {
-        if (mini_cli_parse_codes(codes_text, codes, G, v->n_codes) == 0) return 0;
-        fprintf(stderr, "%s: --codes wants %d codes below %d\n", command, G, v->n_codes);
+        if (vq_codes_parse_list(codes_text, codes, G, v->n_codes, &err) == 0) return 0;
+        fprintf(stderr, "%s: --codes wants %d codes below %d: %s\n", command, G, v->n_codes, err.message);
         return -1;
     }
     if (mini_image_encode(model_dir, png, codes, v->grid_h, v->grid_w, &err) != 0) {

@@ -20,8 +20,6 @@ MiniModel *mini_cli_open(const char *command, const char *path, int threads, cha
 int mini_cli_text_ok(const char *command, const char *what, const char *text);
 /* "ko" / "en" -> MINI_LANG_*; -2 when neither. */
 int mini_cli_lang(const char *s);
-/* Parses n whitespace- or comma-separated codes below n_codes. */
-int mini_cli_parse_codes(const char *text, int *codes, int n, int n_codes);
 
 /* The data cache: $EXAONE_CACHE, else ~/.cache/exaone (tools/fetch-data,
  * exaone data prepare; the prepared dataset is its dataset/ folder). */

@@ -61,29 +61,30 @@ int image_pack_commit(ImagePackWriter *w, Error *err) {
 
 void image_pack_abort(ImagePackWriter *w) { atomic_abort(&w->file); }
 
-int image_pack_open(ImagePack *p, const char *path, Error *err) {
-    memset(p, 0, sizeof *p);
-    if (file_map(&p->map, path, err) != 0) return -1;
-    const uint8_t *h = p->map.data;
-    if (p->map.size < IMAGE_PACK_HEADER || memcmp(h, magic, 8) != 0) {
-        file_unmap(&p->map);
-        return error_set(err, "%s: not an image pack (magic EXIMGP01)", path);
-    }
-    uint32_t w = get32(h + 8), hh = get32(h + 12), c = get32(h + 16), n = get32(h + 20);
-    if (w < 1 || hh < 1 || w > IMAGE_MAX_SIDE || hh > IMAGE_MAX_SIDE || c < 1 || c > 4) {
-        file_unmap(&p->map);
-        return error_set(err, "%s: bad image pack geometry %ux%ux%u", path, w, hh, c);
-    }
+int image_pack_check_header(ImagePack *p, const uint8_t *data, size_t size, const char *name, Error *err) {
+    if (size < IMAGE_PACK_HEADER || memcmp(data, magic, 8) != 0)
+        return error_set(err, "%s: not an image pack (magic EXIMGP01)", name);
+    uint32_t w = get32(data + 8), hh = get32(data + 12), c = get32(data + 16), n = get32(data + 20);
+    if (w < 1 || hh < 1 || w > IMAGE_MAX_SIDE || hh > IMAGE_MAX_SIDE || c < 1 || c > 4)
+        return error_set(err, "%s: bad image pack geometry %ux%ux%u", name, w, hh, c);
     size_t per = (size_t)w * hh * c;
-    if ((p->map.size - IMAGE_PACK_HEADER) / per < n) {
-        file_unmap(&p->map);
-        return error_set(err, "%s: truncated: %u images of %zu bytes need more than the file's %zu bytes", path, n,
-                         per, p->map.size);
-    }
+    if ((size - IMAGE_PACK_HEADER) / per < n)
+        return error_set(err, "%s: truncated: %u images of %zu bytes need more than the file's %zu bytes", name, n,
+                         per, size);
     p->width = (int)w;
     p->height = (int)hh;
     p->channels = (int)c;
     p->count = n;
+    return 0;
+}
+
+int image_pack_open(ImagePack *p, const char *path, Error *err) {
+    memset(p, 0, sizeof *p);
+    if (file_map(&p->map, path, err) != 0) return -1;
+    if (image_pack_check_header(p, p->map.data, p->map.size, path, err) != 0) {
+        file_unmap(&p->map);
+        return -1;
+    }
     return 0;
 }
 

@@ -42,6 +42,11 @@ typedef struct {
 } ImagePack;
 
 int image_pack_open(ImagePack *p, const char *path, Error *err);
+/* What image_pack_open checks once the file is mapped, on size bytes in
+ * memory: magic, geometry within IMAGE_MAX_SIDE and 1..4 channels, count
+ * images present. Fills p's geometry and count (not its map); name is for
+ * messages. */
+int image_pack_check_header(ImagePack *p, const uint8_t *data, size_t size, const char *name, Error *err);
 const uint8_t *image_pack_pixels(const ImagePack *p, uint32_t index);
 void image_pack_close(ImagePack *p);
 

@@ -22,7 +22,13 @@
 #include <string.h>
 
 #define NORM_EPS 1e-6f
-#define MAX_OPS 64
+#define MAX_RES_BLOCKS 16
+/* build_graph's ops per half at the largest config vq_config_check accepts:
+ * L * R res blocks, L - 1 resampling convs and 6 more (conv_in, two mid
+ * blocks, norm_out, conv_out, quant_conv; the decoder mirrors them). It was
+ * 64, so a checkpoint with 6 levels of 16 blocks (107 ops) tripped the
+ * assertion in new_op: found by the vq_model fuzz target. */
+#define MAX_OPS (VQ_MAX_LEVELS * (MAX_RES_BLOCKS + 1) + 5)
 
 typedef enum { OP_CONV, OP_UPCONV, OP_RES, OP_NORM_SILU } VqOpKind;
 
@@ -48,7 +54,7 @@ void vq_config_default(VqConfig *cfg) {
 
 int vq_config_check(const VqConfig *c, Error *err) {
     if (c->n_levels < 1 || c->n_levels > VQ_MAX_LEVELS) return error_set(err, "vq: levels %d not in 1..%d", c->n_levels, VQ_MAX_LEVELS);
-    if (c->ch < 1 || c->ch > 4096 || c->num_res_blocks < 0 || c->num_res_blocks > 16 || c->groups < 1)
+    if (c->ch < 1 || c->ch > 4096 || c->num_res_blocks < 0 || c->num_res_blocks > MAX_RES_BLOCKS || c->groups < 1)
         return error_set(err, "vq: bad ch %d / res blocks %d / groups %d", c->ch, c->num_res_blocks, c->groups);
     for (int i = 0; i < c->n_levels; i++) {
         if (c->ch_mult[i] < 1 || c->ch_mult[i] > 64) return error_set(err, "vq: bad ch_mult[%d] = %d", i, c->ch_mult[i]);
@@ -184,7 +190,9 @@ static void build_graph(Builder *b) {
     add_conv(b, m->dec, &m->n_dec, "decoder.conv_out", cur, 3, 3, 1, 1, 0);
 }
 
-int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
+/* The model's graph and parameter table: nothing sized by the parameter
+ * count is allocated yet. */
+static int new_graph(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
     *out = NULL;
     if (vq_config_check(cfg, err) != 0) return -1;
     VqModel *m = mem_calloc(1, sizeof *m);
@@ -204,6 +212,21 @@ int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
         vq_free(m);
         return -1;
     }
+    *out = m;
+    return 0;
+}
+
+int vq_param_count(const VqConfig *cfg, size_t *count, Error *err) {
+    VqModel *m;
+    if (new_graph(&m, cfg, NULL, err) != 0) return -1;
+    *count = m->table.total;
+    vq_free(m);
+    return 0;
+}
+
+int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err) {
+    VqModel *m;
+    if (new_graph(&m, cfg, pool, err) != 0) return -1;
     m->params = mem_alloc_aligned(m->table.total * sizeof(float));
     m->grads = mem_alloc_aligned(m->table.total * sizeof(float));
     if (!m->params || !m->grads) {
@@ -339,8 +362,8 @@ static int reserve_ops(VqModel *m, VqOp *ops, int n, int B, int *H, int *W, size
 
 int vq_reserve(VqModel *m, int B, int H, int W, Error *err) {
     int f = vq_factor(&m->config);
-    if (B < 1 || H < f || W < f || H % f || W % f || H > 8192 || W > 8192)
-        return error_set(err, "vq: image %dx%d is not a positive multiple of %d (max 8192)", W, H, f);
+    if (B < 1 || H < f || W < f || H % f || W % f || H > VQ_MAX_SIDE || W > VQ_MAX_SIDE)
+        return error_set(err, "vq: image %dx%d is not a positive multiple of %d (max %d)", W, H, f, VQ_MAX_SIDE);
     if (m->max_B >= B && m->H == H && m->W == W) return 0;
     free_geometry(m);
     size_t max_act = 0, max_col = 0;
@@ -552,7 +575,7 @@ int vq_encode(VqModel *m, const float *images, int B, int H, int W, int32_t *cod
 
 int vq_decode(VqModel *m, const int32_t *codes, int B, int h, int w, float *images, Error *err) {
     int f = vq_factor(&m->config), D = m->config.embed_dim;
-    if (h < 1 || w < 1 || h > 8192 / f || w > 8192 / f) return error_set(err, "vq: code grid %dx%d out of range", w, h);
+    if (h < 1 || w < 1 || h > VQ_MAX_SIDE / f || w > VQ_MAX_SIDE / f) return error_set(err, "vq: code grid %dx%d out of range", w, h);
     if (vq_reserve(m, B, h * f, w * f, err) != 0) return -1;
     int64_t N = (int64_t)B * h * w;
     const float *codebook = tensor(m, m->params, codebook_index(m));

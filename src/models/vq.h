@@ -30,6 +30,7 @@
 
 #include "../core/error.h"
 #include "../core/threadpool.h"
+#include "../formats/safetensors.h"
 #include "../train/params.h"
 #include "../train/rng.h"
 #include "../train/vision/conv2d.h"
@@ -39,6 +40,8 @@
 #include <stdint.h>
 
 #define VQ_MAX_LEVELS 6
+/* Largest image side encode and decode accept (a grid of VQ_MAX_SIDE / f codes). */
+#define VQ_MAX_SIDE 8192
 
 typedef struct {
     int ch;                      /* base channels */
@@ -90,6 +93,10 @@ typedef struct {
 } VqModel;
 
 int vq_new(VqModel **out, const VqConfig *cfg, ThreadPool *pool, Error *err);
+/* The parameters a model of cfg has, without allocating them: a loader
+ * compares this with what its file holds before vq_new allocates twice as
+ * much (weights and gradients). */
+int vq_param_count(const VqConfig *cfg, size_t *count, Error *err);
 void vq_free(VqModel *m);
 /* torch-default init: conv U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and
  * bias, norms weight 1 bias 0, codebook U(-1/K, 1/K). */
@@ -127,6 +134,9 @@ int vq_save(const VqModel *m, const char *path, const float *opt_m, const float 
 /* Loads a checkpoint into a new model (config from its metadata); *step (may
  * be NULL) receives its step. */
 int vq_load(VqModel **out, const char *path, ThreadPool *pool, int64_t *step, Error *err);
+/* vq_load on a checkpoint already open or parsed (st_parse); path names it
+ * in messages. */
+int vq_load_from(VqModel **out, const SafeTensors *st, const char *path, ThreadPool *pool, int64_t *step, Error *err);
 /* Resume: reads the AdamW moments of a checkpoint written with them, and the
  * code usage ("quantize.last_used", I64) and restart generator (metadata
  * "train.rng") that make the resumed run bit-identical; *exact = 0 when the

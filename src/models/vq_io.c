@@ -161,13 +161,26 @@ static int copy_tensor(const SafeTensors *st, const char *name, const int64_t sh
     return 0;
 }
 
-int vq_load(VqModel **out, const char *path, ThreadPool *pool, int64_t *step, Error *err) {
+/* Bytes of tensor data in st: a bound on the parameters it can hold. */
+static size_t tensor_bytes(const SafeTensors *st) {
+    size_t total = 0;
+    for (size_t i = 0; i < st_count(st); i++) total += st_tensor(st, i)->size;
+    return total;
+}
+
+int vq_load_from(VqModel **out, const SafeTensors *st, const char *path, ThreadPool *pool, int64_t *step, Error *err) {
     *out = NULL;
-    SafeTensors *st;
-    if (st_open(&st, path, err) != 0) return -1;
     VqConfig c;
     VqModel *m = NULL;
-    if (read_config(st, &c, path, err) != 0 || vq_new(&m, &c, pool, err) != 0) goto fail;
+    size_t n_params;
+    if (read_config(st, &c, path, err) != 0) return -1;
+    if (vq_param_count(&c, &n_params, err) != 0) return error_prefix(err, "%s", path);
+    /* A few hundred bytes of metadata can describe a model of hundreds of
+     * GB: refuse it before allocating, not after. */
+    if (n_params > tensor_bytes(st) / sizeof(float))
+        return error_set(err, "%s: its config needs %zu parameters, more than its %zu bytes of tensors hold", path,
+                         n_params, tensor_bytes(st));
+    if (vq_new(&m, &c, pool, err) != 0) return -1;
     for (int i = 0; i < m->table.count; i++)
         if (copy_tensor(st, m->table.entries[i].name, m->shapes[i], m->params + m->table.entries[i].offset, path, err))
             goto fail;
@@ -180,13 +193,20 @@ int vq_load(VqModel **out, const char *path, ThreadPool *pool, int64_t *step, Er
     for (int k = 0; k < c.n_embed; k++) m->ema.last_used[k] = at;
     m->codebook_ready = 1;
     if (step) *step = at;
-    st_close(st);
     *out = m;
     return 0;
 fail:
     vq_free(m);
-    st_close(st);
     return -1;
+}
+
+int vq_load(VqModel **out, const char *path, ThreadPool *pool, int64_t *step, Error *err) {
+    *out = NULL;
+    SafeTensors *st;
+    if (st_open(&st, path, err) != 0) return -1;
+    int rc = vq_load_from(out, st, path, pool, step, err);
+    st_close(st);
+    return rc;
 }
 
 /* The 64 hex digits of RNG_KEY into rng; 0 when well formed. */

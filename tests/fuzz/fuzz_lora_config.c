@@ -1,11 +1,13 @@
 /* libFuzzer target: what a LoRA adapter brings and how it is named
  * (src/models/exaone_lora.c). Byte 0 picks: 0 = adapter_config.json text,
- * 1 = a --targets list ("q_proj,v_proj", "all"), 2 = a --lora PATH[:SCALE]
+ * 1 = a --targets list ("q_proj,v_proj", "all") for EXAONE and for
+ * EXAONE-mini (src/train/gpt_lora.c), 2 = a --lora PATH[:SCALE]
  * spec. Accepted values must be in range; failures must say why; the JSON
  * parse also runs with one allocation made to fail. */
 #include "core/mem.h"
 #include "formats/fmt_util.h"
 #include "models/exaone_lora.h"
+#include "train/gpt_lora.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -44,6 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (exaone_lora_parse_targets(text, &mask, &err) != 0) {
             if (!err.message[0]) __builtin_trap();
         } else if (mask == 0 || mask >> EXAONE_LORA_SLOTS) {
+            __builtin_trap();
+        }
+        err.message[0] = 0;
+        if (gpt_lora_parse_targets(text, &mask, &err) != 0) {
+            if (!err.message[0]) __builtin_trap();
+        } else if (mask == 0 || mask >> GPT_LORA_SLOTS) {
             __builtin_trap();
         }
     } else {

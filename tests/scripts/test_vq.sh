@@ -65,7 +65,10 @@ assert d[:8] == b'\x89PNG\r\n\x1a\n' and struct.unpack('>II', d[16:24]) == (16, 
 else _fail "decode wrote a 16x16 PNG"; fi
 printf '1 2\n3 99\n' > "$TMP/bad_codes.txt"
 expect_stderr "not in 0..15" 1 $EXAONE vq decode "$TMP/bad_codes.txt" -m "$model" -o "$TMP/bad.png"
-printf '2 2\n1 2 3\n' > "$TMP/short_codes.txt"
-expect_stderr "missing or malformed" 1 $EXAONE vq decode "$TMP/short_codes.txt" -m "$model" -o "$TMP/bad.png"
+printf '2 2\n1 2 3\n4 5\n' > "$TMP/long_row.txt"
+expect_stderr "long_row.txt: line 2 has more than 2 codes" 1 $EXAONE vq decode "$TMP/long_row.txt" -m "$model" -o "$TMP/bad.png"
+# a header the model's f8 cannot decode (> 8192 pixels) is refused before anything is allocated
+printf '1025 1\n0\n' > "$TMP/huge_grid.txt"
+expect_stderr "1025 x 1 code grid is not within 1..1024" 1 $EXAONE vq decode "$TMP/huge_grid.txt" -m "$model" -o "$TMP/bad.png"
 expect_output "psnr_db" $EXAONE vq eval --data "$TMP/img" -m "$model" --size 16 --grid "$TMP/grid.png"
 finish

@@ -361,6 +361,30 @@ TEST(load_rejects_bad_files) {
     CHECK(strstr(err.message, "no/such/file") != NULL);
 }
 
+/* A few hundred bytes of metadata asking for a model of gigabytes (ch 1024,
+ * 16 res blocks per level) are refused before anything is allocated. */
+TEST(load_refuses_a_config_the_file_cannot_hold) {
+    Error err = {0};
+    VqModel *m = NULL;
+    CHECK(vq_load(&m, "tests/fuzz/corpus/vq_model/huge_config.safetensors", NULL, NULL, &err) != 0 && m == NULL);
+    CHECKF(strstr(err.message, "more than its 11572 bytes of tensors hold"), "%s", err.message);
+}
+
+/* The largest config vq_config_check accepts builds its graph (6 levels of 16
+ * res blocks once overflowed the op table and aborted). */
+TEST(largest_config_builds) {
+    Error err = {0};
+    VqConfig cfg;
+    vq_config_default(&cfg);
+    cfg.ch = 1, cfg.groups = 1, cfg.n_levels = VQ_MAX_LEVELS, cfg.num_res_blocks = 16;
+    for (int i = 0; i < VQ_MAX_LEVELS; i++) cfg.ch_mult[i] = 1;
+    size_t n_params = 0;
+    CHECKF(vq_param_count(&cfg, &n_params, &err) == 0 && n_params > 0, "%s", err.message);
+    VqModel *m = NULL;
+    CHECKF(vq_new(&m, &cfg, NULL, &err) == 0, "%s", err.message);
+    vq_free(m);
+}
+
 /* Every allocation of the loader fails once in turn: each must give a clean error. */
 TEST(load_survives_allocation_failures) {
     Error err = {0};
@@ -454,6 +478,8 @@ int main(void) {
     RUN(model_vs_torch);
     RUN(decoder_only_freezes_encoder_and_codebook);
     RUN(load_rejects_bad_files);
+    RUN(load_refuses_a_config_the_file_cannot_hold);
+    RUN(largest_config_builds);
     RUN(load_survives_allocation_failures);
     pool_free(pool);
     return harness_finish();
