@@ -40,7 +40,8 @@ static const char *usage =
     "          thumbnails to each item's nearest image (tools/eval-mini's judge; it does not use\n"
     "          the model); a hit when the query item is among the 5 nearest. Chance 5 / items.\n\n"
     "Prints a markdown table (top-5, hits/queries, Wilson 95% interval, mean rank of the true\n"
-    "item) per prompt, pick and language, then paired counts: queries that only one side hits.\n\n"
+    "item) per prompt, pick and language, then paired counts over the same queries and seeds:\n"
+    "queries only one side hits, and queries where one side ranks the true item nearer.\n\n"
     "options:\n"
     "  -n N              query items (default 12; each costs 2 languages x 2 prompts x K drawings)\n"
     "  --candidates K    drawings per prompt (default 4, at most 16)\n"
@@ -174,6 +175,23 @@ static void wilson(int k, int n, double *lo, double *hi) {
     *hi = centre + half < 1 ? centre + half : 1;
 }
 
+/* Cells (kind_a, pick_a) and (kind_b, pick_b) differ in one factor and share
+ * seeds and queries, so counting the queries each side wins is a paired test. */
+static void print_paired(const Tally *t, int kind_a, int pick_a, int kind_b, int pick_b) {
+    int only_a = 0, only_b = 0, nearer_a = 0, nearer_b = 0;
+    for (int lang = 0; lang < 2; lang++)
+        for (int q = 0; q < t->queries; q++) {
+            int a = t->rank[kind_a][pick_a][lang][q], b = t->rank[kind_b][pick_b][lang][q];
+            only_a += a < 5 && b >= 5, only_b += b < 5 && a >= 5;
+            nearer_a += a < b, nearer_b += b < a;
+        }
+    char a_name[32], b_name[32];
+    snprintf(a_name, sizeof a_name, "%s/%s", kind_names[kind_a], pick_names[pick_a]);
+    snprintf(b_name, sizeof b_name, "%s/%s", kind_names[kind_b], pick_names[pick_b]);
+    printf("  %-16s vs %-14s top-5 %3d vs %3d   nearer %3d vs %3d\n", a_name, b_name, only_a, only_b, nearer_a,
+           nearer_b);
+}
+
 static void print_table(const Tally *t, const MiniSplit *s) {
     int Q = t->queries;
     printf("| prompt | pick | lang | top-5 | hits | 95%% interval | mean rank |\n");
@@ -192,26 +210,10 @@ static void print_table(const Tally *t, const MiniSplit *s) {
     printf("\ndetailed prompts longer than the name: %d of %d\n", t->lengthened, 2 * Q);
     printf("chance: top-5 %.4f (5 of %d items), mean rank %.1f\n", 5.0 / s->n_items, s->n_items,
            (s->n_items + 1) / 2.0);
-    /* paired: each pair of cells differs in one factor and shares seeds and queries */
-    printf("\npaired (queries hit by only one side, both languages):\n");
-    for (int p = FIRST; p <= RERANK; p++) {
-        int only_a = 0, only_b = 0;
-        for (int lang = 0; lang < 2; lang++)
-            for (int q = 0; q < Q; q++) {
-                int a = t->rank[DETAILED][p][lang][q] < 5, b = t->rank[SHORT][p][lang][q] < 5;
-                only_a += a && !b, only_b += b && !a;
-            }
-        printf("  detailed vs short (%s): %d vs %d\n", pick_names[p], only_a, only_b);
-    }
-    for (int k = 0; k < N_KINDS; k++) {
-        int only_a = 0, only_b = 0;
-        for (int lang = 0; lang < 2; lang++)
-            for (int q = 0; q < Q; q++) {
-                int a = t->rank[k][RERANK][lang][q] < 5, b = t->rank[k][FIRST][lang][q] < 5;
-                only_a += a && !b, only_b += b && !a;
-            }
-        printf("  rerank vs first (%s): %d vs %d\n", kind_names[k], only_a, only_b);
-    }
+    printf("\npaired, both languages (a vs b: queries where only a hits the top 5 vs only b; queries where\n"
+           "a ranks the true item nearer vs b)\n");
+    for (int p = FIRST; p <= RERANK; p++) print_paired(t, DETAILED, p, SHORT, p);
+    for (int k = 0; k < N_KINDS; k++) print_paired(t, k, RERANK, k, FIRST);
 }
 
 /* ---------------------------------------------------------------- drawing */
