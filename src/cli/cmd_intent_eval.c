@@ -41,7 +41,8 @@ static const char *usage =
     "          the model); a hit when the query item is among the 5 nearest. Chance 5 / items.\n\n"
     "Prints a markdown table (top-5, hits/queries, Wilson 95% interval, mean rank of the true\n"
     "item) per prompt, pick and language, then paired counts over the same queries and seeds:\n"
-    "queries only one side hits, and queries where one side ranks the true item nearer.\n\n"
+    "queries only one side hits, and queries where one side ranks the true item nearer, each with\n"
+    "the two-sided sign-test p (how often a split so uneven comes from two equal sides).\n\n"
     "options:\n"
     "  -n N              query items (default 12; each costs 2 languages x 2 prompts x K drawings)\n"
     "  --candidates K    drawings per prompt (default 4, at most 16)\n"
@@ -175,6 +176,15 @@ static void wilson(int k, int n, double *lo, double *hi) {
     *hi = centre + half < 1 ? centre + half : 1;
 }
 
+/* Two-sided exact sign test: the chance of a split at least as uneven as
+ * a : b of a + b queries if neither side were better. */
+static double sign_test(int a, int b) {
+    int n = a + b, k = a < b ? a : b;
+    double tail = 0;
+    for (int i = 0; i <= k; i++) tail += exp(lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0) - n * log(2.0));
+    return n && 2 * tail < 1 ? 2 * tail : 1;
+}
+
 /* Cells (kind_a, pick_a) and (kind_b, pick_b) differ in one factor and share
  * seeds and queries, so counting the queries each side wins is a paired test. */
 static void print_paired(const Tally *t, int kind_a, int pick_a, int kind_b, int pick_b) {
@@ -188,8 +198,8 @@ static void print_paired(const Tally *t, int kind_a, int pick_a, int kind_b, int
     char a_name[32], b_name[32];
     snprintf(a_name, sizeof a_name, "%s/%s", kind_names[kind_a], pick_names[pick_a]);
     snprintf(b_name, sizeof b_name, "%s/%s", kind_names[kind_b], pick_names[pick_b]);
-    printf("  %-16s vs %-14s top-5 %3d vs %3d   nearer %3d vs %3d\n", a_name, b_name, only_a, only_b, nearer_a,
-           nearer_b);
+    printf("  %-16s vs %-14s top-5 %3d vs %3d (p %.2f)   nearer %3d vs %3d (p %.3f)\n", a_name, b_name, only_a, only_b,
+           sign_test(only_a, only_b), nearer_a, nearer_b, sign_test(nearer_a, nearer_b));
 }
 
 static void print_table(const Tally *t, const MiniSplit *s) {
@@ -211,7 +221,7 @@ static void print_table(const Tally *t, const MiniSplit *s) {
     printf("chance: top-5 %.4f (5 of %d items), mean rank %.1f\n", 5.0 / s->n_items, s->n_items,
            (s->n_items + 1) / 2.0);
     printf("\npaired, both languages (a vs b: queries where only a hits the top 5 vs only b; queries where\n"
-           "a ranks the true item nearer vs b)\n");
+           "a ranks the true item nearer vs b; p: two-sided sign test)\n");
     for (int p = FIRST; p <= RERANK; p++) print_paired(t, DETAILED, p, SHORT, p);
     for (int k = 0; k < N_KINDS; k++) print_paired(t, k, RERANK, k, FIRST);
 }
