@@ -40,7 +40,7 @@ for cfg in 1 3; do
     run ./exaone draw -m $M --threads 1 --cfg $cfg --seed 1 -o build/tmp/hires-bench/anchor.png "blue waves on white"
     anchor=$cpu
     run ./exaone draw -m $M --threads 2 --size "$SIZE" --tile --cfg $cfg --seed 1 -o "$OUT" "$@" "blue waves on white"
-    gen=$(grep -o "generated in [0-9.]* s, decoded and written in [0-9.]* s" $T || true)
+    gen=$(grep -o "generated in .* s)" $T || true)
     echo "draw --size $SIZE --tile --cfg $cfg, 2 threads: wall $wall s, cpu $cpu s (idle-machine wall ~ $(awk "BEGIN {printf \"%.1f\", $cpu / 2}") s), peak RSS $rss MiB ($gen)"
     echo "  anchor: 64x64 draw, 1 thread: cpu $anchor s; cpu per window / anchor = $(awk "BEGIN {printf \"%.3f\", $cpu / $windows / $anchor}") ($windows windows)"
 done

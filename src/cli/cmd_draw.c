@@ -35,6 +35,9 @@ static const char *usage =
     "  --size WxH        draw WxH pixels (up to 4096, multiples of 8) by sliding windows\n"
     "  --tile            seamless: the picture wraps around on both axes (implies --size)\n"
     "  --context N       rows/columns of context a window keeps (default 2)\n"
+    "  --batch N         windows that go through the model together (default 24; more: bigger\n"
+    "                    products, more KV caches to stream)\n"
+    "  --f32             --size/--tile in f32 products (default bf16: about 1.5x faster, another draw)\n"
     EXPLAIN_CLI_USAGE
     "                    (each drawing OUT gets OUT-explain.png)\n";
 
@@ -57,8 +60,8 @@ int cmd_draw(int argc, char **argv) {
     double cfg = 3, temperature = 1, top_p = 0.95;
     int rerank = 0, codes_only = 0;
     const char *size = NULL;
-    int tile = 0;
-    int64_t context = 2;
+    int tile = 0, f32 = 0;
+    int64_t context = 2, batch = 24;
     ExplainFlags explain = {0};
     while (args_next(&args)) {
         if (args_help(&args)) {
@@ -79,7 +82,9 @@ int cmd_draw(int argc, char **argv) {
         if (args_flag(&args, NULL, "--codes-only")) { codes_only = 1; continue; }
         if (args_value(&args, NULL, "--size", &size)) continue;
         if (args_flag(&args, NULL, "--tile")) { tile = 1; continue; }
+        if (args_flag(&args, NULL, "--f32")) { f32 = 1; continue; }
         if (args_int(&args, NULL, "--context", 0, 7, &context)) continue;
+        if (args_int(&args, NULL, "--batch", 1, 1024, &batch)) continue;
         if (explain_cli_flag(&args, &explain)) continue;
         if (!prompt && args_positional(&args, &prompt)) continue;
         return args_unknown(&args);
@@ -115,12 +120,15 @@ int cmd_draw(int argc, char **argv) {
         ho.grid_w = size_w / 8;
         ho.grid_h = size_h / 8;
         ho.tile = tile;
+        ho.bf16 = !f32;
+        ho.max_batch = (int)batch;
         ho.ctx_rows = ho.ctx_cols = (int)context;
         ho.progress = 1;
         char settings[256], seed_s[32];
         snprintf(seed_s, sizeof seed_s, "%" PRId64, seed);
-        snprintf(settings, sizeof settings, "size=%dx%d tile=%d context=%d cfg=%g temperature=%g top_k=%d top_p=%g",
-                 size_w, size_h, tile, (int)context, cfg, temperature, (int)top_k, top_p);
+        snprintf(settings, sizeof settings,
+                 "size=%dx%d tile=%d context=%d cfg=%g temperature=%g top_k=%d top_p=%g products=%s", size_w, size_h,
+                 tile, (int)context, cfg, temperature, (int)top_k, top_p, f32 ? "f32" : "bf16");
         const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings,
                               lora.n ? "lora" : NULL, lora_s, NULL};
         int hrc = hires_cli_draw("exaone draw", m, model_dir, prompt, &ho, (int)threads, output, meta);

@@ -30,12 +30,16 @@ static const char *usage =
     "  t2i_top5.LANG         the item's name is drawn (seed = item number, cfg 3); the item is\n"
     "                        among the 5 items nearest to the drawing, an item's distance being\n"
     "                        the L2 distance of 16x16 RGB thumbnails to its nearest test image\n"
-    "  chrf.SRC-TGT          chrF2 (x100) of beam-4 translations of the test pairs\n\n"
+    "  chrf.SRC-TGT          chrF2 (x100) of beam-4 translations of the test pairs\n"
+    "With --draw-scores, also the drawing direction as a judge (slow: names x images passes):\n"
+    "  caption_top1_draw.LANG  names ranked by log p(image | name) (Bayes, uniform prior)\n"
+    "  t2i_top5_score.LANG     items ranked by log p(image | name) - log p(image | empty prompt)\n\n"
     "options:\n"
     "  -n N              query items for captions and drawings (default all; spread evenly);\n"
     "                    the candidate names and images are always all of the split\n"
     "  --pairs N         translation pairs per direction (default all)\n"
     "  --seed S          added to the item number to seed each drawing (default 0)\n"
+    "  --draw-scores     add the two drawing-direction metrics above\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --threads N       (default 1)\n";
 
@@ -110,6 +114,90 @@ done:
     mem_free(scores);
     mem_free(prior);
     mem_free(pmi);
+    return rc;
+}
+
+/* The drawing direction as a judge (mini_score_image.c): captioning ranks all
+ * names for each query image by log p(image | name) (Bayes with a uniform
+ * prior over the names), and text->image retrieval ranks all items for each
+ * query name by the PMI log p(image | name) - log p(image | empty prompt),
+ * an item scoring as its best image; the empty-prompt term keeps images that
+ * are easy to predict (plain, common codes) from winning every query. */
+static int drawing_direction(FullEval *e, int use) {
+    const MiniSplit *s = e->s;
+    int n = s->n_items, N = s->n_images, G = s->G, rc = -1;
+    int *query = mem_alloc((size_t)N * sizeof(int)), *qcodes = mem_alloc((size_t)N * G * sizeof(int));
+    double *uncond = mem_alloc((size_t)N * sizeof(double)), *row = mem_alloc((size_t)N * sizeof(double));
+    double *best = mem_alloc((size_t)n * sizeof(double)), *cap = NULL;
+    int n_query = 0;
+    if (!query || !qcodes || !uncond || !row || !best) {
+        error_set(&e->err, "out of memory");
+        goto done;
+    }
+    for (int q = 0; q < use; q++) {
+        int item = mini_split_query_item(q, use, n);
+        for (int i = 0; i < N; i++)
+            if (s->image_item[i] == item) {
+                memcpy(qcodes + (size_t)n_query * G, s->codes + (size_t)i * G, (size_t)G * sizeof(int));
+                query[n_query++] = i;
+            }
+    }
+    cap = mem_alloc(((size_t)n * n_query + 1) * sizeof(double));
+    if (!cap) {
+        error_set(&e->err, "out of memory");
+        goto done;
+    }
+    if (mini_score_images(e->m, MINI_LANG_NONE, NULL, 0, s->codes, N, uncond, &e->err)) goto done;
+    for (int lang = 0; lang < 2; lang++) {
+        Progress bar;
+        char label[64];
+        snprintf(label, sizeof label, "scoring images under %s names", lang_name(lang));
+        progress_begin(&bar, label, n, "name");
+        int top1 = 0, top5 = 0, rtop1 = 0, rtop5 = 0, is_query = 0;
+        for (int j = 0; j < n; j++) {
+            const MiniText *t = mini_split_name(s, j, lang);
+            const int32_t *ids = s->c->ids.ids + t->off;
+            if (mini_score_images(e->m, lang, ids, t->n, qcodes, n_query, cap + (size_t)j * n_query, &e->err))
+                goto done;
+            /* retrieval: is j a query item? then score every image */
+            is_query = 0;
+            for (int q = 0; q < use; q++) is_query |= mini_split_query_item(q, use, n) == j;
+            if (is_query) {
+                if (mini_score_images(e->m, lang, ids, t->n, s->codes, N, row, &e->err)) goto done;
+                for (int k = 0; k < n; k++) best[k] = -1e300;
+                for (int i = 0; i < N; i++) {
+                    double pmi = row[i] - uncond[i];
+                    if (pmi > best[s->image_item[i]]) best[s->image_item[i]] = pmi;
+                }
+                int rank = 0;
+                for (int k = 0; k < n; k++) rank += best[k] > best[j];
+                rtop1 += rank == 0;
+                rtop5 += rank < 5;
+            }
+            progress_update(&bar, j + 1, NULL);
+        }
+        progress_done(&bar);
+        for (int qi = 0; qi < n_query; qi++) {
+            int item = s->image_item[query[qi]], rank = 0;
+            for (int j = 0; j < n; j++) rank += cap[(size_t)j * n_query + qi] > cap[(size_t)item * n_query + qi];
+            top1 += rank == 0;
+            top5 += rank < 5;
+        }
+        printf("caption_top1_draw.%s  %.3f  (%d images, true name first among %d by log p(image | name); top-5 %.3f)\n",
+               lang_name(lang), n_query ? (double)top1 / n_query : 0, n_query, n, n_query ? (double)top5 / n_query : 0);
+        printf("t2i_top5_score.%s  %.3f  (%d names, the item among the 5 best of %d by max over its images of "
+               "log p(image | name) - log p(image); top-1 %.3f)\n",
+               lang_name(lang), use ? (double)rtop5 / use : 0, use, n, use ? (double)rtop1 / use : 0);
+        fflush(stdout);
+    }
+    rc = 0;
+done:
+    mem_free(query);
+    mem_free(qcodes);
+    mem_free(uncond);
+    mem_free(row);
+    mem_free(best);
+    mem_free(cap);
     return rc;
 }
 
@@ -199,12 +287,17 @@ int cmd_mini_eval_full(int argc, char **argv) {
     args_init(&args, argc, argv, "exaone mini-eval --full");
     const char *model = NULL, *split = NULL;
     int64_t N = 0, pairs = 1 << 30, threads = 1, seed = 0;
+    int draw_scores = 0;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
             return 0;
         }
         if (args_flag(&args, NULL, "--full")) continue;
+        if (args_flag(&args, NULL, "--draw-scores")) {
+            draw_scores = 1;
+            continue;
+        }
         if (args_value(&args, "-m", "--model", &model)) continue;
         if (args_int(&args, "-n", NULL, 1, 1000000, &N)) continue;
         if (args_int(&args, NULL, "--pairs", 0, 1 << 30, &pairs)) continue;
@@ -234,7 +327,8 @@ int cmd_mini_eval_full(int argc, char **argv) {
         printf("vq_psnr_db       %.2f  (%d test images %dx%d, through %s)\n", psnr, s->n_images, s->W, s->H,
                opened.vq_path);
         fflush(stdout);
-        failed = caption_accuracy(&e, use) || retrieval(&e, use, (uint64_t)seed) || translation(&e, pairs);
+        failed = caption_accuracy(&e, use) || (draw_scores && drawing_direction(&e, use)) ||
+                 retrieval(&e, use, (uint64_t)seed) || translation(&e, pairs);
     }
     if (failed) {
         fprintf(stderr, "exaone mini-eval: %s\n", e.err.message);

@@ -13,14 +13,6 @@
 #include <stdio.h>
 #include <time.h>
 
-/* CPU seconds of the whole process (all threads): a rate per CPU-second is far
- * less disturbed by other jobs on a shared machine than one per wall second. */
-static double cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static const char *usage =
     "usage: exaone train CONFIG [--steps N] [--until N] [--threads N] [--data PATH] [--resume CKPT]\n\n"
     "Trains a decoder-only transformer described by CONFIG, a file of key = value\n"

@@ -123,15 +123,18 @@ void matmul_f32_tn(ThreadPool *pool, float *C, const float *A, const float *B, i
                    int accumulate) {
     matmul_tn(pool, C, A, B, M, N, K, accumulate, 0);
 }
-int matmul_pack_nt(MatmulPackedB *p, const float *B, int64_t N, int64_t K) {
-    *p = (MatmulPackedB){B, NULL, N, K};
-    if (!cpu_features()->avx512) return 0;
-    p->panels = mem_alloc_aligned((size_t)gemm_avx512_packed_floats(N, K) * sizeof(float));
+static int pack_nt(MatmulPackedB *p, const float *B, int64_t N, int64_t K, int as_bf16) {
+    *p = (MatmulPackedB){B, NULL, N, K, as_bf16};
+    if (!(as_bf16 ? cpu_features()->avx512_bf16 : cpu_features()->avx512)) return 0;
+    p->panels = mem_alloc_aligned((size_t)gemm_avx512_packed_floats(N, K, as_bf16) * sizeof(float));
     if (!p->panels) return -1;
-    GemmArgs args = {NULL, NULL, K, 1, B, DTYPE_F32, 1, K, 0, N, K, 0, 0, NULL};
+    GemmArgs args = {NULL, NULL, K, 1, B, DTYPE_F32, 1, K, 0, N, K, 0, as_bf16, NULL};
     gemm_avx512_pack_b(&args, p->panels);
     return 0;
 }
+
+int matmul_pack_nt(MatmulPackedB *p, const float *B, int64_t N, int64_t K) { return pack_nt(p, B, N, K, 0); }
+int matmul_pack_nt_as_bf16(MatmulPackedB *p, const float *B, int64_t N, int64_t K) { return pack_nt(p, B, N, K, 1); }
 
 void matmul_packed_free(MatmulPackedB *p) {
     mem_free_aligned(p->panels);
@@ -141,10 +144,10 @@ void matmul_packed_free(MatmulPackedB *p) {
 void matmul_f32_nt_packed(ThreadPool *pool, float *C, const float *A, const MatmulPackedB *B, int64_t M,
                           int accumulate) {
     if (!B->panels) {
-        matmul_f32_nt(pool, C, A, B->B, M, B->N, B->K, accumulate);
+        matmul_nt(pool, C, A, B->B, M, B->N, B->K, accumulate, B->as_bf16);
         return;
     }
-    GemmArgs args = {C, A, B->K, 1, B->B, DTYPE_F32, 1, B->K, M, B->N, B->K, accumulate, 0, B->panels};
+    GemmArgs args = {C, A, B->K, 1, B->B, DTYPE_F32, 1, B->K, M, B->N, B->K, accumulate, B->as_bf16, B->panels};
     gemm_avx512(pool, &args);
 }
 

@@ -21,15 +21,19 @@ void matmul_f32_nt(ThreadPool *pool, float *C, const float *A, const float *B, i
 /* B[N,K] of matmul_f32_nt packed once, for weights multiplied many times by
  * few rows (token-by-token inference): packing B would otherwise cost as
  * much as the product. Without AVX-512 panels stay NULL and B is used as is.
- * Results are bit-identical to matmul_f32_nt. B must outlive the pack. */
+ * Results are bit-identical to matmul_f32_nt, or with as_bf16 to
+ * matmul_f32_as_bf16_nt (panels of bf16 pairs: half the bytes to stream,
+ * twice the multiply rate; NULL without AVX512-BF16). B must outlive the pack. */
 typedef struct {
     const float *B;
     float *panels;
     int64_t N, K;
+    int as_bf16;
 } MatmulPackedB;
 
 /* 0, or -1 when out of memory (p then still works unpacked). */
 int matmul_pack_nt(MatmulPackedB *p, const float *B, int64_t N, int64_t K);
+int matmul_pack_nt_as_bf16(MatmulPackedB *p, const float *B, int64_t N, int64_t K);
 void matmul_packed_free(MatmulPackedB *p);
 /* C[M,N] (+)= A[M,K] · Bᵀ */
 void matmul_f32_nt_packed(ThreadPool *pool, float *C, const float *A, const MatmulPackedB *B, int64_t M,

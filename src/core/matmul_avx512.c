@@ -347,12 +347,15 @@ static void gemm_piece(void *ctx, int64_t begin, int64_t end, int thread) {
         gemm_rect(g, begin, end, 0, g->N);
 }
 
-int64_t gemm_avx512_packed_floats(int64_t N, int64_t K) { return (N + NR - 1) / NR * NR * K; }
+int64_t gemm_avx512_packed_floats(int64_t N, int64_t K, int bf16_dot) {
+    return (N + NR - 1) / NR * NR * (bf16_dot ? (K + 1) / 2 : K);
+}
 
 void gemm_avx512_pack_b(const GemmArgs *g, float *dst) {
-    EXA_ASSERT(!g->bf16_dot && g->b_type == DTYPE_F32);
-    int64_t n_pad = (g->N + NR - 1) / NR * NR;
-    for (int64_t pc = 0; pc < g->K; pc += KC) pack_b(g, dst + pc * n_pad, 0, g->N, pc, g->K - pc < KC ? g->K - pc : KC);
+    EXA_ASSERT(g->b_type == DTYPE_F32);
+    int64_t n_pad = (g->N + NR - 1) / NR * NR, k_steps = g->bf16_dot ? (g->K + 1) / 2 : g->K;
+    for (int64_t pc = 0; pc < k_steps; pc += KC)
+        pack_b(g, dst + pc * n_pad, 0, g->N, pc, k_steps - pc < KC ? k_steps - pc : KC);
 }
 
 void gemm_avx512(ThreadPool *pool, const GemmArgs *args) {

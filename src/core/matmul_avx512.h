@@ -25,18 +25,19 @@ typedef struct {
     int64_t M, N, K;
     int accumulate;
     int bf16_dot; /* 1: round A and B to bf16 and use vdpbf16ps (needs avx512_bf16) */
-    const float *b_packed; /* or NULL: B already in panels (gemm_avx512_pack_b; f32, no bf16_dot) */
+    const float *b_packed; /* or NULL: B already in panels (gemm_avx512_pack_b, same bf16_dot) */
 } GemmArgs;
 
 void gemm_avx512(ThreadPool *pool, const GemmArgs *args);
 
-/* B of args (f32, not bf16_dot) in the panels gemm_rect would pack, for
- * every k block at once: block pc (KC steps of k) starts at pc * N_pad
- * (N_pad = N rounded up to the panel width) and its panel of columns j at
- * + j * kc. Products with many calls and few rows then skip packing B,
- * which otherwise costs as much as the product. dst holds
- * gemm_avx512_packed_floats(N, K) floats, 64-byte aligned. */
-int64_t gemm_avx512_packed_floats(int64_t N, int64_t K);
+/* B of args (f32) in the panels gemm_rect would pack, for every k block at
+ * once: block pc (KC steps of k; a step is a pair of k rounded to bf16 when
+ * bf16_dot) starts at pc * N_pad (N_pad = N rounded up to the panel width)
+ * and its panel of columns j at + j * kc. Products with many calls and few
+ * rows then skip packing B, which otherwise costs as much as the product.
+ * dst holds gemm_avx512_packed_floats(N, K, bf16_dot) floats, 64-byte
+ * aligned (half as many for bf16: two values a float). */
+int64_t gemm_avx512_packed_floats(int64_t N, int64_t K, int bf16_dot);
 void gemm_avx512_pack_b(const GemmArgs *args, float *dst);
 
 #endif

@@ -15,6 +15,12 @@ double time_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double cpu_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 void progress_begin(Progress *bar, const char *label, int64_t total, const char *unit) {
     memset(bar, 0, sizeof *bar);
     snprintf(bar->label, sizeof bar->label, "%s", label);

@@ -32,5 +32,8 @@ void progress_done(Progress *bar);
 
 /* Monotonic wall-clock seconds. */
 double time_seconds(void);
+/* CPU seconds of this process, all threads (on a shared machine wall time
+ * mostly measures the other jobs; CPU time is what a benchmark can compare). */
+double cpu_seconds(void);
 
 #endif

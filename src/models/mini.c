@@ -16,7 +16,8 @@
 
 typedef struct {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc_w, *fc_b, *fcproj_w, *fcproj_b;
-    MatmulPackedB qkv, proj, fc, fcproj; /* the weights above, packed once (matmul.h) */
+    /* the weights above, packed once (matmul.h): [0] f32, [1] bf16 products */
+    MatmulPackedB qkv[2], proj[2], fc[2], fcproj[2];
 } MiniLayer;
 
 struct MiniModel {
@@ -26,7 +27,7 @@ struct MiniModel {
     ThreadPool *pool;
     float *wte, *wpe, *wpe_row, *wpe_col, *wse, *lnf_w, *lnf_b, *lm_head;
     MiniLayer *layer;
-    MatmulPackedB lm, lm_codes; /* lm_head packed: all rows, the image-code rows */
+    MatmulPackedB lm, lm_codes[2]; /* lm_head packed: all rows (f32), the image-code rows (f32, bf16) */
     SafeTensors *st; /* the mmap'd weights: F32 tensors are used in place */
     float **owned;   /* converted or concatenated tensors, freed together */
     int n_owned, cap_owned;
@@ -203,13 +204,16 @@ static int pack_weights(MiniModel *m) {
     const MiniConfig *c = &m->config;
     int64_t C = c->d_model, F = c->ffn;
     int rc = 0;
-    for (int l = 0; l < c->n_layers; l++) {
-        MiniLayer *y = &m->layer[l];
-        rc |= matmul_pack_nt(&y->qkv, y->qkv_w, 3 * C, C) | matmul_pack_nt(&y->proj, y->proj_w, C, C) |
-              matmul_pack_nt(&y->fc, y->fc_w, F, C) | matmul_pack_nt(&y->fcproj, y->fcproj_w, C, F);
+    for (int b = 0; b < 2; b++) {
+        int (*pack)(MatmulPackedB *, const float *, int64_t, int64_t) = b ? matmul_pack_nt_as_bf16 : matmul_pack_nt;
+        for (int l = 0; l < c->n_layers; l++) {
+            MiniLayer *y = &m->layer[l];
+            rc |= pack(&y->qkv[b], y->qkv_w, 3 * C, C) | pack(&y->proj[b], y->proj_w, C, C) |
+                  pack(&y->fc[b], y->fc_w, F, C) | pack(&y->fcproj[b], y->fcproj_w, C, F);
+        }
+        rc |= pack(&m->lm_codes[b], m->lm_head + (size_t)c->n_text * C, c->n_codes, C);
     }
     rc |= matmul_pack_nt(&m->lm, m->lm_head, c->vocab, C);
-    rc |= matmul_pack_nt(&m->lm_codes, m->lm_head + (size_t)c->n_text * C, c->n_codes, C);
     return rc ? -1 : 0;
 }
 
@@ -274,13 +278,15 @@ fail:
 static void free_packed(MiniModel *m) {
     for (int l = 0; m->layer && l < m->config.n_layers; l++) {
         MiniLayer *y = &m->layer[l];
-        matmul_packed_free(&y->qkv);
-        matmul_packed_free(&y->proj);
-        matmul_packed_free(&y->fc);
-        matmul_packed_free(&y->fcproj);
+        for (int b = 0; b < 2; b++) {
+            matmul_packed_free(&y->qkv[b]);
+            matmul_packed_free(&y->proj[b]);
+            matmul_packed_free(&y->fc[b]);
+            matmul_packed_free(&y->fcproj[b]);
+        }
     }
     matmul_packed_free(&m->lm);
-    matmul_packed_free(&m->lm_codes);
+    for (int b = 0; b < 2; b++) matmul_packed_free(&m->lm_codes[b]);
 }
 
 void mini_free(MiniModel *m) {
@@ -429,16 +435,17 @@ static void gelu_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     ops_gelu_tanh(rows, rows, (end - begin) * j->F);
 }
 
-/* x[n,C] += fcproj(gelu_tanh(fc(ln2(x)))); h [n,C] and fc [n,F] are scratch. */
-static void mlp_block(const MiniModel *m, const MiniLayer *y, float *x, float *h, float *fc, int n) {
+/* x[n,C] += fcproj(gelu_tanh(fc(ln2(x)))); h [n,C] and fc [n,F] are scratch;
+ * bf16: products in bf16 (the packs [1]). */
+static void mlp_block(const MiniModel *m, const MiniLayer *y, float *x, float *h, float *fc, int n, int bf16) {
     const MiniConfig *c = &m->config;
     int C = c->d_model, F = c->ffn;
     norm_rows(c, h, x, y->ln2_w, y->ln2_b, n);
-    matmul_f32_nt_packed(m->pool, fc, h, &y->fc, n, 0);
+    matmul_f32_nt_packed(m->pool, fc, h, &y->fc[bf16], n, 0);
     add_bias(fc, y->fc_b, n, F);
     GeluJob job = {fc, F};
     pool_parallel_for(n > 1 ? m->pool : NULL, n, gelu_rows, &job);
-    matmul_f32_nt_packed(m->pool, h, fc, &y->fcproj, n, 0);
+    matmul_f32_nt_packed(m->pool, h, fc, &y->fcproj[bf16], n, 0);
     add_bias(h, y->fcproj_b, n, C);
     for (size_t k = 0; k < (size_t)n * C; k++) x[k] += h[k];
 }
@@ -523,7 +530,7 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
     for (int l = 0; l < c->n_layers; l++) {
         const MiniLayer *y = &m->layer[l];
         norm_rows(c, s->h, s->x, y->ln1_w, y->ln1_b, n);
-        matmul_f32_nt_packed(m->pool, s->qkv, s->h, &y->qkv, n, 0);
+        matmul_f32_nt_packed(m->pool, s->qkv, s->h, &y->qkv[0], n, 0);
         add_bias(s->qkv, y->qkv_b, n, 3 * C);
         for (int i = 0; i < n; i++) {
             size_t at = ((size_t)l * c->max_seq + (size_t)(s->len + i)) * C;
@@ -531,10 +538,10 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
             memcpy(s->v + at, s->qkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
         }
         attend(c, s, l, n, prefix);
-        matmul_f32_nt_packed(m->pool, s->h, s->att, &y->proj, n, 0);
+        matmul_f32_nt_packed(m->pool, s->h, s->att, &y->proj[0], n, 0);
         add_bias(s->h, y->proj_b, n, C);
         for (size_t k = 0; k < (size_t)n * C; k++) s->x[k] += s->h[k];
-        mlp_block(m, y, s->x, s->h, s->fc, n);
+        mlp_block(m, y, s->x, s->h, s->fc, n, 0);
     }
     norm_rows(c, s->h, s->x, m->lnf_w, m->lnf_b, n);
     if (logits) matmul_f32_nt_packed(m->pool, logits, s->h, &m->lm, n, 0);
@@ -572,9 +579,9 @@ static void attend_batch(void *ctx, int64_t begin, int64_t end, int thread) {
  * cache. Used by sliding-window generation (mini_hires.c), where many
  * windows each add one token at a time. */
 int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const int *tokens, const int *segments,
-                    int lo, int hi, float *logits, Error *err) {
+                    int lo, int hi, int as_bf16, float *logits, Error *err) {
     const MiniConfig *c = &m->config;
-    int C = c->d_model, F = c->ffn;
+    int C = c->d_model, F = c->ffn, b16 = as_bf16 != 0;
     if (B <= 0 || lo < 0 || hi > c->vocab || lo >= hi) return error_set(err, "mini: batch of %d, logits [%d, %d)", B, lo, hi);
     for (int b = 0; b < B; b++)
         if (states[b]->len + 1 > c->max_seq || tokens[b] < 0 || tokens[b] >= c->vocab ||
@@ -597,18 +604,20 @@ int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const i
     for (int l = 0; l < c->n_layers; l++) {
         const MiniLayer *y = &m->layer[l];
         norm_rows(c, h, x, y->ln1_w, y->ln1_b, B);
-        matmul_f32_nt_packed(m->pool, qkv, h, &y->qkv, B, 0);
+        matmul_f32_nt_packed(m->pool, qkv, h, &y->qkv[b16], B, 0);
         add_bias(qkv, y->qkv_b, B, 3 * C);
         BatchAttention job = {c, states, qkv, att, l};
         pool_parallel_for(m->pool, B, attend_batch, &job);
-        matmul_f32_nt_packed(m->pool, h, att, &y->proj, B, 0);
+        matmul_f32_nt_packed(m->pool, h, att, &y->proj[b16], B, 0);
         add_bias(h, y->proj_b, B, C);
         for (size_t k = 0; k < BC; k++) x[k] += h[k];
-        mlp_block(m, y, x, h, fc, B);
+        mlp_block(m, y, x, h, fc, B, b16);
     }
     norm_rows(c, h, x, m->lnf_w, m->lnf_b, B);
     if (logits && lo == c->n_text && hi == c->vocab)
-        matmul_f32_nt_packed(m->pool, logits, h, &m->lm_codes, B, 0);
+        matmul_f32_nt_packed(m->pool, logits, h, &m->lm_codes[b16], B, 0);
+    else if (logits && b16)
+        matmul_f32_as_bf16_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
     else if (logits)
         matmul_f32_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
     for (int b = 0; b < B; b++) states[b]->len++;

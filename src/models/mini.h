@@ -87,9 +87,12 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
 
 /* One token for each of B states (each at its own next position), batched:
  * logits [B, hi - lo] of the vocabulary slice [lo, hi) (e.g. the image
- * codes), or NULL. Causal: each token sees its whole cache. */
+ * codes), or NULL. Causal: each token sees its whole cache. as_bf16: the
+ * weight products round both operands to bf16 and sum in f32, as the
+ * trainer's bf16 matmuls do (half the weight bytes, twice the multiply rate
+ * on AVX512-BF16; logits move by ~1e-2); 0 keeps f32. */
 int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const int *tokens, const int *segments,
-                    int lo, int hi, float *logits, Error *err);
+                    int lo, int hi, int as_bf16, float *logits, Error *err);
 
 /* ---- tasks (mini_gen.c) ---- */
 typedef struct {
@@ -131,5 +134,11 @@ int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const in
                     int n, double *sums, Error *err);
 int mini_score_texts_pmi(MiniModel *m, const int *codes, int lang, const int32_t *const *texts, const int *lens,
                          int n, double *scores, Error *err);
+/* sums[i] = log p(c0 .. c(G-1) of image i | prompt) in nats under the drawing
+ * direction (mini_score_image.c), for n images codes[n, G]; text NULL = the
+ * empty (classifier-free) prompt. Ranking names for an image by it is
+ * captioning through Bayes' rule with a uniform prior over the names. */
+int mini_score_images(MiniModel *m, int lang, const int32_t *text, int n_text, const int *codes, int n,
+                      double *sums, Error *err);
 
 #endif

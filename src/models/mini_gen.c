@@ -150,7 +150,7 @@ int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *c
         codes[g] = token - lo;
         if (g + 1 == G) break;
         int tokens[2] = {token, token}, segs[2] = {MINI_SEG_T2I_IMAGE, MINI_SEG_T2I_IMAGE};
-        if (mini_feed_batch(m, pair, guided ? 2 : 1, tokens, segs, lo, hi, code_logits, err)) goto done;
+        if (mini_feed_batch(m, pair, guided ? 2 : 1, tokens, segs, lo, hi, 0, code_logits, err)) goto done;
         memcpy(w.logits + lo, code_logits, (size_t)(hi - lo) * sizeof(float));
         if (guided) memcpy(u.logits + lo, code_logits + (hi - lo), (size_t)(hi - lo) * sizeof(float));
     }
@@ -290,7 +290,7 @@ static int decode_text(MiniModel *m, Work *w, int segment, int max_tokens, int n
             fed_token[n_fed] = st->token;
             fed_segment[n_fed++] = segment;
         }
-        if (n_fed && mini_feed_batch(m, fed, n_fed, fed_token, fed_segment, 0, v->n_text, batch_logits, err))
+        if (n_fed && mini_feed_batch(m, fed, n_fed, fed_token, fed_segment, 0, v->n_text, 0, batch_logits, err))
             goto done;
         for (int b = 0; b < n_fed; b++)
             text_logprobs(v, batch_logits + (size_t)b * v->n_text, next[fed_beam[b]].lp);

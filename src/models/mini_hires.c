@@ -14,6 +14,7 @@ void mini_hires_defaults(MiniHiresOptions *o) {
     o->grid_h = o->grid_w = 8;
     o->ctx_rows = o->ctx_cols = 2;
     o->max_batch = 24;
+    o->bf16 = 1;
 }
 
 typedef struct {
@@ -115,7 +116,8 @@ static int run_windows(Gen *g, Win *wins, int n, Error *err) {
             }
         }
         if (B == 0) break;
-        if (mini_feed_batch(g->m, g->states, B, g->tokens, g->segments, g->lo, g->lo + g->n_codes, g->logits, err))
+        if (mini_feed_batch(g->m, g->states, B, g->tokens, g->segments, g->lo, g->lo + g->n_codes, g->o->bf16, g->logits,
+                            err))
             return -1;
         for (int i = 0, b = 0; i < n; i++) {
             memcpy(wins[i].lc, g->logits + (size_t)b++ * g->n_codes, (size_t)g->n_codes * sizeof(float));
@@ -230,10 +232,11 @@ done:
 /* Decoding in tiles changes GroupNorm statistics and zero padding at the
  * tile border; 8 codes of margin and a 2-code cross-fade keep tile seams at
  * the level of ordinary code boundaries (measured in test_hires: a margin of
- * 4 doubles the seam). 24-code tiles decode 2.8x the codes they keep, but
- * 32-code ones (2.25x) push a 2048x2048 pattern past 512 MiB with the
- * training-sized VQ buffers. */
-enum { TILE = 24, MARGIN = 8 };
+ * 4 doubles the seam). The margin is decoded and thrown away, so tiles are
+ * as big as memory allows: up to 64 codes (80 with the margins, 640x640
+ * pixels, ~270 MB in vq_decode_lean) decode 1.56x the codes they keep; the
+ * 24-code tiles vq_decode's training-sized buffers allowed decoded 2.8x. */
+enum { TILE_MAX = 64, MARGIN = 8 };
 
 /* Weight of a pixel at u (relative to the tile core [0, L)) with e pixels of
  * linear cross-fade on each side: neighbouring weights sum to 1. */
@@ -246,8 +249,8 @@ static float ramp(int u, int L, int e) {
 
 int mini_hires_decode(VqModel *vq, const int *codes, int GH, int GW, int tile, Image *out, int progress, Error *err) {
     int f = vq_factor(&vq->config), K = vq->config.n_embed;
-    int T = GH > GW ? GH : GW; /* a small picture is one tile of its own size */
-    T = T < TILE ? T : TILE;
+    int longest = GH > GW ? GH : GW, n_tiles = (longest + TILE_MAX - 1) / TILE_MAX;
+    int T = (longest + n_tiles - 1) / n_tiles; /* equal tiles; a small picture is one tile */
     int M = MARGIN, IN = T + 2 * M, P = IN * f, e = 2 * f, rc = -1;
     if (out->width != GW * f || out->height != GH * f || out->channels != 3)
         return error_set(err, "mini: decode target %dx%d is not the grid's %dx%d", out->width, out->height, GW * f,
@@ -278,7 +281,7 @@ int mini_hires_decode(VqModel *vq, const int *codes, int GH, int GW, int tile, I
                     }
                     in[y * IN + x] = code;
                 }
-            if (vq_decode(vq, in, 1, IN, IN, px, err) != 0) goto done;
+            if (vq_decode_lean(vq, in, IN, IN, px, err) != 0) goto done;
             int Lh = (GH - r0 < T ? GH - r0 : T) * f, Lw = (GW - c0 < T ? GW - c0 : T) * f;
             for (int y = -e; y < Lh + e; y++) {
                 int oy = r0 * f + y;

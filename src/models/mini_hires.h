@@ -34,17 +34,19 @@ typedef struct {
     int tile;               /* wrap around both axes */
     int ctx_rows, ctx_cols; /* context rows above / columns left in a window */
     int max_batch;          /* windows per batched step */
+    int bf16;               /* products in bf16 (mini_feed_batch as_bf16): faster, draws differ from f32 */
     const uint8_t *known;   /* [grid_h * grid_w] or NULL: 1 = keep codes[cell] */
     int progress;           /* progress bar on stderr */
 } MiniHiresOptions;
 
 /* draw defaults, 8x8 grid, no wrap, context 2 rows / 2 columns, batch 24
- * (each window holds a KV cache of ~2 MiB, twice with guidance). */
+ * (each window holds a KV cache of ~2 MiB, twice with guidance), bf16
+ * products. */
 void mini_hires_defaults(MiniHiresOptions *o);
 /* codes [grid_h * grid_w]: in, the kept cells (o->known); out, all cells. */
 int mini_hires_generate(MiniModel *m, const char *prompt, const MiniHiresOptions *o, int *codes, Error *err);
 
-/* Codes -> pixels in tiles of 24x24 codes, each decoded with 8 codes of
+/* Codes -> pixels in tiles of up to 64x64 codes, each decoded with 8 codes of
  * neighbours on every side (wrapped when tile, clamped otherwise) and blended
  * linearly over the overlaps, so memory does not grow with the tile count.
  * out: RGB image of grid_h*f x grid_w*f. */

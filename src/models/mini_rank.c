@@ -84,7 +84,7 @@ int mini_score_sums(MiniModel *m, int task, const int *codes, int lang, const in
                     step_segments[A] = text_segment;
                     A++;
                 }
-            if (mini_feed_batch(m, active, A, step_tokens, step_segments, 0, V, logits, err)) goto done;
+            if (mini_feed_batch(m, active, A, step_tokens, step_segments, 0, V, 0, logits, err)) goto done;
             for (int a = 0; a < A; a++) {
                 int b = who[a], L = lens[lo + b];
                 sum[b] += logprob_of(logits + (size_t)a * V, V, k + 1 < L ? texts[lo + b][k + 1] : eos);

@@ -566,3 +566,88 @@ int vq_decode(VqModel *m, const int32_t *codes, int B, int h, int w, float *imag
     memcpy(images, out, (size_t)N * f * f * 3 * sizeof(float));
     return 0;
 }
+
+/* ---- inference-only decoding ---- */
+
+/* The decoder chain with buffers reused from op to op: the input and output
+ * of the current op, two temporaries of a residual block and the upsampled
+ * input of an upsampling conv, each of the largest activation, plus im2col in
+ * chunks of VQ_LEAN_COL floats. vq_decode keeps every op's output for
+ * backward (and sizes the encoder too), which for a 640x640 tile is several
+ * GB; this needs ~5 activations. Same operations as vq_decode. */
+enum { VQ_LEAN_COL = 1 << 22 };
+
+int vq_decode_lean(VqModel *m, const int32_t *codes, int h, int w, float *image, Error *err) {
+    const VqConfig *c = &m->config;
+    int f = vq_factor(c), D = c->embed_dim, G = c->groups, rc = -1;
+    if (h < 1 || w < 1 || h > 8192 / f || w > 8192 / f) return error_set(err, "vq: code grid %dx%d out of range", w, h);
+    size_t biggest = (size_t)h * w * D, up_biggest = 1;
+    int H = h, W = w;
+    for (int i = 0; i < m->n_dec; i++) { /* geometry of the chain */
+        const VqOp *op = &m->dec[i];
+        size_t in = (size_t)H * W * op->C;
+        if (op->kind == OP_UPCONV) {
+            up_biggest = 4 * in > up_biggest ? 4 * in : up_biggest;
+            H *= 2, W *= 2;
+        }
+        size_t out = (size_t)H * W * (op->OC > op->C ? op->OC : op->C);
+        biggest = out > biggest ? out : biggest;
+    }
+    float *buf[4] = {0}, *up = NULL, *mean = NULL, *rstd = NULL;
+    ConvScratch sc = {.cap = VQ_LEAN_COL, .forward_bf16 = m->scratch.forward_bf16};
+    for (int i = 0; i < m->table.count; i++)
+        if (m->table.entries[i].numel > sc.wt_cap) sc.wt_cap = m->table.entries[i].numel;
+    for (int i = 0; i < 4; i++) buf[i] = mem_alloc_aligned(biggest * sizeof(float));
+    up = mem_alloc_aligned(up_biggest * sizeof(float));
+    mean = mem_alloc((size_t)G * sizeof(float)), rstd = mem_alloc((size_t)G * sizeof(float));
+    sc.col = mem_alloc_aligned(sc.cap * sizeof(float)), sc.wt = mem_alloc_aligned(sc.wt_cap * sizeof(float));
+    if (!buf[0] || !buf[1] || !buf[2] || !buf[3] || !up || !mean || !rstd || !sc.col || !sc.wt) {
+        error_set(err, "vq: out of memory decoding %dx%d codes", w, h);
+        goto done;
+    }
+    const float *codebook = tensor(m, m->params, codebook_index(m));
+    for (int64_t i = 0; i < (int64_t)h * w; i++) {
+        if (codes[i] < 0 || codes[i] >= c->n_embed) {
+            error_set(err, "vq: code %d at position %lld is not in 0..%d", codes[i], (long long)i, c->n_embed - 1);
+            goto done;
+        }
+        memcpy(buf[0] + i * D, codebook + (int64_t)codes[i] * D, (size_t)D * sizeof(float));
+    }
+    float *src = buf[0], *dst = buf[1], *t1 = buf[2], *t2 = buf[3];
+    H = h, W = w;
+    for (int i = 0; i < m->n_dec; i++) {
+        const VqOp *op = &m->dec[i];
+        float *wt = tensor(m, m->params, op->first), *bias = tensor(m, m->params, op->first + 1);
+        int64_t P = (int64_t)H * W;
+        switch (op->kind) {
+        case OP_CONV: conv2d_forward(m->pool, &sc, dst, src, wt, bias, 1, H, W, &op->conv); break;
+        case OP_UPCONV:
+            upsample2x_forward(m->pool, up, src, 1, H, W, op->C);
+            H *= 2, W *= 2;
+            conv2d_forward(m->pool, &sc, dst, up, wt, bias, 1, H, W, &op->conv);
+            break;
+        case OP_NORM_SILU:
+            groupnorm_forward(m->pool, dst, mean, rstd, src, wt, bias, 1, P, op->C, G, NORM_EPS);
+            silu_forward(m->pool, dst, dst, P * op->C);
+            break;
+        case OP_RES: { /* resblock_forward on the shared buffers: t1 takes the normed
+                          activations (silu in place), t2 conv1's output, then the shortcut */
+            ResBlockParams p = res_params(m, m->params, op);
+            ResBlock rb = {.max_B = 1, .H = H, .W = W, .C = op->C, .OC = op->OC, .G = G, .eps = NORM_EPS,
+                           .h1 = t1, .a1 = t1, .c1 = t2, .h2 = t1, .a2 = t1, .g1 = t2,
+                           .mean1 = mean, .rstd1 = rstd, .mean2 = mean, .rstd2 = rstd};
+            resblock_forward(m->pool, &sc, &rb, dst, src, &p, 1);
+            break;
+        }
+        }
+        float *t = src;
+        src = dst, dst = t;
+    }
+    memcpy(image, src, (size_t)H * W * 3 * sizeof(float));
+    rc = 0;
+done:
+    for (int i = 0; i < 4; i++) mem_free_aligned(buf[i]);
+    mem_free_aligned(up), mem_free_aligned(sc.col), mem_free_aligned(sc.wt);
+    mem_free(mean), mem_free(rstd);
+    return rc;
+}

@@ -113,6 +113,10 @@ void vq_codebook_update(VqModel *m, int64_t step);
 int vq_encode(VqModel *m, const float *images, int B, int H, int W, int32_t *codes, Error *err);
 /* Decoder only: images [B,H,W,3] in [-1,1] from codes [B,h,w] (each < K). */
 int vq_decode(VqModel *m, const int32_t *codes, int B, int h, int w, float *images, Error *err);
+/* vq_decode of one grid with buffers reused from op to op (no backward, no
+ * encoder): ~5 activations of the largest layer instead of every layer's, for
+ * large pictures decoded in big tiles. Same result as vq_decode. */
+int vq_decode_lean(VqModel *m, const int32_t *codes, int h, int w, float *image, Error *err);
 
 /* Checkpoint: safetensors with every parameter under its torch name, the EMA
  * statistics ("quantize.cluster_size", "quantize.embed_avg") and, when opt_m /

@@ -11,14 +11,6 @@
  * counters suffice. */
 static double profile_seconds, profile_cpu_seconds, profile_flops;
 
-/* CPU seconds of all threads of the process: on a shared machine, the time the
- * products actually ran (wall time also counts the time other jobs had the cores). */
-static double cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void linear_profile(double *seconds, double *cpu, double *flops) {
     *seconds = profile_seconds;
     *cpu = profile_cpu_seconds;

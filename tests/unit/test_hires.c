@@ -89,10 +89,13 @@ TEST(batched_feed_matches_one_by_one) {
     MiniState *a[B], *b[B];
     const MiniVocab *v = mini_vocab(model);
     int V = mini_config(model)->vocab, lo = v->n_text, n = v->n_codes;
+    MiniState *c16[B];
     float *full = mem_alloc((size_t)V * sizeof(float)), *batch = mem_alloc((size_t)B * n * sizeof(float));
+    float *batch16 = mem_alloc((size_t)B * n * sizeof(float));
     int toks[B], segs[B];
     for (int i = 0; i < B; i++) {
-        CHECK(mini_state_new(&a[i], model, &err) == 0 && mini_state_new(&b[i], model, &err) == 0);
+        CHECK(mini_state_new(&a[i], model, &err) == 0 && mini_state_new(&b[i], model, &err) == 0 &&
+              mini_state_new(&c16[i], model, &err) == 0);
         /* different histories and lengths: i + 2 tokens, image from index 1 */
         int hist[16], hseg[16];
         for (int k = 0; k < i + 2; k++) {
@@ -101,27 +104,38 @@ TEST(batched_feed_matches_one_by_one) {
         }
         CHECK(mini_feed(model, a[i], hist, hseg, i + 2, 1, 1, NULL, NULL, &err) == 0);
         mini_state_copy(b[i], a[i], model);
+        mini_state_copy(c16[i], a[i], model);
         toks[i] = lo + (i * 31) % n;
         segs[i] = MINI_SEG_T2I_IMAGE;
     }
-    CHECKF(mini_feed_batch(model, b, B, toks, segs, lo, lo + n, batch, &err) == 0, "%s", err.message);
-    double worst = 0;
+    CHECKF(mini_feed_batch(model, b, B, toks, segs, lo, lo + n, 0, batch, &err) == 0, "%s", err.message);
+    CHECK(mini_feed_batch(model, c16, B, toks, segs, lo, lo + n, 1, batch16, &err) == 0);
+    double worst = 0, worst16 = 0, largest = 0;
     for (int i = 0; i < B; i++) {
         CHECK(mini_feed(model, a[i], toks + i, segs + i, 1, 0, -1, NULL, full, &err) == 0);
         CHECK(mini_state_len(a[i]) == mini_state_len(b[i]));
         for (int k = 0; k < n; k++) {
             double d = fabs(full[lo + k] - batch[(size_t)i * n + k]);
+            double d16 = fabs(full[lo + k] - batch16[(size_t)i * n + k]);
             worst = d > worst ? d : worst;
+            worst16 = d16 > worst16 ? d16 : worst16;
+            largest = fabs(full[lo + k]) > largest ? fabs(full[lo + k]) : largest;
         }
     }
     CHECKF(worst < 1e-4, "max |batched - single| = %.3g", worst);
-    CHECK(mini_feed_batch(model, b, B, toks, segs, lo, lo, batch, &err) != 0);
+    /* bf16 products: 8-bit mantissas through 2 layers move logits by about
+     * 2^-8 of their size; more would mean a wrong pack, none an ignored flag */
+    printf("  bf16 batch: max |logit - f32| %.3g (largest logit %.3g)\n", worst16, largest);
+    CHECKF(worst16 > 0 && worst16 < 0.03 * largest, "bf16: %.3g of %.3g", worst16, largest);
+    CHECK(mini_feed_batch(model, b, B, toks, segs, lo, lo, 0, batch, &err) != 0);
     for (int i = 0; i < B; i++) {
         mini_state_free(a[i]);
         mini_state_free(b[i]);
+        mini_state_free(c16[i]);
     }
     mem_free(full);
     mem_free(batch);
+    mem_free(batch16);
 }
 
 TEST(one_window_is_the_plain_draw) {
@@ -131,6 +145,7 @@ TEST(one_window_is_the_plain_draw) {
     MiniHiresOptions o;
     mini_hires_defaults(&o);
     o.draw.seed = 11;
+    o.bf16 = 0; /* mini_draw multiplies in f32 */
     int a[64], b[64];
     CHECKF(mini_hires_generate(model, "a red apple", &o, a, &err) == 0, "%s", err.message);
     CHECK(mini_draw(model, "a red apple", &o.draw, b, &err) == 0);
@@ -259,6 +274,22 @@ TEST(decode_of_one_tile_is_the_plain_decoder_cropped) {
                 worst = abs(want - got) > worst ? abs(want - got) : worst;
             }
     CHECKF(worst <= 1, "tiled decode differs from the plain decoder by %d", worst);
+    /* bf16 convolutions (draw --size): close to f32, but not the same */
+    Image *b16 = image_new(N * f, N * f, 3, &err);
+    vq->scratch.forward_bf16 = 1;
+    CHECK(b16 && mini_hires_decode(vq, codes, N, N, 0, b16, 0, &err) == 0);
+    vq->scratch.forward_bf16 = 0;
+    double diff16 = 0;
+    int worst16 = 0;
+    for (size_t i = 0; b16 && i < (size_t)N * f * N * f * 3; i++) {
+        int d = abs((int)a->pixels[i] - (int)b16->pixels[i]);
+        diff16 += d;
+        worst16 = d > worst16 ? d : worst16;
+    }
+    diff16 /= (double)N * f * N * f * 3;
+    printf("  bf16 decode vs f32: mean |diff| %.3f levels, max %d\n", diff16, worst16);
+    CHECKF(diff16 > 0 && diff16 < 1.0, "bf16 decode: mean |diff| %.3f", diff16);
+    image_free(b16);
     codes[5] = 1 << 20;
     CHECK(mini_hires_decode(vq, codes, N, N, 0, a, 0, &err) != 0 && strstr(err.message, "codebook"));
     mem_free(px);

@@ -213,9 +213,17 @@ static void run_gemm_cases(ThreadPool *pool, int fast) {
             for (int i = 0; i < 16; i++) c[M * N + i] = 12345.0f;
             double *want0 = mem_alloc((size_t)(M * N) * sizeof(double));
             for (int64_t i = 0; i < M * N; i++) want0[i] = want[i] - (double)c0[i];
-            for (int accumulate = 0; accumulate <= 1; accumulate++) {
+            /* nt products also through a pack made once (inference weights) */
+            int as_bf16 = strcmp(op, "as_bf16_nt") == 0, packable = as_bf16 || strcmp(op, "nt") == 0;
+            for (int step = 0; step < 2 * (1 + packable); step++) {
+                int accumulate = step % 2, packed = step / 2;
                 for (int64_t i = 0; i < M * N; i++) c[i] = accumulate ? c0[i] : NAN;
-                if (bf)
+                if (packed) {
+                    MatmulPackedB p;
+                    CHECK((as_bf16 ? matmul_pack_nt_as_bf16 : matmul_pack_nt)(&p, b, N, K) == 0);
+                    matmul_f32_nt_packed(pool, c, a, &p, M, accumulate);
+                    matmul_packed_free(&p);
+                } else if (bf)
                     matmul_bf16_nt(pool, c, a, b, M, N, K, accumulate);
                 else if (strcmp(op, "as_bf16_nt") == 0)
                     matmul_f32_as_bf16_nt(pool, c, a, b, M, N, K, accumulate);
@@ -230,8 +238,8 @@ static void run_gemm_cases(ThreadPool *pool, int fast) {
                 else
                     matmul_f32_tn(pool, c, a, b, M, N, K, accumulate);
                 char what[160];
-                snprintf(what, sizeof what, "gemm %s acc=%d (%s, %d threads)", id, accumulate,
-                         fast ? "avx512" : "portable", pool_threads(pool));
+                snprintf(what, sizeof what, "gemm %s acc=%d%s (%s, %d threads)", id, accumulate,
+                         packed ? " packed" : "", fast ? "avx512" : "portable", pool_threads(pool));
                 CHECKF(count_bad(what, c, accumulate ? want : want0, scale, M * N, K) == 0, "%s", what);
                 for (int i = 0; i < 16; i++) CHECKF(c[M * N + i] == 12345.0f, "%s wrote past its end", what);
             }

@@ -440,6 +440,57 @@ TEST(score_texts_matches_score) {
     mini_free(m);
 }
 
+/* Scoring many images under one prompt (the prompt's cache fed once, copied
+ * per image) gives the sum of log p(code) that one pass over each whole t2i
+ * sequence gives: mini_seq_logprob counts the codes and the final <eoi>, so
+ * the <eoi> term is taken off with a feed of the full sequence. */
+TEST(score_images_matches_one_pass) {
+    MiniModel *m = NULL;
+    Error err = {0};
+    if (!file_exists(DIR "/random/config.json")) SKIP("needs the random model of the forward test");
+    CHECKF(mini_load(&m, DIR "/random", 1, &err) == 0, "%s", err.message);
+    if (!m) return;
+    const MiniVocab *v = mini_vocab(m);
+    int V = mini_config(m)->vocab, G = v->grid_h * v->grid_w;
+    enum { N = 3 };
+    int codes[N * 64];
+    CHECK(G == 64);
+    for (int i = 0; i < N * 64; i++) codes[i] = (i * 29 + 7 * (i / 64)) % v->n_codes;
+    TokIds ids = {0};
+    CHECK(tok_encode(mini_tokenizer(m), "a red apple", 11, &ids, &err) == 0);
+    double got[N], empty[N];
+    CHECKF(mini_score_images(m, MINI_LANG_EN, ids.ids, (int)ids.n, codes, N, got, &err) == 0, "%s", err.message);
+    CHECKF(mini_score_images(m, MINI_LANG_NONE, NULL, 0, codes, N, empty, &err) == 0, "%s", err.message);
+    float *logits = mem_alloc((size_t)96 * V * sizeof(float));
+    MiniState *st = NULL;
+    CHECK(logits && mini_state_new(&st, m, &err) == 0);
+    for (int i = 0; i < N && logits && st; i++)
+        for (int with_text = 0; with_text < 2; with_text++) {
+            int tokens[96], targets[96], segments[96], count;
+            double sum;
+            MiniSeq s = {tokens, targets, segments, 96, 0, 0, -1};
+            CHECK(mini_seq_t2i(v, &s, with_text ? MINI_LANG_EN : MINI_LANG_NONE, with_text ? ids.ids : NULL,
+                               with_text ? (int)ids.n : 0, codes + i * 64, &err) == 0);
+            CHECK(mini_seq_logprob(m, &s, &sum, &count, &err) == 0 && count == G + 1);
+            mini_state_reset(st);
+            CHECK(mini_feed(m, st, tokens, segments, s.len, s.prefix, s.image_start, logits, NULL, &err) == 0);
+            const float *last = logits + (size_t)(s.len - 2) * V; /* the last code's row predicts <eoi> */
+            double mx = -1e30, z = 0;
+            for (int k = 0; k < V; k++) mx = last[k] > mx ? last[k] : mx;
+            for (int k = 0; k < V; k++) z += exp(last[k] - mx);
+            double want = sum - (last[v->special[MINI_EOI]] - mx - log(z));
+            double have = with_text ? got[i] : empty[i];
+            CHECKF(fabs(want - have) < 1e-3, "image %d (%s prompt): one pass %.6f, cached %.6f", i,
+                   with_text ? "text" : "empty", want, have);
+        }
+    /* different images get different scores (the test can tell them apart) */
+    CHECK(fabs(got[0] - got[1]) > 1e-6);
+    mini_state_free(st);
+    mem_free(logits);
+    tok_ids_free(&ids);
+    mini_free(m);
+}
+
 /* Greedy decoding through the KV cache (beam 1) equals recomputing the whole
  * sequence from scratch at every step. */
 TEST(kv_cached_greedy_matches_recompute) {
@@ -609,6 +660,7 @@ int main(void) {
     RUN(forward_matches_pytorch_shipped_model);
     RUN(draw_is_reproducible);
     RUN(score_texts_matches_score);
+    RUN(score_images_matches_one_pass);
     RUN(kv_cached_greedy_matches_recompute);
     RUN(loaders_survive_allocation_failure);
     RUN(resume_is_bit_identical);

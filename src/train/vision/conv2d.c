@@ -27,6 +27,7 @@ typedef struct {
     const real *dcol;
     int H, W, Ho, Wo;
     const Conv2dShape *s;
+    int64_t row0; /* im2col: col holds output pixel rows row0, row0 + 1, ... */
 } ColJob;
 
 /* One output pixel per row: col[row, (ky*k + kx)*C + c] = inp[b, oy*s-pad+ky, ox*s-pad+kx, c]
@@ -36,10 +37,10 @@ static void im2col_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     const Conv2dShape *s = j->s;
     int k = s->k, C = s->C;
     int64_t ckk = (int64_t)C * k * k;
-    for (int64_t r = begin; r < end; r++) {
+    for (int64_t r = j->row0 + begin; r < j->row0 + end; r++) {
         int64_t b = r / ((int64_t)j->Ho * j->Wo);
         int oy = (int)(r / j->Wo % j->Ho), ox = (int)(r % j->Wo);
-        real *dst = j->col + r * ckk;
+        real *dst = j->col + (r - j->row0) * ckk;
         for (int ky = 0; ky < k; ky++) {
             int iy = oy * s->stride - s->pad + ky;
             for (int kx = 0; kx < k; kx++) {
@@ -119,15 +120,20 @@ void conv2d_forward(ThreadPool *pool, ConvScratch *scratch, real *out, const rea
         for (int c = 0; c < s->C; c++)
             for (int q = 0; q < kk; q++)
                 scratch->wt[((int64_t)q * s->C + c) * s->OC + o] = weight[o * ckk + (int64_t)c * kk + q];
+    void (*gemm)(ThreadPool *, real *, const real *, const real *, int64_t, int64_t, int64_t, int) =
+        scratch->forward_bf16 ? gemm_nn_bf16 : gemm_nn;
     if (is_pointwise(s)) {
-        gemm_nn(pool, out, inp, scratch->wt, (int64_t)B * pix, s->OC, s->C, 0);
+        gemm(pool, out, inp, scratch->wt, (int64_t)B * pix, s->OC, s->C, 0);
     } else {
-        int step = chunk_images(scratch, s, H, W);
-        for (int b0 = 0; b0 < B; b0 += step) {
-            int nb = B - b0 < step ? B - b0 : step;
-            ColJob job = {scratch->col, inp + (int64_t)b0 * H * W * s->C, NULL, NULL, H, W, Ho, Wo, s};
-            pool_parallel_for(pool, nb * pix, im2col_rows, &job);
-            gemm_nn(pool, out + b0 * pix * s->OC, scratch->col, scratch->wt, nb * pix, s->OC, ckk, 0);
+        /* as many output pixels per chunk as the scratch holds: whole images
+         * in training, rows of one large image in inference */
+        int64_t total = (int64_t)B * pix, step = (int64_t)(scratch->cap / (size_t)ckk);
+        EXA_ASSERT(step >= 1);
+        for (int64_t r0 = 0; r0 < total; r0 += step) {
+            int64_t nr = total - r0 < step ? total - r0 : step;
+            ColJob job = {scratch->col, inp, NULL, NULL, H, W, Ho, Wo, s, r0};
+            pool_parallel_for(pool, nr, im2col_rows, &job);
+            gemm(pool, out + r0 * s->OC, scratch->col, scratch->wt, nr, s->OC, ckk, 0);
         }
     }
     if (bias) {
@@ -179,13 +185,13 @@ void conv2d_backward(ThreadPool *pool, ConvScratch *scratch, real *dinp, real *d
     for (int b0 = 0; b0 < B; b0 += step) {
         int nb = B - b0 < step ? B - b0 : step;
         const real *g = dout + b0 * pix * s->OC;
-        ColJob job = {scratch->col, inp + (int64_t)b0 * H * W * s->C, NULL, scratch->dcol, H, W, Ho, Wo, s};
+        ColJob job = {scratch->col, inp + (int64_t)b0 * H * W * s->C, NULL, scratch->dcol, H, W, Ho, Wo, s, 0};
         pool_parallel_for(pool, nb * pix, im2col_rows, &job);
         gemm_tn(pool, scratch->dwp, g, scratch->col, s->OC, ckk, nb * pix, 1);
         if (!dinp) continue;
         real *d = dinp + (int64_t)b0 * H * W * s->C;
         if (by_conv) {
-            ColJob jd = {scratch->dcol, g, NULL, NULL, Ho, Wo, H, W, &flipped};
+            ColJob jd = {scratch->dcol, g, NULL, NULL, Ho, Wo, H, W, &flipped, 0};
             pool_parallel_for(pool, (int64_t)nb * H * W, im2col_rows, &jd);
             gemm_nn(pool, d, scratch->dcol, scratch->wp, (int64_t)nb * H * W, s->C, (int64_t)s->OC * kk, 1);
         } else {

@@ -13,7 +13,9 @@
  *
  * The im2col buffer is the only big temporary. It is processed a few whole
  * images at a time so its size stays bounded: ConvScratch.cap must hold at
- * least one image's columns (Ho*Wo*C*k*k reals; conv2d_scratch_need).
+ * least one image's columns (Ho*Wo*C*k*k reals; conv2d_scratch_need) for
+ * backward; forward only needs one output pixel's (C*k*k) and goes through
+ * the pixels in chunks of what cap holds.
  * 1x1 stride-1 convolutions skip im2col entirely. Inside, im2col columns are
  * ordered (ky, kx, c) so a row is built from whole pixels (memcpy of C
  * values, NHWC); the weight is permuted to match in ConvScratch (wt_cap >=
@@ -41,6 +43,10 @@ typedef struct {
      * (wp), and its gradient in that order (dwp). */
     real *wt, *wp, *dwp;
     size_t wt_cap;
+    /* 1: forward products round both operands to bf16 (f32 sums), twice the
+     * multiply rate: for inference (a large picture's VQ decoding); training
+     * leaves it 0 */
+    int forward_bf16;
 } ConvScratch;
 
 typedef struct {
