@@ -29,6 +29,7 @@ int cmd_mini_encode(int argc, char **argv);
 int cmd_mini_eval(int argc, char **argv);
 int cmd_explain_eval(int argc, char **argv);
 int cmd_fairness_eval(int argc, char **argv);
+int cmd_intent_eval(int argc, char **argv);
 /* exaone mini-eval --full (cmd_mini_eval_full.c) */
 int cmd_mini_eval_full(int argc, char **argv);
 int cmd_data(int argc, char **argv);

@@ -21,6 +21,7 @@ const Command commands[] = {
     {"mini-encode", cmd_mini_encode, "turn the images of an EXAONE-mini corpus into VQ codes"},
     {"mini-eval", cmd_mini_eval, "EXAONE-mini held-out metrics: losses, retrieval, captions, chrF"},
     {"explain-eval", cmd_explain_eval, "two-emoji check of the explanation maps: each name on its own half?"},
+    {"intent-eval", cmd_intent_eval, "short vs detailed prompts, with and without reranking: retrieval top-5"},
     {"fairness-eval", cmd_fairness_eval, "EXAONE-mini by skin tone and gender form: captions, retrieval, gaps"},
     {"mini-train", cmd_mini_train, "train EXAONE-mini (tools/train-mini runs the whole recipe)"},
     {"data", cmd_data, "prepare the EXAONE-mini dataset from the fetched cache"},
