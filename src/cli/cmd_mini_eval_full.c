@@ -129,13 +129,15 @@ static int drawing_direction(FullEval *e, int use) {
     int *query = mem_alloc((size_t)N * sizeof(int)), *qcodes = mem_alloc((size_t)N * G * sizeof(int));
     double *uncond = mem_alloc((size_t)N * sizeof(double)), *row = mem_alloc((size_t)N * sizeof(double));
     double *best = mem_alloc((size_t)n * sizeof(double)), *cap = NULL;
+    char *is_query = mem_calloc((size_t)n + 1, 1); /* [n] the item is one of the queries */
     int n_query = 0;
-    if (!query || !qcodes || !uncond || !row || !best) {
+    if (!query || !qcodes || !uncond || !row || !best || !is_query) {
         error_set(&e->err, "out of memory");
         goto done;
     }
     for (int q = 0; q < use; q++) {
         int item = mini_split_query_item(q, use, n);
+        is_query[item] = 1;
         for (int i = 0; i < N; i++)
             if (s->image_item[i] == item) {
                 memcpy(qcodes + (size_t)n_query * G, s->codes + (size_t)i * G, (size_t)G * sizeof(int));
@@ -153,17 +155,18 @@ static int drawing_direction(FullEval *e, int use) {
         char label[64];
         snprintf(label, sizeof label, "scoring images under %s names", lang_name(lang));
         progress_begin(&bar, label, n, "name");
-        int top1 = 0, top5 = 0, rtop1 = 0, rtop5 = 0, is_query = 0;
+        int top1 = 0, top5 = 0, rtop1 = 0, rtop5 = 0;
         for (int j = 0; j < n; j++) {
             const MiniText *t = mini_split_name(s, j, lang);
             const int32_t *ids = s->c->ids.ids + t->off;
-            if (mini_score_images(e->m, lang, ids, t->n, qcodes, n_query, cap + (size_t)j * n_query, &e->err))
-                goto done;
-            /* retrieval: is j a query item? then score every image */
-            is_query = 0;
-            for (int q = 0; q < use; q++) is_query |= mini_split_query_item(q, use, n) == j;
-            if (is_query) {
+            double *cap_row = cap + (size_t)j * n_query;
+            if (!is_query[j]) {
+                if (mini_score_images(e->m, lang, ids, t->n, qcodes, n_query, cap_row, &e->err)) goto done;
+            } else {
+                /* a query name: retrieval scores every image, the query
+                 * images' captioning scores among them */
                 if (mini_score_images(e->m, lang, ids, t->n, s->codes, N, row, &e->err)) goto done;
+                for (int qi = 0; qi < n_query; qi++) cap_row[qi] = row[query[qi]];
                 for (int k = 0; k < n; k++) best[k] = -1e300;
                 for (int i = 0; i < N; i++) {
                     double pmi = row[i] - uncond[i];
@@ -198,6 +201,7 @@ done:
     mem_free(row);
     mem_free(best);
     mem_free(cap);
+    mem_free(is_query);
     return rc;
 }
 
