@@ -1,6 +1,7 @@
 /* exaone tune -m models/exaone-mini --data DIR|FILE.jsonl -o ADAPTER_DIR — LoRA tuning
- * of EXAONE-mini on image/prompt pairs (src/train/mini_tune_data.h), both directions
- * (t2i and i2t), on the trainer's transformer with a frozen base (src/train/gpt_lora.h).
+ * of EXAONE-mini on image/prompt pairs (both directions, t2i and i2t) and text pairs
+ * (translate) from src/train/mini_tune_data.h, on the trainer's transformer with a
+ * frozen base (src/train/gpt_lora.h).
  * cmd_tune hands over here when -m names an EXAONE-mini folder. */
 #include "../core/file.h"
 #include "../core/log.h"
@@ -27,18 +28,21 @@
 static const char *usage =
     "usage: exaone tune -m MINI_DIR --data DIR|FILE.jsonl -o ADAPTER_DIR [options]\n\n"
     "LoRA fine-tuning of EXAONE-mini (e.g. models/exaone-mini) on image/prompt pairs, e.g.\n"
-    "a house style of patterns. --data is a folder of PNGs with prompts.tsv (FILE<TAB>prompt)\n"
-    "or prompts in the file names (red_stripes_01.png -> \"red stripes\"), or a JSONL file of\n"
-    "{\"image\": \"a.png\", \"caption\": \"...\"}. Each pair trains both directions: drawing\n"
-    "(prompt -> image) and captioning (image -> prompt). The base stays read-only.\n"
+    "a house style of patterns, or on text pairs, e.g. a house style of translation.\n"
+    "--data is a folder of PNGs with prompts.tsv (FILE<TAB>prompt) or prompts in the file\n"
+    "names (red_stripes_01.png -> \"red stripes\"), or a JSONL file whose lines are\n"
+    "{\"image\": \"a.png\", \"caption\": \"...\"} or {\"source\": \"...\", \"target\": \"...\"}.\n"
+    "An image pair trains both directions: drawing (prompt -> image) and captioning\n"
+    "(image -> prompt). A text pair trains translation, source -> target (Korean when the\n"
+    "text has Hangul, else English; the two must differ). The base stays read-only.\n"
     "ADAPTER_DIR receives adapter_config.json + adapter_model.safetensors (PEFT names,\n"
     "base_model.model.transformer.h.N.<module>.lora_A/B.weight), loss.csv, loss.png and\n"
     "tune-checkpoint.safetensors (parameters + AdamW state, written atomically).\n"
-    "Use it with: exaone draw --lora ADAPTER_DIR[:SCALE], caption, score, serve --lora.\n\n"
+    "Use it with: exaone draw --lora ADAPTER_DIR[:SCALE], caption, score, translate, serve --lora.\n\n"
     "  -m, --model DIR         EXAONE-mini folder (config.json, model.safetensors, vq.safetensors)\n"
     "  --data DIR|FILE.jsonl   training pairs\n"
     "  -o, --output DIR        adapter folder\n"
-    "  --eval DIR|FILE.jsonl   held-out pairs: loss per direction before and after tuning\n"
+    "  --eval DIR|FILE.jsonl   held-out pairs: loss per task before and after tuning\n"
     "  --rank R                LoRA rank (default 8)\n"
     "  --alpha A               LoRA alpha; scale = alpha / rank (default 16)\n"
     "  --targets LIST          q_proj,k_proj,v_proj,out_proj,c_fc,c_proj or all (default all)\n"
@@ -51,7 +55,8 @@ static const char *usage =
     "  --resume                continue from ADAPTER_DIR/tune-checkpoint.safetensors\n"
     "  -t, --threads N         threads (default: all cores)\n\n"
     "stdout: steps=N loss=X eval_t2i_before=A eval_t2i_after=B eval_i2t_before=C eval_i2t_after=D\n"
-    "        tokens_per_s=T peak_rss_mb=M   (eval_* = -1 without --eval)\n";
+    "        eval_tr_before=E eval_tr_after=F tokens_per_s=T peak_rss_mb=M\n"
+    "        (eval_* = mean loss per target token; -1 without --eval or without that task)\n";
 
 typedef struct {
     Gpt *model;
@@ -61,12 +66,12 @@ typedef struct {
     int *rows_tok, *rows_tgt, *rows_seg, *prefix, *image_start; /* [B * T], [B] */
 } Batcher;
 
-/* Sequences ex[0..n) (ex = pair * 2 + task) into the first n rows, cut to the longest. */
+/* Sequences of examples ex[0..n) (mini_tune_examples codes) into the first n rows,
+ * cut to the longest. */
 static int fill(Batcher *b, const int *ex, int n, int *T_out, Error *err) {
     int T = b->model->max_T, Tn = 1;
     for (int r = 0; r < n; r++) {
-        int task = ex[r] % 2 ? MINI_TASK_I2T : MINI_TASK_T2I;
-        if (mini_tune_seq(b->set, b->vocab, ex[r] / 2, task, &b->seq, err) != 0) return -1;
+        if (mini_tune_seq(b->set, b->vocab, ex[r], &b->seq, err) != 0) return -1;
         memcpy(b->rows_tok + (size_t)r * T, b->seq.tokens, sizeof(int) * (size_t)T);
         memcpy(b->rows_tgt + (size_t)r * T, b->seq.targets, sizeof(int) * (size_t)T);
         memcpy(b->rows_seg + (size_t)r * T, b->seq.segments, sizeof(int) * (size_t)T);
@@ -91,22 +96,26 @@ static int forward(Batcher *b, const int *ex, int n, Error *err) {
     return gpt_forward(b->model, &gb, n, Tn, err);
 }
 
-/* Mean loss per target token of each direction over a held-out set. */
-static int eval_loss(Batcher *b, int B, double out[2], Error *err) {
-    int ex[256];
-    for (int task = 0; task < 2; task++) {
+/* Mean loss per target token of each task (t2i, i2t, translate) over a held-out set;
+ * -1 for a task the set has no example of. */
+static int eval_loss(Batcher *b, int B, double out[3], Error *err) {
+    static const int tasks[3] = {MINI_TASK_T2I, MINI_TASK_I2T, MINI_TASK_TRANSLATE};
+    int *ex = mem_alloc(sizeof(int) * (2 * (size_t)b->set->n + 1)), rc = 0;
+    if (!ex) return error_set(err, "out of memory");
+    for (int k = 0; k < 3 && !rc; k++) {
+        int n_ex = mini_tune_examples(b->set, tasks[k], ex);
         double sum = 0;
         int64_t count = 0;
-        for (int i = 0; i < b->set->n; i += B) {
-            int n = b->set->n - i < B ? b->set->n - i : B;
-            for (int r = 0; r < n; r++) ex[r] = (i + r) * 2 + task;
-            if (forward(b, ex, n, err) != 0) return -1;
+        for (int i = 0; i < n_ex && !rc; i += B) {
+            int n = n_ex - i < B ? n_ex - i : B;
+            rc = forward(b, ex + i, n, err);
             sum += (double)b->model->loss * (double)b->model->n_targets;
             count += b->model->n_targets;
         }
-        out[task] = count ? sum / (double)count : -1;
+        out[k] = count ? sum / (double)count : -1;
     }
-    return 0;
+    mem_free(ex);
+    return rc;
 }
 
 static int load_set(MiniTuneSet *s, const char *data, const char *model_dir, const MiniModel *mm, Error *err) {
@@ -152,13 +161,21 @@ int cmd_tune_mini(int argc, char **argv) {
     GptLora *lora = NULL;
     AdamW opt = {0};
     Batcher b = {0};
-    int *perm = NULL, rc = 1;
+    int *perm = NULL, *examples = NULL, *batch_ex = NULL, rc = 1;
     FILE *csv = NULL;
     int64_t step = 0;
     if (mini_load(&mm, o.model, 1, &err) != 0 || load_set(&train, o.data, o.model, mm, &err) != 0) goto done;
     if (o.eval && load_set(&held, o.eval, o.model, mm, &err) != 0) goto done;
-    log_info("%d training pairs (%d sequences: drawing + captioning)%s", train.n, 2 * train.n,
-             held.n ? ", held-out pairs loaded" : "");
+    examples = mem_alloc(sizeof(int) * 2 * (size_t)train.n);
+    batch_ex = mem_alloc(sizeof(int) * (size_t)o.batch);
+    if (!examples || !batch_ex) {
+        error_set(&err, "out of memory");
+        goto done;
+    }
+    int n_ex = mini_tune_examples(&train, -1, examples), n_text = 0;
+    for (int i = 0; i < train.n; i++) n_text += train.is_text[i];
+    log_info("%d image pairs (drawing + captioning), %d text pairs (translation): %d sequences%s", train.n - n_text,
+             n_text, n_ex, held.n ? "; held-out pairs loaded" : "");
     pool = pool_new((int)o.threads);
     if (!pool) {
         error_set(&err, "cannot start threads");
@@ -189,12 +206,11 @@ int cmd_tune_mini(int argc, char **argv) {
     b.seq.segments = b.seq.targets + model->max_T;
     if (o.resume && tune_ckpt_load(o.outdir, &lora->table, lora->params, &opt, &step, (uint64_t)o.seed, &err) != 0)
         goto done;
-    int n_ex = 2 * train.n;
     int64_t per_epoch = (n_ex + o.batch - 1) / o.batch, total = per_epoch * o.epochs;
     if (o.max_steps > 0 && o.max_steps < total) total = o.max_steps;
     log_info("LoRA rank %d alpha %g on %s: %zu trainable parameters (base %zu frozen), %" PRId64 " steps", (int)o.rank,
              o.alpha, o.targets, lora->table.total, model->table.total, total);
-    double ev_before[2] = {-1, -1}, ev_after[2] = {-1, -1};
+    double ev_before[3] = {-1, -1, -1}, ev_after[3] = {-1, -1, -1};
     b.set = &held;
     if (held.n && step == 0 && eval_loss(&b, (int)o.batch, ev_before, &err) != 0) goto done;
     b.set = &train;
@@ -223,7 +239,8 @@ int cmd_tune_mini(int argc, char **argv) {
         if (epoch != cur_epoch) tune_epoch_order(perm, n_ex, (uint64_t)o.seed, epoch), cur_epoch = epoch;
         int nb = (int)(n_ex - first < o.batch ? n_ex - first : o.batch);
         memset(lora->grads, 0, sizeof(float) * lora->table.total);
-        if (forward(&b, perm + first, nb, &err) != 0) goto done;
+        for (int r = 0; r < nb; r++) batch_ex[r] = examples[perm[first + r]];
+        if (forward(&b, batch_ex, nb, &err) != 0) goto done;
         gpt_backward(model, 1.0f);
         loss = model->loss;
         tokens += (int64_t)nb * model->T;
@@ -252,14 +269,16 @@ int cmd_tune_mini(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("steps=%" PRId64 " loss=%.4f eval_t2i_before=%.4f eval_t2i_after=%.4f eval_i2t_before=%.4f "
-           "eval_i2t_after=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f\n",
-           step - start_step, loss, ev_before[0], ev_after[0], ev_before[1], ev_after[1],
+           "eval_i2t_after=%.4f eval_tr_before=%.4f eval_tr_after=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f\n",
+           step - start_step, loss, ev_before[0], ev_after[0], ev_before[1], ev_after[1], ev_before[2], ev_after[2],
            secs > 0 ? (double)tokens / secs : 0, (double)ru.ru_maxrss / 1024.0);
     rc = 0;
 done:
     if (rc) fprintf(stderr, "exaone tune: %s\n", err.message);
     if (csv) fclose(csv);
     mem_free(perm);
+    mem_free(examples);
+    mem_free(batch_ex);
     mem_free(b.rows_tok);
     adamw_free(&opt);
     gpt_lora_free(lora);

@@ -1,4 +1,4 @@
-/* mini_tune_data.c — image/prompt pairs for tuning EXAONE-mini (mini_tune_data.h). */
+/* mini_tune_data.c — image/prompt and text pairs for tuning EXAONE-mini (mini_tune_data.h). */
 #include "mini_tune_data.h"
 
 #include "../core/file.h"
@@ -24,15 +24,19 @@ static char *dup_n(const char *s, size_t n) {
     return p;
 }
 
+static int grow(MiniTuneList *l, Error *err) {
+    if (l->n < l->cap) return 0;
+    int cap = l->cap ? 2 * l->cap : 64;
+    MiniTuneEntry *e = mem_realloc(l->e, (size_t)cap * sizeof *e);
+    if (!e) return error_set(err, "out of memory");
+    l->e = e;
+    l->cap = cap;
+    return 0;
+}
+
 static int push(MiniTuneList *l, const char *base, const char *image, size_t image_len, const char *prompt,
                 size_t prompt_len, Error *err) {
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 64;
-        MiniTuneEntry *e = mem_realloc(l->e, (size_t)cap * sizeof *e);
-        if (!e) return error_set(err, "out of memory");
-        l->e = e;
-        l->cap = cap;
-    }
+    if (grow(l, err) != 0) return -1;
     size_t blen = base && image[0] != '/' ? strlen(base) : 0;
     char *path = mem_alloc(blen + 1 + image_len + 1);
     char *text = dup_n(prompt, prompt_len);
@@ -43,7 +47,19 @@ static int push(MiniTuneList *l, const char *base, const char *image, size_t ima
     }
     if (blen) snprintf(path, blen + 2 + image_len, "%s/%.*s", base, (int)image_len, image);
     else snprintf(path, image_len + 1, "%.*s", (int)image_len, image);
-    l->e[l->n++] = (MiniTuneEntry){path, text};
+    l->e[l->n++] = (MiniTuneEntry){path, text, NULL};
+    return 0;
+}
+
+static int push_text(MiniTuneList *l, const char *source, const char *target, Error *err) {
+    if (grow(l, err) != 0) return -1;
+    char *a = dup_n(source, strlen(source)), *b = dup_n(target, strlen(target));
+    if (!a || !b) {
+        mem_free(a);
+        mem_free(b);
+        return error_set(err, "out of memory");
+    }
+    l->e[l->n++] = (MiniTuneEntry){NULL, a, b};
     return 0;
 }
 
@@ -62,12 +78,25 @@ static int parse_jsonl_line(MiniTuneList *l, const char *s, size_t n, const char
         return error_set(err, "%s:%d: not a JSON object", label, line);
     }
     const cJSON *img = cJSON_GetObjectItemCaseSensitive(o, "image"), *txt = NULL;
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source"), *tgt = cJSON_GetObjectItemCaseSensitive(o, "target");
     const char *keys[] = {"caption", "prompt", "text"};
     for (int k = 0; k < 3 && !txt; k++) txt = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
     int rc;
-    if (!cJSON_IsString(img) || !cJSON_IsString(txt))
-        rc = error_set(err, "%s:%d: needs string fields \"image\" and \"caption\" (or \"prompt\" / \"text\")", label,
-                       line);
+    if (!img && (src || tgt)) {
+        if (!cJSON_IsString(src) || !cJSON_IsString(tgt))
+            rc = error_set(err, "%s:%d: a text pair needs string fields \"source\" and \"target\"", label, line);
+        else if (check_text(src->valuestring, strlen(src->valuestring), "source", label, line, err) ||
+                 check_text(tgt->valuestring, strlen(tgt->valuestring), "target", label, line, err))
+            rc = -1;
+        else if (mini_detect_lang(src->valuestring) == mini_detect_lang(tgt->valuestring))
+            rc = error_set(err, "%s:%d: \"source\" and \"target\" are both %s; a text pair is a translation "
+                                "(Hangul = Korean)", label, line,
+                           mini_detect_lang(src->valuestring) == MINI_LANG_KO ? "Korean" : "English");
+        else
+            rc = push_text(l, src->valuestring, tgt->valuestring, err);
+    } else if (!cJSON_IsString(img) || !cJSON_IsString(txt))
+        rc = error_set(err, "%s:%d: needs string fields \"image\" and \"caption\" (or \"prompt\" / \"text\"), or "
+                            "\"source\" and \"target\"", label, line);
     else
         rc = check_text(img->valuestring, strlen(img->valuestring), "image path", label, line, err) ||
              check_text(txt->valuestring, strlen(txt->valuestring), "caption", label, line, err) ||
@@ -99,7 +128,7 @@ int mini_tune_list_parse(MiniTuneList *l, const char *text, size_t len, int json
             push(l, base, s, a, tab + 1, b, err))
             return -1;
     }
-    return l->n ? 0 : error_set(err, "%s: no image/prompt pairs", label);
+    return l->n ? 0 : error_set(err, "%s: no image/prompt or text pairs", label);
 }
 
 /* "red_stripes_03.png" -> "red stripes" */
@@ -177,42 +206,64 @@ void mini_tune_list_free(MiniTuneList *l) {
     for (int i = 0; i < l->n; i++) {
         mem_free(l->e[i].image);
         mem_free(l->e[i].prompt);
+        mem_free(l->e[i].target);
     }
     mem_free(l->e);
     memset(l, 0, sizeof *l);
 }
 
+/* A text's tokens appended to ids; *off / *len locate them. */
+static int encode(const Tokenizer *tok, const char *text, TokIds *ids, int *off, int *len, Error *err) {
+    *off = (int)ids->n;
+    int rc = tok_encode(tok, text, strlen(text), ids, err);
+    *len = (int)ids->n - *off;
+    return rc;
+}
+
 int mini_tune_set_build(MiniTuneSet *s, const MiniTuneList *l, const char *model_dir, const Tokenizer *tok,
                         const MiniVocab *v, int max_seq, Error *err) {
     memset(s, 0, sizeof *s);
-    char path[1100];
-    snprintf(path, sizeof path, "%s/vq.safetensors", model_dir);
-    if (!file_exists(path)) return error_set(err, "%s: no VQ image tokenizer in the model folder", path);
     VqModel *vq = NULL;
-    if (vq_load(&vq, path, NULL, NULL, err) != 0) return -1;
+    int any_image = 0;
+    for (int i = 0; i < l->n; i++) any_image |= l->e[i].image != NULL;
+    if (any_image) { /* text pairs alone need no VQ */
+        char path[1100];
+        snprintf(path, sizeof path, "%s/vq.safetensors", model_dir);
+        if (!file_exists(path)) return error_set(err, "%s: no VQ image tokenizer in the model folder", path);
+        if (vq_load(&vq, path, NULL, NULL, err) != 0) return -1;
+    }
     s->n = l->n;
     s->G = v->grid_h * v->grid_w;
-    s->codes = mem_alloc((size_t)s->n * (size_t)s->G * sizeof(int));
-    s->lang = mem_alloc((size_t)s->n * sizeof(int));
-    s->off = mem_alloc((size_t)s->n * sizeof(int));
-    s->len = mem_alloc((size_t)s->n * sizeof(int));
+    size_t n = (size_t)s->n;
+    s->codes = mem_alloc(n * (size_t)s->G * sizeof(int));
+    int **arrays[] = {&s->is_text, &s->lang, &s->off, &s->len, &s->tgt_lang, &s->tgt_off, &s->tgt_len};
+    int rc = s->codes ? 0 : -1;
+    for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++)
+        if (!(*arrays[k] = mem_calloc(n, sizeof(int)))) rc = -1;
+    if (rc) error_set(err, "out of memory");
     TokIds ids = {0};
-    int rc = s->codes && s->lang && s->off && s->len ? 0 : error_set(err, "out of memory");
     for (int i = 0; i < s->n && !rc; i++) {
         const MiniTuneEntry *e = &l->e[i];
+        s->lang[i] = mini_detect_lang(e->prompt);
+        rc = encode(tok, e->prompt, &ids, &s->off[i], &s->len[i], err);
+        if (!rc && !e->image) { /* <translate> <lang> source <lang> target <eos> */
+            s->is_text[i] = 1;
+            s->tgt_lang[i] = mini_detect_lang(e->target);
+            rc = encode(tok, e->target, &ids, &s->tgt_off[i], &s->tgt_len[i], err);
+            if (!rc && s->len[i] + s->tgt_len[i] + 4 > max_seq)
+                rc = error_set(err, "text pair %d (\"%s\"): %d + %d tokens exceed the model's context of %d", i + 1,
+                               e->prompt, s->len[i], s->tgt_len[i], max_seq);
+            continue;
+        }
         int *codes = s->codes + (size_t)i * s->G;
-        rc = mini_image_encode_vq(vq, e->image, codes, v->grid_h, v->grid_w, err);
+        if (!rc) rc = mini_image_encode_vq(vq, e->image, codes, v->grid_h, v->grid_w, err);
         for (int k = 0; k < s->G && !rc; k++)
             if (codes[k] < 0 || codes[k] >= v->n_codes)
                 rc = error_set(err, "%s: the VQ gives code %d, the model knows %d", e->image, codes[k], v->n_codes);
-        s->off[i] = (int)ids.n;
-        if (!rc) rc = tok_encode(tok, e->prompt, strlen(e->prompt), &ids, err);
-        s->len[i] = (int)ids.n - s->off[i];
         /* the longer direction, i2t: <i2t> <boi> codes <eoi> <lang> text <eos> */
         if (!rc && s->len[i] + s->G + 5 > max_seq)
             rc = error_set(err, "%s: the prompt \"%s\" has %d tokens; with the image's %d codes that exceeds the "
                                 "model's context of %d", e->image, e->prompt, s->len[i], s->G, max_seq);
-        s->lang[i] = mini_detect_lang(e->prompt);
     }
     vq_free(vq);
     s->ids = ids.ids;
@@ -221,20 +272,37 @@ int mini_tune_set_build(MiniTuneSet *s, const MiniTuneList *l, const char *model
 }
 
 void mini_tune_set_free(MiniTuneSet *s) {
-    mem_free(s->codes);
-    mem_free(s->lang);
-    mem_free(s->off);
-    mem_free(s->len);
+    int *arrays[] = {s->codes, s->is_text, s->lang, s->off, s->len, s->tgt_lang, s->tgt_off, s->tgt_len};
+    for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++) mem_free(arrays[k]);
     TokIds ids = {.ids = s->ids};
     tok_ids_free(&ids);
     memset(s, 0, sizeof *s);
 }
 
-int mini_tune_seq(const MiniTuneSet *s, const MiniVocab *v, int i, int task, MiniSeq *seq, Error *err) {
+int mini_tune_examples(const MiniTuneSet *s, int only, int *ex) {
+    int n = 0;
+    for (int i = 0; i < s->n; i++) {
+        static const int image_tasks[] = {MINI_TASK_T2I, MINI_TASK_I2T}, text_tasks[] = {MINI_TASK_TRANSLATE};
+        const int *tasks = s->is_text[i] ? text_tasks : image_tasks;
+        int n_tasks = s->is_text[i] ? 1 : 2;
+        for (int k = 0; k < n_tasks; k++)
+            if (only < 0 || tasks[k] == only) ex[n++] = i * MINI_N_TASKS + tasks[k];
+    }
+    return n;
+}
+
+int mini_tune_seq(const MiniTuneSet *s, const MiniVocab *v, int ex, MiniSeq *seq, Error *err) {
+    int i = ex / MINI_N_TASKS, task = ex % MINI_N_TASKS;
     const int32_t *text = s->ids + s->off[i];
     const int *codes = s->codes + (size_t)i * s->G;
-    int rc = task == MINI_TASK_T2I ? mini_seq_t2i(v, seq, s->lang[i], text, s->len[i], codes, err)
-                                   : mini_seq_i2t(v, seq, codes, s->lang[i], text, s->len[i], err);
+    int rc;
+    if (task == MINI_TASK_TRANSLATE)
+        rc = mini_seq_translate(v, seq, s->lang[i], text, s->len[i], s->tgt_lang[i], s->ids + s->tgt_off[i],
+                                s->tgt_len[i], err);
+    else if (task == MINI_TASK_T2I)
+        rc = mini_seq_t2i(v, seq, s->lang[i], text, s->len[i], codes, err);
+    else
+        rc = mini_seq_i2t(v, seq, codes, s->lang[i], text, s->len[i], err);
     if (rc == 0) mini_seq_pad(v, seq);
     return rc;
 }

@@ -50,6 +50,18 @@ expect_stderr "missing.png" 1 $EXAONE tune -m $M --data $TMP/style/train -o $TMP
 printf '{"image": 3}\n' > $TMP/bad.jsonl
 expect_stderr "bad.jsonl:1: needs string fields" 1 $EXAONE tune -m $M --data $TMP/bad.jsonl -o $TMP/x
 expect_exit 2 $EXAONE tune -m $M --data $D -o $TMP/x --targets gate_proj
+# text pairs train translation (no VQ needed): the tuned pairs' own loss must fall
+printf '{"source": "coral", "target": "산호"}\n{"source": "teal", "target": "청록"}\n{"source": "줄무늬", "target": "stripes"}\n' > $TMP/text.jsonl
+$EXAONE tune -m $M --data $TMP/text.jsonl --eval $TMP/text.jsonl -o $TMP/text --rank 4 --alpha 8 --lr 1e-2 --epochs 10 \
+    --batch 3 --seed 1 -t 1 > $TMP/text.out 2> $TMP/text.err
+read before after < <(sed -n 's/.*eval_tr_before=\([0-9.]*\) eval_tr_after=\([0-9.]*\).*/\1 \2/p' $TMP/text.out)
+[ -n "$before" ] && awk -v a="$after" -v b="$before" 'BEGIN { exit !(a < b - 0.5) }' &&
+    _pass "text pairs: translate loss $before -> $after" || _fail "text pairs: no loss drop" "$(cat $TMP/text.out $TMP/text.err)"
+grep -q "0 image pairs (drawing + captioning), 3 text pairs" $TMP/text.err && _pass "text pairs counted" ||
+    _fail "text pair count" "$(cat $TMP/text.err)"
+expect_exit 0 $EXAONE translate -m $M --lora $TMP/text --to ko coral
+printf '{"source": "coral", "target": "teal"}\n' > $TMP/same.jsonl
+expect_stderr 'same.jsonl:1: "source" and "target" are both English' 1 $EXAONE tune -m $M --data $TMP/same.jsonl -o $TMP/x
 # the adapter at run time vs merged into the weights (F32 base: the same numbers)
 expect_exit 0 $EXAONE lora merge $M $TMP/full $TMP/merged
 [ -s $TMP/merged/vq.safetensors ] && _pass "lora merge copies the VQ" || _fail "no vq.safetensors in the merged model"

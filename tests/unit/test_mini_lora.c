@@ -362,11 +362,69 @@ TEST(loaders_survive_allocation_failure) {
     mini_free(m);
 }
 
+/* A text pair ({"source", "target"}) is one translate sequence, the same tokens as
+ * mini_seq_translate gives; mixing it with image pairs, a pair in one language and a
+ * missing field are handled by the list parser. */
+TEST(text_pairs_become_translate_sequences) {
+    if (!setup()) return;
+    Error err = {0};
+    MiniModel *m = NULL;
+    CHECKF(mini_load(&m, BASE, 1, &err) == 0, "%s", err.message);
+    if (!m) return;
+    const char *jsonl = "{\"source\": \"coral stripes\", \"target\": \"작은 줄무늬\"}\n"
+                        "# a comment\n{\"source\": \"줄무늬\", \"target\": \"teal\"}\n";
+    MiniTuneList l = {0};
+    CHECKF(mini_tune_list_parse(&l, jsonl, strlen(jsonl), 1, "dir", "t.jsonl", &err) == 0, "%s", err.message);
+    CHECK(l.n == 2 && !l.e[0].image && !strcmp(l.e[0].prompt, "coral stripes") && !strcmp(l.e[1].target, "teal"));
+    MiniTuneSet set = {0};
+    const MiniVocab *v = mini_vocab(m);
+    CHECKF(mini_tune_set_build(&set, &l, BASE, mini_tokenizer(m), v, 96, &err) == 0, "%s", err.message);
+    int ex[4];
+    CHECK(mini_tune_examples(&set, -1, ex) == 2 && ex[0] == MINI_TASK_TRANSLATE &&
+          ex[1] == MINI_N_TASKS + MINI_TASK_TRANSLATE);
+    CHECK(mini_tune_examples(&set, MINI_TASK_T2I, ex) == 0);
+    CHECK(set.lang[0] == MINI_LANG_EN && set.tgt_lang[0] == MINI_LANG_KO && set.lang[1] == MINI_LANG_KO);
+    /* the same sequence, built by hand */
+    TokIds src = {0}, tgt = {0};
+    CHECK(tok_encode(mini_tokenizer(m), "coral stripes", 13, &src, &err) == 0);
+    CHECK(tok_encode(mini_tokenizer(m), "작은 줄무늬", strlen("작은 줄무늬"), &tgt, &err) == 0);
+    int t2[96], g2[96], s2[96];
+    MiniSeq want = {t2, g2, s2, 96, 0, 0, -1};
+    CHECK(mini_seq_translate(v, &want, MINI_LANG_EN, src.ids, (int)src.n, MINI_LANG_KO, tgt.ids, (int)tgt.n, &err) == 0);
+    mini_seq_pad(v, &want);
+    CHECK(mini_tune_seq(&set, v, ex[0] = MINI_TASK_TRANSLATE, &seq, &err) == 0);
+    CHECK(seq.len == want.len && seq.prefix == want.prefix && !memcmp(tokens, t2, sizeof t2) &&
+          !memcmp(targets, g2, sizeof g2) && !memcmp(segments, s2, sizeof s2));
+    tok_ids_free(&src);
+    tok_ids_free(&tgt);
+    mini_tune_set_free(&set);
+    mini_tune_list_free(&l);
+    /* too long for the context: an error naming the pair */
+    CHECK(mini_tune_list_parse(&l, jsonl, strlen(jsonl), 1, "dir", "t.jsonl", &err) == 0);
+    CHECK(mini_tune_set_build(&set, &l, BASE, mini_tokenizer(m), v, 8, &err) != 0 && strstr(err.message, "text pair 1"));
+    mini_tune_list_free(&l);
+    const char *bad[][2] = {
+        {"{\"source\": \"apple\", \"target\": \"pear\"}\n", "t.jsonl:1: \"source\" and \"target\" are both English"},
+        {"{\"source\": \"사과\", \"target\": \"배\"}\n", "are both Korean"},
+        {"{\"source\": \"apple\"}\n", "t.jsonl:1: a text pair needs string fields \"source\" and \"target\""},
+        {"{\"source\": \"apple\", \"target\": \"\"}\n", "t.jsonl:1: empty target"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err.message[0] = 0;
+        CHECKF(mini_tune_list_parse(&l, bad[i][0], strlen(bad[i][0]), 1, "dir", "t.jsonl", &err) != 0 &&
+                   strstr(err.message, bad[i][1]),
+               "%s: got '%s'", bad[i][0], err.message);
+        mini_tune_list_free(&l);
+    }
+    mini_free(m);
+}
+
 int main(void) {
     RUN(adapter_logits_match_peft_merge);
     RUN(tuner_matches_autograd_and_finite_differences);
     RUN(merge_equals_base_plus_delta);
     RUN(bad_adapters_are_errors);
     RUN(loaders_survive_allocation_failure);
+    RUN(text_pairs_become_translate_sequences);
     return harness_finish();
 }
