@@ -6,6 +6,7 @@
 #include "../core/progress.h"
 #include "../models/mini_image.h"
 #include "../models/vq.h"
+#include "../train/mini_scenes.h"
 #include "args.h"
 #include "commands.h"
 
@@ -18,11 +19,16 @@ static const char *usage =
     "PNG path of every image record \"I<tab>ITEM<tab>PATH\" by its VQ codes (the image is\n"
     "resized to the codes grid x the VQ factor). Images that fail to read are skipped\n"
     "with a warning. OUT is written atomically.\n\n"
+    "--scenes N appends N scene items (src/train/mini_scenes.h): one or two shrunk\n"
+    "objects of RAW's items placed on a white picture, captioned with their names\n"
+    "(\"A and B\" / \"A와 B\" in both orders), so the model learns where a name is.\n\n"
     "options:\n"
     "  --vq PATH         VQ checkpoint (exaone vq train)\n"
     "  -o, --output PATH corpus to write\n"
     "  --grid N          codes per side (default 8)\n"
-    "  --threads N       (default 1)\n";
+    "  --threads N       (default 1)\n"
+    "  --scenes N        scene items to append (default 0)\n"
+    "  --seed S          which scenes (default 1)\n";
 
 static int count_lines(const char *s, size_t n) {
     int k = 0;
@@ -34,7 +40,7 @@ int cmd_mini_encode(int argc, char **argv) {
     Args args;
     args_init(&args, argc, argv, "exaone mini-encode");
     const char *vq_path = NULL, *output = NULL, *input = NULL;
-    int64_t grid = 8, threads = 1;
+    int64_t grid = 8, threads = 1, scenes = 0, seed = 1;
     while (args_next(&args)) {
         if (args_help(&args)) {
             fputs(usage, stdout);
@@ -44,6 +50,8 @@ int cmd_mini_encode(int argc, char **argv) {
         if (args_value(&args, "-o", "--output", &output)) continue;
         if (args_int(&args, NULL, "--grid", 1, 64, &grid)) continue;
         if (args_int(&args, NULL, "--threads", 1, 256, &threads)) continue;
+        if (args_int(&args, NULL, "--scenes", 0, 10000000, &scenes)) continue;
+        if (args_int(&args, NULL, "--seed", 0, INT64_MAX, &seed)) continue;
         if (!input && args_positional(&args, &input)) continue;
         return args_unknown(&args);
     }
@@ -98,12 +106,21 @@ int cmd_mini_encode(int argc, char **argv) {
         s = e + 1;
     }
     progress_done(&bar);
+    int written = 0;
+    if (scenes > 0) {
+        /* the records above were cut at their tabs and newlines: scenes read a fresh copy */
+        mem_free(text);
+        text = NULL;
+        if (file_read_all(input, (size_t)2 << 30, &text, &len, &err) != 0 ||
+            mini_scenes_write(text, len, vq, (int)grid, (int)scenes, (uint64_t)seed, &out, &written, &err) != 0)
+            goto fail;
+    }
     if (atomic_commit(&out, &err) != 0) {
         opened = 0;
         goto fail;
     }
     opened = 0;
-    log_info("mini-encode: %d images encoded, %d skipped -> %s", encoded, skipped, output);
+    log_info("mini-encode: %d images encoded, %d skipped, %d scenes -> %s", encoded, skipped, written, output);
     rc = 0;
     goto done;
 fail:
