@@ -30,6 +30,8 @@ void mem_free_aligned(void *ptr);
 void mem_fail_after(long n);
 /* How many allocations have been made since the last mem_fail_after call. */
 long mem_alloc_count(void);
+/* The largest size asked of mem_* since the last mem_fail_after call (granted or not). */
+size_t mem_largest_request(void);
 /* How many allocations of the calling thread have returned NULL (injected or
  * real), ever. Compared before and after a call into a library that reports a
  * failed allocation like bad input (cJSON, libpng), it tells the two apart. */

@@ -39,9 +39,18 @@ static void on_warning(png_structp png, png_const_charp msg) {
     (void)msg; /* ancillary-chunk complaints; the image is still good */
 }
 
+/* libpng's own buffers: a chunk (at most CHUNK_MAX, set below), rows of at most
+ * IMAGE_MAX_SIDE 16-bit RGBA pixels, zlib state. A request past LIBPNG_ALLOC_MAX
+ * means libpng lost its place in the stream: libpng 1.6 returns from a tEXt chunk
+ * whose buffer it could not allocate without skipping the chunk's bytes, then
+ * reads text as the next chunk's length (a fuzzed file asked for 1.8 GB this way).
+ * Refusing makes that a clean error instead of a huge allocation. */
+#define CHUNK_MAX ((png_alloc_size_t)8 << 20)
+#define LIBPNG_ALLOC_MAX ((png_alloc_size_t)16 << 20)
+
 static png_voidp on_malloc(png_structp png, png_alloc_size_t size) {
     (void)png;
-    return mem_alloc(size);
+    return size > LIBPNG_ALLOC_MAX ? NULL : mem_alloc(size);
 }
 
 static void on_free(png_structp png, png_voidp ptr) {
@@ -130,7 +139,7 @@ static void decode_body(png_structp png, png_infop info, PngJob *job, PngText *t
     png_set_read_fn(png, job, on_read);
     /* Our own limit below gives the clearer message; libpng's default (1e6) would fire first. */
     png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
-    png_set_chunk_malloc_max(png, (png_alloc_size_t)8 << 20);
+    png_set_chunk_malloc_max(png, CHUNK_MAX);
     png_read_info(png, info);
     png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
     if (w == 0 || h == 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE) {

@@ -3,6 +3,7 @@
  * the expected pixels known from construction, not from our decoder. */
 #include "../harness.h"
 
+#include "core/file.h"
 #include "core/mem.h"
 #include "formats/png.h"
 
@@ -288,6 +289,36 @@ TEST(allocation_failures_are_clean) {
     image_free(img);
 }
 
+/* A file from fuzzing (tests/fuzz/crashes/png/libpng_desync_1p8gb): two tEXt chunks
+ * with bad CRCs. When the buffer for the first cannot be allocated, libpng 1.6 returns
+ * without skipping the chunk and reads its text "prom" as the next chunk's length:
+ * a 1.8 GB request. At every allocation failure point the decode must fail or succeed
+ * cleanly and never ask for more than 16 MB. */
+TEST(allocation_failure_never_asks_for_gigabytes) {
+    Error err = {0};
+    char *data = NULL;
+    size_t size = 0;
+    CHECKF(file_read_all("tests/fuzz/crashes/png/libpng_desync_1p8gb", 4096, &data, &size, &err) == 0, "%s",
+           err.message);
+    if (!data) return;
+    int done = 0;
+    for (long n = 1; n < 200 && !done; n++) {
+        mem_fail_after(n);
+        Image *out = NULL;
+        PngText text = {0};
+        int rc = pngio_decode((const uint8_t *)data, size, "desync.png", 4, &out, &text, &err);
+        long used = mem_alloc_count();
+        size_t largest = mem_largest_request();
+        mem_fail_after(0);
+        CHECKF(largest <= (size_t)16 << 20, "allocation %ld failing: a request of %zu bytes", n, largest);
+        if (rc != 0) CHECK(out == NULL && err.message[0]);
+        done = rc == 0 && used < n;
+        image_free(out);
+        pngio_text_free(&text);
+    }
+    mem_free(data);
+}
+
 int main(void) {
     RUN(palette_2bit_with_transparency);
     RUN(gray_1bit_16bit_and_gray_alpha);
@@ -296,5 +327,6 @@ int main(void) {
     RUN(rejects_bad_keys_sizes_and_signatures);
     RUN(every_truncation_is_a_clean_error);
     RUN(allocation_failures_are_clean);
+    RUN(allocation_failure_never_asks_for_gigabytes);
     return harness_finish();
 }
