@@ -18,6 +18,7 @@
  */
 #include "../harness.h"
 #include "fd_slope.h"
+#include "tiny_mini.h"
 
 #include "core/file.h"
 #include "core/mem.h"
@@ -73,28 +74,11 @@ static int setup(void) {
     MiniVocab v = {.n_text = (int)tok_vocab_size(tok), .n_codes = 40, .grid_h = 8, .grid_w = 8};
     for (int i = 0; i < MINI_N_SPECIAL; i++)
         v.special[i] = tok_token_to_id(tok, mini_special_names[i], strlen(mini_special_names[i]));
-    MiniTrainOptions o;
-    mini_train_defaults(&o);
-    o.d_model = 32;
-    o.n_layers = 2;
-    o.n_heads = 4;
-    o.ffn = 48;
-    o.n_codes = v.n_codes;
-    GptConfig gc;
-    mini_gpt_config(&o, v.n_text, &gc);
-    Gpt *g = NULL;
-    CHECKF(gpt_new(&g, &gc, 1, o.T, NULL, &err) == 0, "%s", err.message);
+    Gpt *g = tiny_mini_gpt(&v, 48, 11, 0.2f, 0.15f, &err);
+    CHECKF(g != NULL, "%s", err.message);
     if (!g) return 0;
-    Rng rng;
-    rng_seed(&rng, 11);
-    for (int i = 0; i < g->table.count; i++) {
-        const ParamEntry *e = &g->table.entries[i];
-        int is_norm = strstr(e->name, "ln_") != NULL;
-        for (size_t k = 0; k < e->numel; k++)
-            g->params[e->offset + k] = is_norm ? 1.0f + 0.2f * (float)rng_normal(&rng) : 0.15f * (float)rng_normal(&rng);
-    }
     CHECKF(mini_export(g, v.n_text, v.n_codes, DIR "/tok.json", BASE, 0, &err) == 0, "%s", err.message);
-    V = gc.vocab;
+    V = g->config.vocab;
     gpt_free(g);
     int codes[64];
     for (int i = 0; i < 64; i++) codes[i] = (i * 13 + 5) % v.n_codes;
