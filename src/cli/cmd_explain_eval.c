@@ -165,13 +165,9 @@ int cmd_explain_eval(int argc, char **argv) {
         return 2;
     }
     char dir[1024];
-    MiniModel *m = mini_cli_open("exaone explain-eval", model, (int)threads, dir, sizeof dir, NULL);
-    if (!m) return 1;
     EmojiEval ev;
-    if (emoji_eval_open(&ev, "exaone explain-eval", data, dir, m) != 0) {
-        mini_free(m);
-        return 1;
-    }
+    MiniModel *m = emoji_eval_open_with_model(&ev, "exaone explain-eval", model, (int)threads, data, dir, sizeof dir);
+    if (!m) return 1;
     Error err = {0};
     int G = ev.grid_h * ev.grid_w, rc = 1, n_items = 0, *items = NULL;
     int *codes = mem_alloc((size_t)G * 2 * sizeof(int)), *blank = codes ? codes + G : NULL;

@@ -254,13 +254,9 @@ int cmd_fairness_eval(int argc, char **argv) {
     }
     if (args.failed) return 2;
     char dir[1024];
-    MiniModel *m = mini_cli_open("exaone fairness-eval", model, (int)threads, dir, sizeof dir, NULL);
-    if (!m) return 1;
     EmojiEval ev;
-    if (emoji_eval_open(&ev, "exaone fairness-eval", data, dir, m) != 0) {
-        mini_free(m);
-        return 1;
-    }
+    MiniModel *m = emoji_eval_open_with_model(&ev, "exaone fairness-eval", model, (int)threads, data, dir, sizeof dir);
+    if (!m) return 1;
     Error err = {0};
     const EmojiTable *t = &ev.table;
     int G = ev.grid_h * ev.grid_w, S = mini_config(m)->max_seq, rc = 1, n_test = 0, n_cases = 0;

@@ -46,6 +46,16 @@ int emoji_eval_open(EmojiEval *ev, const char *command, const char *data_dir, co
     return rc;
 }
 
+MiniModel *emoji_eval_open_with_model(EmojiEval *ev, const char *command, const char *model, int threads,
+                                      const char *data_dir, char *dir, size_t dir_cap) {
+    MiniModel *m = mini_cli_open(command, model, threads, dir, dir_cap, NULL);
+    if (m && emoji_eval_open(ev, command, data_dir, dir, m) != 0) {
+        mini_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 void emoji_eval_close(EmojiEval *ev) {
     emoji_table_free(&ev->table);
     if (ev->pack_open) image_pack_close(&ev->pack);

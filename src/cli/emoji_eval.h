@@ -21,6 +21,11 @@ typedef struct {
  * (prefixed by command) and returns -1 on failure, e.g. no prepared dataset. */
 int emoji_eval_open(EmojiEval *ev, const char *command, const char *data_dir, const char *model_dir,
                     const MiniModel *m);
+/* The model (mini_cli_open: model NULL = the default, threads) and the dataset at once;
+ * dir receives the model's folder. NULL after printing the error. Free with
+ * emoji_eval_close, then mini_free. */
+MiniModel *emoji_eval_open_with_model(EmojiEval *ev, const char *command, const char *model, int threads,
+                                      const char *data_dir, char *dir, size_t dir_cap);
 void emoji_eval_close(EmojiEval *ev);
 /* The picture of table row r (a copy of the pack's pixels; image_free it). */
 Image *emoji_eval_image(const EmojiEval *ev, const EmojiRow *r, Error *err);
