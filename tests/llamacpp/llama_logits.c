@@ -6,6 +6,8 @@
  *
  * OUT.f32: logits of every prompt position, [n_prompt, vocab] little-endian f32.
  * stdout:  the greedy continuation, N_GREEDY ids on one line.
+ * LLAMA_NO_REPACK=1 turns off llama.cpp's weight repacking (use_extra_bufts);
+ * LLAMA_UBATCH=N makes it take the prompt N tokens at a time.
  * The KV cache is f32 (not llama.cpp's default f16) so that f32 models are compared
  * without a cache rounding step that our f32 path does not have.
  *
@@ -38,6 +40,9 @@ int main(int argc, char **argv) {
     llama_log_set(quiet, NULL);
     llama_backend_init();
     struct llama_model_params mp = llama_model_default_params();
+    /* LLAMA_NO_REPACK=1: keep q4_0 / q4_K in their file layout (no AVX-512 repacking) */
+    const char *no_repack = getenv("LLAMA_NO_REPACK");
+    if (no_repack && no_repack[0] == '1') mp.use_extra_bufts = false;
     struct llama_model *model = llama_model_load_from_file(argv[1], mp);
     if (!model) {
         fprintf(stderr, "llama_logits: llama.cpp cannot load %s\n", argv[1]);
@@ -46,6 +51,9 @@ int main(int argc, char **argv) {
     struct llama_context_params cp = llama_context_default_params();
     cp.n_ctx = (uint32_t)(n_prompt + n_greedy + 8);
     cp.n_batch = cp.n_ubatch = (uint32_t)n_prompt;
+    /* LLAMA_UBATCH=N: llama.cpp works through the prompt N tokens at a time */
+    const char *ubatch = getenv("LLAMA_UBATCH");
+    if (ubatch && atoi(ubatch) > 0 && atoi(ubatch) < n_prompt) cp.n_ubatch = (uint32_t)atoi(ubatch);
     cp.n_threads = cp.n_threads_batch = 1;
     cp.type_k = cp.type_v = GGML_TYPE_F32;
     cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
