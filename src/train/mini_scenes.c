@@ -68,7 +68,9 @@ static int objects_collect(Objects *o, const char *raw, size_t len, Error *err) 
             int k = split_tabs(s, n, f, fl, 4);
             if (k < 3 || fl[0] != 1 || (f[0][0] != 'I' && f[0][0] != 'C')) continue;
             int item = parse_item(f[1], fl[1]);
-            if (item < 0) continue;
+            /* items are numbered densely from 0, so none can exceed the corpus's byte count:
+             * the bound keeps a stray huge number from sizing the table */
+            if (item < 0 || (size_t)item > len) continue;
             if (pass == 0) {
                 if (item > max_item) max_item = item;
                 continue;
