@@ -378,7 +378,9 @@ static int build_row(MiniBatch *b, int row, const MiniCorpus *c, const Draw *d, 
     int T = b->T, G = v->grid_h * v->grid_w;
     MiniSeq s = {b->tokens + (size_t)row * T, b->targets + (size_t)row * T, b->segments + (size_t)row * T, T, 0, 0,
                  -1};
-    const int32_t *ids = c->ids.ids;
+    /* a corpus whose every text is empty has no token buffer; offsets are then all 0 */
+    static const int32_t no_tokens[1];
+    const int32_t *ids = c->ids.ids ? c->ids.ids : no_tokens;
     int rc;
     if (d->task == MINI_TASK_T2I || d->task == MINI_TASK_I2T) {
         int k = caption_with_image(c, d->record);
