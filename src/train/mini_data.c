@@ -98,7 +98,18 @@ static int parse_int(const char **p, const char *e, int *v) {
     return 0;
 }
 
-static int parse_line(MiniCorpus *c, const Tokenizer *tok, const char *s, const char *e, Error *err) {
+/* Items are numbered densely from 0 and each has a record of its own, so no item number
+ * can exceed the corpus's byte count: a larger one would only size tables (a fuzzed F
+ * record asked for 2 GB). */
+static int check_item(int item, size_t corpus_bytes, Error *err) {
+    if (item < 0 || (size_t)item > corpus_bytes)
+        return error_set(err, "item %d out of range: items are numbered from 0 and the corpus has %zu bytes", item,
+                         corpus_bytes);
+    return 0;
+}
+
+static int parse_line(MiniCorpus *c, const Tokenizer *tok, const char *s, const char *e, size_t corpus_bytes,
+                      Error *err) {
     const char *f[4] = {0};
     size_t fn[4] = {0};
     int nf = split_tabs(s, e, f, fn, 4);
@@ -110,6 +121,7 @@ static int parse_line(MiniCorpus *c, const Tokenizer *tok, const char *s, const 
         const char *p = f[1];
         if (nf < 3 || parse_int(&p, f[1] + fn[1], &item) != 0 || p != f[1] + fn[1])
             return error_set(err, "%c record needs ITEM (a number) and more fields", kind);
+        if (check_item(item, corpus_bytes, err)) return -1;
         if (item >= c->n_items) c->n_items = item + 1;
         if (kind == 'I') {
             if (grow((void **)&c->image_item, &c->cap_images, c->n_images + 1, sizeof(int), err)) return -1;
@@ -168,6 +180,7 @@ static int parse_line(MiniCorpus *c, const Tokenizer *tok, const char *s, const 
         if (nf < 3 || parse_int(&p, f[1] + fn[1], &item) != 0 || p != f[1] + fn[1] ||
             parse_int(&q, f[2] + fn[2], &family) != 0 || q != f[2] + fn[2])
             return error_set(err, "F record needs ITEM and FAMILY (numbers)");
+        if (check_item(item, corpus_bytes, err)) return -1;
         if (grow((void **)&c->item_family, &c->cap_family, item + 1, sizeof(int), err)) return -1;
         for (int i = c->n_family_set; i <= item; i++) c->item_family[i] = -1;
         if (item + 1 > c->n_family_set) c->n_family_set = item + 1;
@@ -266,7 +279,7 @@ int mini_corpus_parse(MiniCorpus **out, const char *text, size_t len, const char
         if (!e) e = end;
         line++;
         const char *le = e > s && e[-1] == '\r' ? e - 1 : e;
-        if (le > s && *s != '#' && parse_line(c, tok, s, le, err) != 0) {
+        if (le > s && *s != '#' && parse_line(c, tok, s, le, len, err) != 0) {
             error_prefix(err, "%s:%d", label, line);
             mini_corpus_free(c);
             return -1;

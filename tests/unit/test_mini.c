@@ -175,6 +175,8 @@ TEST(data_loader_rejects_bad_lines) {
         "T\ten\n",                          /* no text */
         "F\t0\n",                           /* family without its number */
         "F\t0\tx\n",                        /* family is not a number */
+        "F\t305805858\t11\n",               /* item far past the corpus: would size a 1.2 GB table */
+        "C\t99999\ten\ttext\n",             /* the same for a caption's item */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         MiniCorpus *c = NULL;
@@ -183,6 +185,7 @@ TEST(data_loader_rejects_bad_lines) {
         snprintf(text, sizeof text, "T\ten\tfine\n%s", bad[i]);
         CHECKF(mini_corpus_parse(&c, text, strlen(text), "bad", tok, &v, &err) != 0, "case %zu accepted", i);
         CHECKF(strstr(err.message, "bad:2") != NULL, "case %zu: %s", i, err.message);
+        if (bad[i][0] == 'F' && bad[i][2] == '3') CHECKF(strstr(err.message, "item 305805858 out of range"), "%s", err.message);
         mini_corpus_free(c);
     }
     MiniDataOptions o;
