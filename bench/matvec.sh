@@ -4,7 +4,7 @@
 # measured by the same program with the same threads.
 source "$(dirname "$0")/common.sh"
 bench_build matvec -mavx512f -mavx512bw -mavx512vl -mavx512dq
-for t in 1 2; do
+for t in ${THREADS:-1 2}; do
     echo "== $t thread(s)"
     build/bench/matvec $t 4096 4096 102400 2048
 done

@@ -318,6 +318,29 @@ void quantize_row_q8_K_fast(const float *x, BlockQ8_K *dst, int64_t K) {
         quantize_row_q8_K(x, dst, K);
 }
 
+void linear_forward_many(ThreadPool *pool, int n, float *const ys[], const float *x, const void *const Ws[],
+                         DType w_type, int64_t M, const int64_t Ns[], int64_t K) {
+    EXA_ASSERT(n >= 1 && n <= LINEAR_MANY_MAX && linear_supported(w_type, K));
+    size_t portable = portable_act_bytes(w_type, M, K), bytes = linear_workspace_size(w_type, M, K);
+    void *work = bytes ? scratch_get(SCRATCH_ACT, bytes) : NULL;
+    LinearAct acts[LINEAR_MANY_MAX];
+    acts[0] = (LinearAct){w_type, M, Ns[0], K, x, work, work, bf16_stride(K), 1, work ? (char *)work + portable : NULL,
+                          Ws[0], ys[0]};
+    if (M <= 0 || !use_avx512() || (bytes && !work) || !linear_avx512_rowwise(&acts[0])) {
+        for (int i = 0; i < n; i++) linear_forward_ws(pool, ys[i], x, Ws[i], w_type, M, Ns[i], K, work);
+        return;
+    }
+    if (portable) pool_parallel_for(M >= 16 ? pool : NULL, M, prepare_rows, &acts[0]);
+    linear_avx512_prepare(pool, &acts[0]);
+    for (int i = 1; i < n; i++) {
+        acts[i] = acts[0];
+        acts[i].N = Ns[i];
+        acts[i].W = Ws[i];
+        acts[i].y = ys[i];
+    }
+    linear_avx512_many(pool, acts, n);
+}
+
 void linear_forward(ThreadPool *pool, float *y, const float *x, const void *W, DType w_type, int64_t M, int64_t N,
                     int64_t K) {
     size_t bytes = linear_workspace_size(w_type, M, K);

@@ -56,6 +56,16 @@ void linear_forward(ThreadPool *pool, float *y, const float *x, const void *W, D
 void linear_forward_ws(ThreadPool *pool, float *y, const float *x, const void *W, DType w_type, int64_t M, int64_t N,
                        int64_t K, void *work);
 
+/* Several weights that read the same x (Q, K and V; gate and up), in one
+ * share-out over the pool: x is converted once and the rows of all the
+ * weights are handed out together, so a decode step wakes the threads once
+ * instead of once per weight. ys[i][M,Ns[i]] = x · Ws[i]ᵀ, the same numbers
+ * as n calls of linear_forward. The weights share w_type and K; at most
+ * LINEAR_MANY_MAX of them. */
+#define LINEAR_MANY_MAX 4
+void linear_forward_many(ThreadPool *pool, int n, float *const ys[], const float *x, const void *const Ws[],
+                         DType w_type, int64_t M, const int64_t Ns[], int64_t K);
+
 /* Activation quantization used above, exposed for tests and callers that
  * reuse one quantized x for several weights. dst holds K/256 blocks. */
 void quantize_row_q8_K(const float *x, BlockQ8_K *dst, int64_t K);

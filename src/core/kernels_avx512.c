@@ -10,6 +10,8 @@
  * Tiles of RM x-rows by RN weight-rows keep each loaded weight block in
  * registers for RM rows of x (prefill) and amortise x over RN rows (decode).
  */
+#include "error.h"
+#include "kernels.h"
 #include "kernels_avx512.h"
 
 #include "matmul_avx512.h"
@@ -456,25 +458,59 @@ static void float_rows(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
-void linear_avx512(ThreadPool *pool, LinearAct *act) {
-    /* ~8 pieces of weight rows per thread, taken on demand (workshare.h) */
-    int64_t chunk = (act->N + 8 * pool_threads(pool) - 1) / (8 * pool_threads(pool));
-    chunk = chunk < 16 ? 16 : (chunk + 3) / 4 * 4;
-    if (use_qgemm(act)) {
-        qgemm(pool, act);
-        return;
-    }
+/* The per-row loop for act's weight type, or NULL where a GEMM runs instead. */
+static ParallelFn row_fn(const LinearAct *act) {
+    if (use_qgemm(act)) return NULL;
     switch (act->w_type) {
     case DTYPE_Q8_0:
-    case DTYPE_Q4_0: workshare_for(pool, act->N, chunk, quant_rows, act); return;
-    case DTYPE_Q4_K: workshare_for(pool, act->N, chunk, q4_K_rows, act); return;
-    default: break;
+    case DTYPE_Q4_0: return quant_rows;
+    case DTYPE_Q4_K: return q4_K_rows;
+    default: return act->M == 1 ? float_rows : NULL;
     }
-    if (act->M == 1) {
-        workshare_for(pool, act->N, chunk, float_rows, act);
+}
+
+int linear_avx512_rowwise(const LinearAct *act) { return row_fn(act) != NULL; }
+
+/* ~8 pieces of weight rows per thread, taken on demand (workshare.h) */
+static int64_t row_chunk(ThreadPool *pool, int64_t rows) {
+    int64_t chunk = (rows + 8 * pool_threads(pool) - 1) / (8 * pool_threads(pool));
+    return chunk < 16 ? 16 : (chunk + 3) / 4 * 4;
+}
+
+void linear_avx512(ThreadPool *pool, LinearAct *act) {
+    ParallelFn fn = row_fn(act);
+    if (fn) {
+        workshare_for(pool, act->N, row_chunk(pool, act->N), fn, act);
+        return;
+    }
+    if (use_qgemm(act)) {
+        qgemm(pool, act);
         return;
     }
     GemmArgs g = {act->y, act->x, act->K, 1, act->W, act->w_type, 1, act->K, act->M, act->N, act->K, 0,
                   act->w_type == DTYPE_BF16, NULL};
     gemm_avx512(pool, &g);
+}
+
+typedef struct {
+    LinearAct *acts;
+    int n;
+    ParallelFn fn;
+    int64_t first_row[LINEAR_MANY_MAX + 1]; /* rows of acts[i] are [first_row[i], first_row[i+1]) */
+} ManyJob;
+
+static void many_rows(void *ctx, int64_t begin, int64_t end, int thread) {
+    const ManyJob *job = ctx;
+    for (int i = 0; i < job->n; i++) {
+        int64_t lo = job->first_row[i], hi = job->first_row[i + 1];
+        int64_t b = begin > lo ? begin : lo, e = end < hi ? end : hi;
+        if (b < e) job->fn(&job->acts[i], b - lo, e - lo, thread);
+    }
+}
+
+void linear_avx512_many(ThreadPool *pool, LinearAct *acts, int n) {
+    ManyJob job = {acts, n, row_fn(&acts[0]), {0}};
+    EXA_ASSERT(n <= LINEAR_MANY_MAX && job.fn);
+    for (int i = 0; i < n; i++) job.first_row[i + 1] = job.first_row[i] + acts[i].N;
+    workshare_for(pool, job.first_row[n], row_chunk(pool, job.first_row[n]), many_rows, &job);
 }

@@ -53,5 +53,10 @@ void linear_avx512_prepare(ThreadPool *pool, LinearAct *act);
  * cannot get its scratch. */
 void linear_portable_rows(void *ctx, int64_t begin, int64_t end, int thread);
 void linear_avx512(ThreadPool *pool, LinearAct *act);
+/* 1 if linear_avx512 runs act's rows one weight row at a time (no GEMM
+ * path), so linear_avx512_many can share several weights' rows out. */
+int linear_avx512_rowwise(const LinearAct *act);
+/* acts[0..n) share x and its prepared layout; their rows go out as one job. */
+void linear_avx512_many(ThreadPool *pool, LinearAct *acts, int n);
 
 #endif

@@ -41,6 +41,26 @@ static void linear(ThreadPool *pool, float *y, const float *x, const ExaoneMat *
     if (w->lora) exaone_lora_apply(pool, y, x, w->lora, M);
 }
 
+/* Weights that read the same input (Q, K, V; gate, up) as one job on the
+ * pool when they can share it: same type and width, no adapter. */
+static void linear_many(ThreadPool *pool, int count, float *const ys[], const float *x, const ExaoneMat *const ws[],
+                        int64_t M) {
+    int shared = 1;
+    for (int i = 0; i < count; i++)
+        shared &= !ws[i]->lora && ws[i]->type == ws[0]->type && ws[i]->cols == ws[0]->cols;
+    if (!shared) {
+        for (int i = 0; i < count; i++) linear(pool, ys[i], x, ws[i], M);
+        return;
+    }
+    const void *data[LINEAR_MANY_MAX];
+    int64_t rows[LINEAR_MANY_MAX];
+    for (int i = 0; i < count; i++) {
+        data[i] = ws[i]->data;
+        rows[i] = ws[i]->rows;
+    }
+    linear_forward_many(pool, count, ys, x, data, ws[0]->type, M, rows, ws[0]->cols);
+}
+
 /* ---------------------------------------------------------------- KV rows */
 static void kv_store(const ExaoneState *s, uint8_t *dst, const float *src, int64_t n) {
     if (s->kv_type == DTYPE_F32)
@@ -304,9 +324,8 @@ static void layer_forward(ExaoneState *s, ThreadPool *pool, int l, int n) {
         ops_rmsnorm(s->xb, s->x, ly->attn_norm, n, c->dim, c->eps);
         in = s->xb;
     }
-    linear(pool, s->q, in, &ly->wq, n);
-    linear(pool, s->k, in, &ly->wk, n);
-    linear(pool, s->v, in, &ly->wv, n);
+    linear_many(pool, 3, (float *const[]){s->q, s->k, s->v}, in, (const ExaoneMat *const[]){&ly->wq, &ly->wk, &ly->wv},
+                n);
     if (v4) { /* QK-norm over each head, before RoPE */
         ops_rmsnorm(s->q, s->q, ly->q_norm, (int64_t)n * c->n_heads, hd, c->eps);
         ops_rmsnorm(s->k, s->k, ly->k_norm, (int64_t)n * c->n_kv_heads, hd, c->eps);
@@ -332,8 +351,7 @@ static void layer_forward(ExaoneState *s, ThreadPool *pool, int l, int n) {
         ops_rmsnorm(s->xb, s->x, ly->ffn_norm, n, c->dim, c->eps);
         in = s->xb;
     }
-    linear(pool, s->hb, in, &ly->w_gate, n);
-    linear(pool, s->hb2, in, &ly->w_up, n);
+    linear_many(pool, 2, (float *const[]){s->hb, s->hb2}, in, (const ExaoneMat *const[]){&ly->w_gate, &ly->w_up}, n);
     ops_swiglu(s->hb, s->hb, s->hb2, (int64_t)n * c->ffn_dim);
     linear(pool, s->xb, s->hb, &ly->w_down, n);
     residual_add(s, s->xb, ly->ffn_norm, n);

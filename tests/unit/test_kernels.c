@@ -27,6 +27,7 @@
 #include "core/scratch.h"
 #include "core/tensor.h"
 #include "core/threadpool.h"
+#include "models/exaone_quantize.h"
 
 static char ref_dir[512];
 static int have_ref;
@@ -300,6 +301,59 @@ TEST(linear_forward_survives_scratch_failure) {
     mem_free(scale);
 }
 
+/* linear_forward_many must give linear_forward's very bytes for each weight:
+ * the rows of the three weights are shared out as one job, nothing else
+ * changes. Every dtype, decode (M = 1), small M and the GEMM sizes, with and
+ * without a pool, on both paths. */
+TEST(linear_forward_many_equals_separate_calls) {
+    enum { K = 512, MAX_M = 20 };
+    const int64_t rows[3] = {40, 8, 24};
+    DType types[] = {DTYPE_F32, DTYPE_F16, DTYPE_BF16, DTYPE_Q8_0, DTYPE_Q4_0, DTYPE_Q4_K};
+    ThreadPool *pool = pool_new(2);
+    float *x = mem_alloc(sizeof(float) * MAX_M * K), *wf = mem_alloc(sizeof(float) * 40 * K);
+    uint8_t *w[3] = {mem_alloc(40 * K * 4), mem_alloc(8 * K * 4), mem_alloc(24 * K * 4)};
+    float *y_many[3], *y_one[3];
+    for (int i = 0; i < 3; i++) {
+        y_many[i] = mem_alloc(sizeof(float) * MAX_M * 40);
+        y_one[i] = mem_alloc(sizeof(float) * MAX_M * 40);
+    }
+    uint32_t r = 7;
+    for (int i = 0; i < MAX_M * K; i++) x[i] = (float)((r = r * 1664525u + 1013904223u) >> 8) / (1 << 24) - 0.5f;
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < rows[i] * K; j++)
+                wf[j] = (float)((r = r * 1664525u + 1013904223u) >> 8) / (1 << 24) - 0.5f;
+            size_t row_bytes = 0;
+            dtype_row_bytes(types[t], K, &row_bytes);
+            for (int j = 0; j < rows[i]; j++) exaone_quantize_row(types[t], wf + (size_t)j * K, w[i] + j * row_bytes, K);
+        }
+        const void *ws[3] = {w[0], w[1], w[2]};
+        for (int fast = 0; fast <= 1; fast++) {
+            set_path(fast);
+            for (int with_pool = 0; with_pool <= 1; with_pool++)
+                for (int M = 1; M <= MAX_M; M += M == 1 ? 2 : 17) {
+                    ThreadPool *p = with_pool ? pool : NULL;
+                    linear_forward_many(p, 3, y_many, x, ws, types[t], M, rows, K);
+                    int same = 1;
+                    for (int i = 0; i < 3; i++) {
+                        linear_forward(p, y_one[i], x, w[i], types[t], M, rows[i], K);
+                        same &= memcmp(y_one[i], y_many[i], sizeof(float) * (size_t)(M * rows[i])) == 0;
+                    }
+                    CHECKF(same, "%s M=%d fast=%d pool=%d: linear_forward_many differs from linear_forward",
+                           dtype_name(types[t]), M, fast, with_pool);
+                }
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        mem_free(w[i]);
+        mem_free(y_many[i]);
+        mem_free(y_one[i]);
+    }
+    mem_free(x);
+    mem_free(wf);
+    pool_free(pool);
+}
+
 static void run_op(const char *name, int64_t rows, int64_t n, float *y, const float *x, const char *id) {
     int64_t total = rows * n;
     if (strcmp(name, "softmax") == 0) {
@@ -398,6 +452,7 @@ int main(void) {
     RUN(gemm_matches_torch_both_paths);
     RUN(linear_forward_matches_torch_both_paths);
     RUN(linear_forward_survives_scratch_failure);
+    RUN(linear_forward_many_equals_separate_calls);
     RUN(ops_match_torch_both_paths);
     scratch_release();
     return harness_finish();
