@@ -72,8 +72,10 @@ int mini_config_parse(MiniConfig *c, const char *json, size_t len, const char *l
              json_int(o, "bias", &c->bias, 0, err) || json_int(o, "tied", &c->tied, 0, err);
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(o, "norm_eps");
     if (!rc && eps) {
-        if (!cJSON_IsNumber(eps) || !(eps->valuedouble > 0)) rc = error_set(err, "\"norm_eps\" must be > 0");
-        else c->norm_eps = (float)eps->valuedouble;
+        /* checked as the float it is used as: 1e-55 would round to 0 */
+        float value = cJSON_IsNumber(eps) ? (float)eps->valuedouble : 0;
+        if (!(value > 0) || !(value <= 1)) rc = error_set(err, "\"norm_eps\" must be a number in (0, 1] (as a float)");
+        else c->norm_eps = value;
     }
     cJSON_Delete(o);
     if (rc) return error_prefix(err, "%s", label);

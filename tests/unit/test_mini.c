@@ -102,6 +102,27 @@ static void check_row(const MiniBatch *b, int row, const MiniVocab *v) {
     CHECKF(mini_load(&(m), DIR "/random", 1, &(err)) == 0, "%s", (err).message);                    \
     if (!(m)) return
 
+/* config.json values are checked as the types they are used as: a norm_eps
+ * that is > 0 as a double but 0 as a float (fuzzing found 1e-55) is refused. */
+TEST(config_parser_checks_norm_eps_as_float) {
+    const char *base = "{\"model_type\": \"exaone-mini\", \"vocab_size\": 9024, \"n_text\": 8000, \"n_codes\": 1024, "
+                       "\"grid_h\": 8, \"grid_w\": 8, \"d_model\": 256, \"n_layers\": 6, \"n_heads\": 8, \"ffn\": 1024, "
+                       "\"max_seq\": 96, \"n_segments\": 7, \"rms_norm\": 0, \"bias\": 0, \"tied\": 1, \"norm_eps\": %s}";
+    struct {
+        const char *eps;
+        int ok;
+    } rows[] = {{"1e-5", 1}, {"1", 1}, {"1e-55", 0}, {"0", 0}, {"-1e-5", 0}, {"1e300", 0}, {"2", 0}, {"\"1e-5\"", 0}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char json[1024];
+        snprintf(json, sizeof json, base, rows[i].eps);
+        MiniConfig c;
+        Error err = {0};
+        int rc = mini_config_parse(&c, json, strlen(json), "config.json", &err);
+        CHECKF(rows[i].ok ? rc == 0 && c.norm_eps > 0 : rc != 0 && strstr(err.message, "norm_eps") != NULL,
+               "norm_eps %s: rc %d, %s", rows[i].eps, rc, err.message);
+    }
+}
+
 TEST(data_loader_masks_targets_segments) {
     Tokenizer *tok = make_tokenizer(DIR "/tok.json");
     if (!tok) return;
@@ -701,6 +722,7 @@ TEST(resume_is_bit_identical) {
 }
 
 int main(void) {
+    RUN(config_parser_checks_norm_eps_as_float);
     RUN(data_loader_masks_targets_segments);
     RUN(data_loader_rejects_bad_lines);
     RUN(balanced_sampling_draws_families_evenly);
