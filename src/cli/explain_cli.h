@@ -9,15 +9,16 @@
 #define EXPLAIN_CLI_USAGE                                                                               \
     "  --explain         also write a sheet of word <-> image-region heat maps (PNG) next to the\n"   \
     "                    output and print its legend (word numbers) on stderr\n"                      \
-    "  --explain-method attn|grad|occlusion  attention averaged over heads and layers (default),\n"  \
-    "                    gradient x input through the training engine's backward, or occlusion:\n"    \
-    "                    the drop of log p when a 2x2 block of codes is blanked (caption) or a\n"      \
-    "                    word is left out (drawing)\n"                                                  \
+    "  --explain-method attn|grad|occlusion|shapley  attention averaged over heads and layers\n"     \
+    "                    (default), gradient x input through the training engine's backward,\n"      \
+    "                    occlusion: the drop of log p when a 2x2 block of codes is blanked\n"        \
+    "                    (caption) or a word is left out (drawing), or shapley: each block's\n"      \
+    "                    (word's) mean gain in log p when put back, over 8 random orders\n"          \
     "  --rollout         with attn: attention rollout through the layers instead of the average\n"
 
 typedef struct {
     int on, rollout;
-    const char *method; /* "attn" / "grad" / "occlusion" */
+    const char *method; /* "attn" / "grad" / "occlusion" / "shapley" */
 } ExplainFlags;
 
 /* Claims the flags above; 1 when the current argument was one of them. */

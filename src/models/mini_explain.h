@@ -36,6 +36,16 @@
  *                           Unlike the other methods it reads the model's
  *                           output, not its internals: a region scores only
  *                           when the word's probability depends on it.
+ *   MINI_EXPLAIN_SHAPLEY    sampled Shapley values (Strumbelj & Kononenko
+ *                           2010) over the same parts as occlusion (blocks
+ *                           of codes; prompt words): a part's mean gain in
+ *                           log p when it is put back, over MINI_EXPLAIN_ORDERS
+ *                           random orders that start from no parts (all
+ *                           blank; the empty prompt). Where parts stand in
+ *                           for each other, occlusion of one scores nothing;
+ *                           here they share the credit, and the values sum
+ *                           to log p(all) - log p(none). ~G/4 * ORDERS
+ *                           forwards for a caption, words * ORDERS for a drawing.
  * Whatever is explained is read at the position that predicts it: a caption
  * word's tokens from the positions before them, image region g from the
  * position before code g. Values are made non-negative (attention is;
@@ -63,20 +73,24 @@
 #include "mini.h"
 
 enum { MINI_EXPLAIN_ATTENTION, MINI_EXPLAIN_ROLLOUT, MINI_EXPLAIN_GRADIENT, MINI_EXPLAIN_OCCLUSION,
-       MINI_EXPLAIN_N_METHODS };
+       MINI_EXPLAIN_SHAPLEY, MINI_EXPLAIN_N_METHODS };
 /* Occlusion's block side in codes: a 2x2 block covers 16x16 pixels of a
  * 64x64 picture; one code alone (8x8 pixels) is mostly guessed back by the
  * model from its neighbours, and 2x2 blocks cost 16 forwards, not 64. */
 #define MINI_EXPLAIN_BLOCK 2
+/* Shapley orders: 4 antithetic pairs, from a fixed seed (maps stay a pure
+ * function of their input). */
+#define MINI_EXPLAIN_ORDERS 8
+#define MINI_EXPLAIN_SHAPLEY_SEED 1
 
 /* What some methods need beyond the model (NULL when none is needed). */
 typedef struct {
     Gpt *grad_model;        /* MINI_EXPLAIN_GRADIENT: the training engine's copy (mini_import) */
-    const int *blank_codes; /* MINI_EXPLAIN_OCCLUSION of a caption: codes of a blank white
+    const int *blank_codes; /* MINI_EXPLAIN_OCCLUSION / _SHAPLEY of a caption: codes of a blank white
                                picture [grid_h * grid_w] (mini_image_blank_codes) */
 } MiniExplainAids;
 
-/* "attn", "rollout", "grad", "occlusion" -> MINI_EXPLAIN_*; -1 when none. */
+/* "attn", "rollout", "grad", "occlusion", "shapley" -> MINI_EXPLAIN_*; -1 when none. */
 int mini_explain_method(const char *name);
 const char *mini_explain_method_name(int method);
 
@@ -128,6 +142,14 @@ int mini_explain_gradient(Gpt *grad_model, const MiniSeq *seq, const int *rows_t
 int mini_explain_occlude_image(MiniModel *m, const MiniSeq *seq, int text_start, int n_text, const int *word_of,
                                const int *blank_codes, float *maps, Error *err);
 int mini_explain_occlude_words(MiniModel *m, int lang, const int32_t *text_ids, int n_text, const int *word_of,
+                               int n_words, const int *codes, float *maps, Error *err);
+
+/* ---- Shapley values (mini_explain_shapley.c): the same inputs and maps as
+ * the two occlusion functions above, each part's value being its sampled
+ * Shapley value instead of its drop (clamped at 0 the same way). */
+int mini_explain_shapley_image(MiniModel *m, const MiniSeq *seq, int text_start, int n_text, const int *word_of,
+                               const int *blank_codes, float *maps, Error *err);
+int mini_explain_shapley_words(MiniModel *m, int lang, const int32_t *text_ids, int n_text, const int *word_of,
                                int n_words, const int *codes, float *maps, Error *err);
 
 #endif

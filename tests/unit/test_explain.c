@@ -237,6 +237,8 @@ TEST(maps_are_normalised_deterministic_and_split_by_word) {
     CHECK(strstr(err.message, "Gpt") != NULL);
     CHECK(mini_explain_caption(m, NULL, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_OCCLUSION, &e, &err) != 0);
     CHECK(strstr(err.message, "blank picture") != NULL);
+    CHECK(mini_explain_caption(m, NULL, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_SHAPLEY, &e, &err) != 0);
+    CHECK(strstr(err.message, "blank picture") != NULL);
     gpt_free(g);
     mini_free(m);
     tiny_free(&t);
@@ -357,6 +359,72 @@ done:
     tiny_free(&t);
 }
 
+/* Shapley values of a two-word prompt, by hand: with two parts every
+ * antithetic pair of orders gives the exact value
+ *   phi_A = ((v(A) - v(none)) + (v(AB) - v(B))) / 2,
+ * v(S) = log p(code g) of the drawing with only S's words in the prompt (no
+ * word: the empty prompt), from four separately built sequences. The map is
+ * the clamped values scaled to sum 1. */
+TEST(shapley_matches_two_word_values_by_hand) {
+    Tiny t;
+    if (tiny_new(&t, 12) != 0) {
+        tiny_free(&t);
+        return;
+    }
+    Error err = {0};
+    MiniModel *m = tiny_export_load(&t, DIR "/model12");
+    int codes[64], S = t.g->max_T;
+    random_codes(codes, t.v.n_codes, 15);
+    TokIds both = {0}, first = {0};
+    CHECK(m && tok_encode(t.tok, "red apple", 9, &both, &err) == 0 && tok_encode(t.tok, "red", 3, &first, &err) == 0);
+    int *buf = mem_alloc((size_t)S * 3 * sizeof(int));
+    float *logp = mem_alloc((size_t)S * sizeof(float));
+    MiniExplanation e = {0};
+    if (!m || !buf || !logp || first.n == 0 || both.n <= first.n || memcmp(both.ids, first.ids, first.n * 4) != 0 ||
+        mini_explain_draw(m, NULL, "red apple", codes, MINI_EXPLAIN_SHAPLEY, &e, &err) != 0) {
+        CHECKF(0, "setup: %s", err.message);
+        goto done;
+    }
+    CHECK(e.n_words == 2);
+    MiniSeq seq = {buf, buf + S, buf + 2 * S, S, 0, 0, -1};
+    double v[4][64]; /* subsets as bit masks: 1 = "red", 2 = "apple" */
+    for (int mask = 0; mask < 4; mask++) {
+        int32_t ids[64];
+        int n = 0;
+        for (size_t k = 0; k < both.n; k++)
+            if (mask & (k < first.n ? 1 : 2)) ids[n++] = both.ids[k];
+        CHECK(mini_seq_t2i(&t.v, &seq, n ? MINI_LANG_EN : MINI_LANG_NONE, n ? ids : NULL, n, codes, &err) == 0);
+        CHECK(mini_seq_target_logprobs(m, &seq, logp, &err) == 0);
+        for (int g = 0; g < 64; g++) v[mask][g] = logp[seq.image_start + g - 1];
+    }
+    double worst = 0, signal = 0;
+    for (int w = 0; w < 2; w++) {
+        int self = w ? 2 : 1, other = 3 - self;
+        double phi[64], total = 0;
+        for (int g = 0; g < 64; g++) {
+            phi[g] = ((v[self][g] - v[0][g]) + (v[3][g] - v[other][g])) / 2;
+            phi[g] = phi[g] > 0 ? phi[g] : 0;
+            total += phi[g];
+        }
+        signal += total;
+        for (int g = 0; g < 64 && total > 0; g++) {
+            double d = fabs(e.maps[w * 64 + g] - phi[g] / total);
+            worst = d > worst ? d : worst;
+        }
+    }
+    CHECKF(signal > 0, "no word matters to the drawing: the check would be empty");
+    printf("  shapley: largest difference from the hand-made two-word map %.2e\n", worst);
+    CHECK(worst < 1e-5);
+done:
+    mini_explanation_free(&e);
+    tok_ids_free(&both);
+    tok_ids_free(&first);
+    mem_free(buf);
+    mem_free(logp);
+    mini_free(m);
+    tiny_free(&t);
+}
+
 /* ---------------------------------------------------------------- pictures */
 
 TEST(side_by_side_and_left_share) {
@@ -436,6 +504,7 @@ int main(void) {
     RUN(gradient_matches_finite_differences);
     RUN(maps_are_normalised_deterministic_and_split_by_word);
     RUN(occlusion_matches_blanked_blocks_by_hand);
+    RUN(shapley_matches_two_word_values_by_hand);
     RUN(two_halves_mechanics_on_a_built_model);
     RUN(side_by_side_and_left_share);
     RUN(heatmap_and_labels);
