@@ -439,15 +439,16 @@ static void gelu_rows(void *ctx, int64_t begin, int64_t end, int thread) {
 
 /* x[n,C] += fcproj(gelu_tanh(fc(ln2(x)))); h [n,C] and fc [n,F] are scratch;
  * bf16: products in bf16 (the packs [1]). */
-static void mlp_block(const MiniModel *m, const MiniLayer *y, float *x, float *h, float *fc, int n, int bf16) {
+static void mlp_block(const MiniModel *m, ThreadPool *pool, const MiniLayer *y, float *x, float *h, float *fc, int n,
+                      int bf16) {
     const MiniConfig *c = &m->config;
     int C = c->d_model, F = c->ffn;
     norm_rows(c, h, x, y->ln2_w, y->ln2_b, n);
-    matmul_f32_nt_packed(m->pool, fc, h, &y->fc[bf16], n, 0);
+    matmul_f32_nt_packed(pool, fc, h, &y->fc[bf16], n, 0);
     add_bias(fc, y->fc_b, n, F);
     GeluJob job = {fc, F};
-    pool_parallel_for(n > 1 ? m->pool : NULL, n, gelu_rows, &job);
-    matmul_f32_nt_packed(m->pool, h, fc, &y->fcproj[bf16], n, 0);
+    pool_parallel_for(n > 1 ? pool : NULL, n, gelu_rows, &job);
+    matmul_f32_nt_packed(pool, h, fc, &y->fcproj[bf16], n, 0);
     add_bias(h, y->fcproj_b, n, C);
     for (size_t k = 0; k < (size_t)n * C; k++) x[k] += h[k];
 }
@@ -543,7 +544,7 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
         matmul_f32_nt_packed(m->pool, s->h, s->att, &y->proj[0], n, 0);
         add_bias(s->h, y->proj_b, n, C);
         for (size_t k = 0; k < (size_t)n * C; k++) s->x[k] += s->h[k];
-        mlp_block(m, y, s->x, s->h, s->fc, n, 0);
+        mlp_block(m, m->pool, y, s->x, s->h, s->fc, n, 0);
     }
     norm_rows(c, s->h, s->x, m->lnf_w, m->lnf_b, n);
     if (logits) matmul_f32_nt_packed(m->pool, logits, s->h, &m->lm, n, 0);
@@ -576,20 +577,12 @@ static void attend_batch(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
-/* One token for each of B states in one pass: the matmuls see [B, C]
- * (weights read once for all B), attention runs per state over its own
- * cache. Used by sliding-window generation (mini_hires.c), where many
- * windows each add one token at a time. */
-int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const int *tokens, const int *segments,
-                    int lo, int hi, int as_bf16, float *logits, Error *err) {
+/* One token for each of B states through the model on pool (NULL: the
+ * calling thread); inputs already checked by mini_feed_batch. */
+static int feed_rows(const MiniModel *m, ThreadPool *pool, MiniState *const *states, int B, const int *tokens,
+                     const int *segments, int lo, int hi, int b16, float *logits, Error *err) {
     const MiniConfig *c = &m->config;
-    int C = c->d_model, F = c->ffn, b16 = as_bf16 != 0;
-    if (B <= 0 || lo < 0 || hi > c->vocab || lo >= hi) return error_set(err, "mini: batch of %d, logits [%d, %d)", B, lo, hi);
-    for (int b = 0; b < B; b++)
-        if (states[b]->len + 1 > c->max_seq || tokens[b] < 0 || tokens[b] >= c->vocab ||
-            (segments && segments[b] >= c->n_segments))
-            return error_set(err, "mini: batch entry %d: token %d at position %d out of range", b, tokens[b],
-                             states[b]->len);
+    int C = c->d_model, F = c->ffn;
     size_t BC = (size_t)B * C;
     float *x = mem_alloc(BC * sizeof(float)), *h = mem_alloc(BC * sizeof(float));
     float *qkv = mem_alloc(3 * BC * sizeof(float)), *att = mem_alloc(BC * sizeof(float));
@@ -606,22 +599,22 @@ int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const i
     for (int l = 0; l < c->n_layers; l++) {
         const MiniLayer *y = &m->layer[l];
         norm_rows(c, h, x, y->ln1_w, y->ln1_b, B);
-        matmul_f32_nt_packed(m->pool, qkv, h, &y->qkv[b16], B, 0);
+        matmul_f32_nt_packed(pool, qkv, h, &y->qkv[b16], B, 0);
         add_bias(qkv, y->qkv_b, B, 3 * C);
         BatchAttention job = {c, states, qkv, att, l};
-        pool_parallel_for(m->pool, B, attend_batch, &job);
-        matmul_f32_nt_packed(m->pool, h, att, &y->proj[b16], B, 0);
+        pool_parallel_for(pool, B, attend_batch, &job);
+        matmul_f32_nt_packed(pool, h, att, &y->proj[b16], B, 0);
         add_bias(h, y->proj_b, B, C);
         for (size_t k = 0; k < BC; k++) x[k] += h[k];
-        mlp_block(m, y, x, h, fc, B, b16);
+        mlp_block(m, pool, y, x, h, fc, B, b16);
     }
     norm_rows(c, h, x, m->lnf_w, m->lnf_b, B);
     if (logits && lo == c->n_text && hi == c->vocab)
-        matmul_f32_nt_packed(m->pool, logits, h, &m->lm_codes[b16], B, 0);
+        matmul_f32_nt_packed(pool, logits, h, &m->lm_codes[b16], B, 0);
     else if (logits && b16)
-        matmul_f32_as_bf16_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
+        matmul_f32_as_bf16_nt(pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
     else if (logits)
-        matmul_f32_nt(m->pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
+        matmul_f32_nt(pool, logits, h, m->lm_head + (size_t)lo * C, B, hi - lo, C, 0);
     for (int b = 0; b < B; b++) states[b]->len++;
     rc = 0;
 done:
@@ -631,4 +624,63 @@ done:
     mem_free(att);
     mem_free(fc);
     return rc;
+}
+
+typedef struct {
+    const MiniModel *m;
+    MiniState *const *states;
+    const int *tokens, *segments;
+    int B, lo, hi, b16;
+    float *logits;
+    int *rc;
+    Error *errs;
+} SplitFeed;
+
+/* Thread t's share of the states, run with no further synchronisation. */
+static void feed_share(void *ctx, int64_t begin, int64_t end, int thread) {
+    const SplitFeed *j = ctx;
+    int T = pool_threads(j->m->pool), b0 = j->B * thread / T, b1 = j->B * (thread + 1) / T;
+    j->rc[thread] = b1 > b0 ? feed_rows(j->m, NULL, j->states + b0, b1 - b0, j->tokens + b0,
+                                        j->segments ? j->segments + b0 : NULL, j->lo, j->hi, j->b16,
+                                        j->logits ? j->logits + (size_t)b0 * (j->hi - j->lo) : NULL, &j->errs[thread])
+                            : 0;
+}
+
+/* One token for each of B states in one pass: the matmuls see [B, C]
+ * (weights read once for all B), attention runs per state over its own
+ * cache. Used by sliding-window generation (mini_hires.c), where many
+ * windows each add one token at a time. The states are independent, so with
+ * a pool each thread takes a share of them through all layers on its own:
+ * one wake-up per call instead of one per product (~40), which a thread
+ * that has lost its core would hold up every time. A state's row gets the
+ * same numbers either way (the products do not depend on the batch). */
+int mini_feed_batch(const MiniModel *m, MiniState *const *states, int B, const int *tokens, const int *segments,
+                    int lo, int hi, int as_bf16, float *logits, Error *err) {
+    const MiniConfig *c = &m->config;
+    if (B <= 0 || lo < 0 || hi > c->vocab || lo >= hi) return error_set(err, "mini: batch of %d, logits [%d, %d)", B, lo, hi);
+    for (int b = 0; b < B; b++)
+        if (states[b]->len + 1 > c->max_seq || tokens[b] < 0 || tokens[b] >= c->vocab ||
+            (segments && segments[b] >= c->n_segments))
+            return error_set(err, "mini: batch entry %d: token %d at position %d out of range", b, tokens[b],
+                             states[b]->len);
+    int T = pool_threads(m->pool);
+    if (T < 2 || B < 2 * T) return feed_rows(m, m->pool, states, B, tokens, segments, lo, hi, as_bf16 != 0, logits, err);
+    int *rc = mem_calloc((size_t)T, sizeof(int));
+    Error *errs = mem_calloc((size_t)T, sizeof(Error));
+    if (!rc || !errs) {
+        mem_free(rc);
+        mem_free(errs);
+        return error_set(err, "mini: out of memory for a batch of %d", B);
+    }
+    SplitFeed job = {m, states, tokens, segments, B, lo, hi, as_bf16 != 0, logits, rc, errs};
+    pool_run_each(m->pool, feed_share, &job);
+    int failed = 0;
+    for (int t = 0; t < T && !failed; t++)
+        if (rc[t]) {
+            *err = errs[t];
+            failed = -1;
+        }
+    mem_free(rc);
+    mem_free(errs);
+    return failed;
 }
