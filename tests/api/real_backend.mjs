@@ -73,6 +73,10 @@ await test('explain: a heat map PNG per word, for drawings and captions, reprodu
   const norm = (t) => t.replace(/\s+/g, ' ').trim();
   ok(m.explain && m.explain.method === 'grad' && norm(m.explain.words.map((w) => w.word).join(' ')) === norm(m.content),
     'a map per caption word: ' + JSON.stringify(m.content) + ' vs ' + JSON.stringify(m.explain && m.explain.words.map((w) => w.word)));
+  const sh = await post('/v1/chat/completions', { model, explain: true, explain_method: 'shapley', max_tokens: 12, messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe.' }, { type: 'image_url', image_url: { url } }] }] });
+  const s = sh.choices[0].message;
+  ok(s.content === m.content && s.explain && s.explain.method === 'shapley' && s.explain.words.length === m.explain.words.length &&
+    s.explain.words[0].b64_json !== m.explain.words[0].b64_json, 'shapley maps for the same caption, not the gradient ones');
   const bad = await fetch(base + '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, explain: true, stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
   ok(bad.status === 400, 'explain with stream is 400');
 });
