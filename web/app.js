@@ -29,6 +29,7 @@ function showError(el, e) { el.textContent = e ? String(e.message || e) : ''; el
 // a word shows its map in place of the picture, leaving shows the picture again.
 function explainWords(container, text, explain, img, original) {
   container.replaceChildren();
+  container.dataset.method = explain ? explain.method : '';
   if (!explain || !explain.words.length) { container.textContent = text; return; }
   explain.words.forEach((w, i) => {
     if (i) container.append(' ');
@@ -88,7 +89,8 @@ $('draw').addEventListener('click', async () => {
     // one request per picture so the page can show real progress
     for (let i = 0; i < n; i++) {
       setProgress(i, n, `그리는 중 drawing ${i + 1}/${n} · ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      const r = await api('/v1/images/generations', { prompt, n: 1, size, seed: first + i, tile, response_format: 'b64_json', explain: true });
+      const r = await api('/v1/images/generations', { prompt, n: 1, size, seed: first + i, tile, response_format: 'b64_json', explain: true,
+        explain_method: $('draw-explain').value });
       addTile({ src: 'data:image/png;base64,' + r.data[0].b64_json, seed: r.data[0].seed, prompt, tile, explain: r.data[0].explain });
     }
     setProgress(n, n, `${n}장 완료 done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -188,7 +190,8 @@ async function asPng(file) {
 
 async function caption(url, question) {
   const r = await api('/v1/chat/completions', { messages: [{ role: 'user', content: [
-    { type: 'text', text: question }, { type: 'image_url', image_url: { url } }] }], max_tokens: 64, explain: true });
+    { type: 'text', text: question }, { type: 'image_url', image_url: { url } }] }], max_tokens: 64, explain: true,
+    explain_method: $('caption-explain').value });
   return r.choices[0].message;
 }
 
@@ -197,6 +200,7 @@ $('upload').addEventListener('change', async () => {
   if (!file) return;
   showError($('caption-error'), null);
   $('captions').hidden = false;
+  delete $('captions').dataset.done;
   $('cap-ko').textContent = '…'; $('cap-en').textContent = '…';
   try {
     const url = await asPng(file);

@@ -123,6 +123,12 @@ try {
     await page.mouse.move(5, 5);
     ok(await page.getAttribute('#upload-preview', 'src') === upload, 'leaving the word shows the upload again');
     await page.screenshot({ path: `${shots}/atelier-captions.png`, fullPage: true });
+    ok(await page.getAttribute('#cap-en', 'data-method') === 'attn', 'attention maps by default');
+    await page.selectOption('#caption-explain', 'shapley');
+    await page.setInputFiles('#upload', { name: 'green.png', mimeType: 'image/png', buffer: png });
+    await page.waitForSelector('#captions[data-done="1"]');
+    ok(await page.getAttribute('#cap-en', 'data-method') === 'shapley' &&
+       await page.getAttribute('#cap-ko', 'data-method') === 'shapley', 'the chosen map method reaches the server');
   });
 
   await test('phone width: no horizontal scrolling', async () => {
