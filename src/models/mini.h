@@ -108,7 +108,7 @@ int mini_detect_lang(const char *text);
 int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *codes, Error *err);
 /* Samples an index of logits[0, n) with o's temperature, top-k and top-p;
  * scratch holds n * MINI_SAMPLE_SCRATCH bytes. */
-#define MINI_SAMPLE_SCRATCH 8
+#define MINI_SAMPLE_SCRATCH 16
 int mini_sample(const float *logits, int n, const MiniDrawOptions *o, Rng *rng, void *scratch);
 /* Beam search of width beam (1 = greedy; at most 16), best by mean
  * log-probability; *out is a mem_alloc'd NUL-terminated string. */

@@ -69,13 +69,32 @@ typedef struct {
     float p;
 } Cand;
 
-static int cmp_cand(const void *a, const void *b) {
-    float x = ((const Cand *)a)->p, y = ((const Cand *)b)->p;
-    return x > y ? -1 : x < y ? 1 : ((const Cand *)a)->id - ((const Cand *)b)->id;
+_Static_assert(2 * sizeof(Cand) <= MINI_SAMPLE_SCRATCH, "mini_sample's scratch holds cand and the sort's buffer");
+
+/* Sorts cand[0, n) by p descending, equal p by id ascending, using tmp[n]:
+ * an LSD radix sort on the bits of p (p >= 0, so larger p = larger bits)
+ * that keeps the ids' order among equals. A qsort with a comparator took
+ * ~5 % of a large drawing's generation (one sort of 1024 codes per cell). */
+static void sort_candidates(Cand *cand, Cand *tmp, int n) {
+    for (int shift = 0; shift < 32; shift += 8) {
+        int count[257] = {0};
+        for (int i = 0; i < n; i++) {
+            uint32_t bits;
+            memcpy(&bits, &cand[i].p, sizeof bits);
+            count[1 + (~bits >> shift & 0xFF)]++;
+        }
+        for (int d = 0; d < 256; d++) count[d + 1] += count[d];
+        for (int i = 0; i < n; i++) {
+            uint32_t bits;
+            memcpy(&bits, &cand[i].p, sizeof bits);
+            tmp[count[~bits >> shift & 0xFF]++] = cand[i];
+        }
+        memcpy(cand, tmp, (size_t)n * sizeof *cand);
+    }
 }
 
 /* Samples from logits[lo, hi) with temperature, top-k and top-p (nucleus,
- * Holtzman et al. 2020). cand is scratch [hi - lo]. */
+ * Holtzman et al. 2020). cand is scratch [2 * (hi - lo)]. */
 static int sample(const float *logits, int lo, int hi, const MiniDrawOptions *o, Rng *rng, Cand *cand) {
     int n = hi - lo;
     float t = o->temperature > 1e-4f ? o->temperature : 1e-4f, mx = -INFINITY;
@@ -87,7 +106,7 @@ static int sample(const float *logits, int lo, int hi, const MiniDrawOptions *o,
         cand[i].p = expf((logits[lo + i] - mx) / t);
         sum += cand[i].p;
     }
-    qsort(cand, (size_t)n, sizeof *cand, cmp_cand);
+    sort_candidates(cand, cand + n, n);
     int keep = o->top_k > 0 && o->top_k < n ? o->top_k : n;
     if (o->top_p > 0 && o->top_p < 1) {
         double acc = 0;
@@ -116,7 +135,7 @@ int mini_draw(MiniModel *m, const char *prompt, const MiniDrawOptions *o, int *c
     Work w, u;
     TokIds ids = {0};
     MiniState *cond = NULL, *uncond = NULL;
-    Cand *cand = mem_alloc((size_t)v->n_codes * sizeof *cand);
+    Cand *cand = mem_alloc((size_t)v->n_codes * 2 * sizeof *cand);
     float *code_logits = mem_alloc(2 * (size_t)v->n_codes * sizeof(float)); /* [2, n_codes] */
     int okw = work_new(&w, m, err) == 0, oku = okw && work_new(&u, m, err) == 0;
     if (!cand || !code_logits || !okw || !oku) {

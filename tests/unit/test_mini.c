@@ -123,6 +123,28 @@ TEST(config_parser_checks_norm_eps_as_float) {
     }
 }
 
+/* Sampling's candidate order: probability descending, equal ones by index
+ * ascending. With top-k 2 over three tied maxima (1, 2, 4) only 1 and 2 may
+ * come out; with top-p just above the first share, only index 1. */
+TEST(sampler_keeps_the_top_candidates_ties_by_index) {
+    float logits[10] = {1, 3, 3, 2, 3, 0, -1, 2.5f, 3, -4};
+    logits[8] = 2.9f;
+    MiniDrawOptions o;
+    mini_draw_defaults(&o);
+    o.top_k = 2;
+    o.top_p = 1;
+    unsigned char scratch[10 * MINI_SAMPLE_SCRATCH];
+    Rng rng;
+    rng_seed(&rng, 3);
+    int seen[10] = {0};
+    for (int i = 0; i < 2000; i++) seen[mini_sample(logits, 10, &o, &rng, scratch)]++;
+    CHECKF(seen[1] > 800 && seen[2] > 800 && seen[1] + seen[2] == 2000, "top-2 draws: %d at 1, %d at 2, %d at 4",
+           seen[1], seen[2], seen[4]);
+    o.top_k = 0;
+    o.top_p = 0.01f;
+    for (int i = 0; i < 100; i++) CHECK(mini_sample(logits, 10, &o, &rng, scratch) == 1);
+}
+
 TEST(data_loader_masks_targets_segments) {
     Tokenizer *tok = make_tokenizer(DIR "/tok.json");
     if (!tok) return;
@@ -723,6 +745,7 @@ TEST(resume_is_bit_identical) {
 
 int main(void) {
     RUN(config_parser_checks_norm_eps_as_float);
+    RUN(sampler_keeps_the_top_candidates_ties_by_index);
     RUN(data_loader_masks_targets_segments);
     RUN(data_loader_rejects_bad_lines);
     RUN(balanced_sampling_draws_families_evenly);
