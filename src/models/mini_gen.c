@@ -3,6 +3,7 @@
 #include "mini.h"
 
 #include "../core/mem.h"
+#include "../core/rank_sort.h"
 #include "../train/rng.h"
 
 #include <math.h>
@@ -64,34 +65,9 @@ static int encode(const MiniModel *m, const char *text, TokIds *ids, Error *err)
 
 /* ---------------------------------------------------------------- drawing */
 
-typedef struct {
-    int id;
-    float p;
-} Cand;
+typedef RankItem Cand; /* score: unnormalised probability; id: token */
 
 _Static_assert(2 * sizeof(Cand) <= MINI_SAMPLE_SCRATCH, "mini_sample's scratch holds cand and the sort's buffer");
-
-/* Sorts cand[0, n) by p descending, equal p by id ascending, using tmp[n]:
- * an LSD radix sort on the bits of p (p >= 0, so larger p = larger bits)
- * that keeps the ids' order among equals. A qsort with a comparator took
- * ~5 % of a large drawing's generation (one sort of 1024 codes per cell). */
-static void sort_candidates(Cand *cand, Cand *tmp, int n) {
-    for (int shift = 0; shift < 32; shift += 8) {
-        int count[257] = {0};
-        for (int i = 0; i < n; i++) {
-            uint32_t bits;
-            memcpy(&bits, &cand[i].p, sizeof bits);
-            count[1 + (~bits >> shift & 0xFF)]++;
-        }
-        for (int d = 0; d < 256; d++) count[d + 1] += count[d];
-        for (int i = 0; i < n; i++) {
-            uint32_t bits;
-            memcpy(&bits, &cand[i].p, sizeof bits);
-            tmp[count[~bits >> shift & 0xFF]++] = cand[i];
-        }
-        memcpy(cand, tmp, (size_t)n * sizeof *cand);
-    }
-}
 
 /* Samples from logits[lo, hi) with temperature, top-k and top-p (nucleus,
  * Holtzman et al. 2020). cand is scratch [2 * (hi - lo)]. */
@@ -103,15 +79,15 @@ static int sample(const float *logits, int lo, int hi, const MiniDrawOptions *o,
     double sum = 0;
     for (int i = 0; i < n; i++) {
         cand[i].id = lo + i;
-        cand[i].p = expf((logits[lo + i] - mx) / t);
-        sum += cand[i].p;
+        cand[i].score = expf((logits[lo + i] - mx) / t);
+        sum += cand[i].score;
     }
-    sort_candidates(cand, cand + n, n);
+    rank_sort(cand, cand + n, n);
     int keep = o->top_k > 0 && o->top_k < n ? o->top_k : n;
     if (o->top_p > 0 && o->top_p < 1) {
         double acc = 0;
         for (int i = 0; i < keep; i++) {
-            acc += cand[i].p / sum;
+            acc += cand[i].score / sum;
             if (acc >= o->top_p) {
                 keep = i + 1;
                 break;
@@ -119,10 +95,10 @@ static int sample(const float *logits, int lo, int hi, const MiniDrawOptions *o,
         }
     }
     double total = 0;
-    for (int i = 0; i < keep; i++) total += cand[i].p;
+    for (int i = 0; i < keep; i++) total += cand[i].score;
     double u = rng_uniform(rng) * total;
     for (int i = 0; i < keep; i++) {
-        u -= cand[i].p;
+        u -= cand[i].score;
         if (u < 0) return cand[i].id;
     }
     return cand[keep - 1].id;

@@ -2,19 +2,15 @@
 #include "sampler.h"
 
 #include "../core/mem.h"
+#include "../core/rank_sort.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-typedef struct {
-    float logit;
-    int32_t id;
-} Cand;
-
 struct Sampler {
     SamplerParams p;
     int vocab;
-    Cand *cand;
+    RankItem *cand; /* [2 * vocab]: candidates (score = logit), then rank_sort's buffer */
     uint64_t rng;
 };
 
@@ -26,7 +22,7 @@ SamplerParams sampler_defaults(void) {
 Sampler *sampler_new(const SamplerParams *params, int vocab) {
     Sampler *s = mem_calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->cand = mem_alloc(sizeof(Cand) * (size_t)vocab);
+    s->cand = mem_alloc(sizeof(RankItem) * 2 * (size_t)vocab);
     if (!s->cand) {
         mem_free(s);
         return NULL;
@@ -50,12 +46,6 @@ static double next_uniform(Sampler *s) {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     z ^= z >> 31;
     return (double)(z >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static int by_logit_desc(const void *a, const void *b) {
-    const Cand *x = a, *y = b;
-    if (x->logit != y->logit) return x->logit < y->logit ? 1 : -1;
-    return x->id < y->id ? -1 : x->id > y->id; /* ties: lower id first, deterministic */
 }
 
 static void apply_penalty(const Sampler *s, float *logits, const int32_t *history, int n_history) {
@@ -82,16 +72,16 @@ int32_t sampler_sample(Sampler *s, float *logits, const int32_t *history, int n_
     float mx = logits[best];
     int n = 0;
     for (int32_t i = 0; i < s->vocab; i++)
-        if (logits[i] >= mx - 40.0f * (s->p.temperature > 1 ? s->p.temperature : 1)) s->cand[n++] = (Cand){logits[i], i};
-    qsort(s->cand, (size_t)n, sizeof(Cand), by_logit_desc);
+        if (logits[i] >= mx - 40.0f * (s->p.temperature > 1 ? s->p.temperature : 1)) s->cand[n++] = (RankItem){logits[i], i};
+    rank_sort(s->cand, s->cand + n, n); /* ties: lower id first (candidates are in id order), deterministic */
     if (s->p.top_k > 0 && n > s->p.top_k) n = s->p.top_k;
     /* probabilities at temperature 1 decide top-p and min-p, as in llama.cpp */
     double sum = 0;
-    for (int i = 0; i < n; i++) sum += exp((double)s->cand[i].logit - mx);
+    for (int i = 0; i < n; i++) sum += exp((double)s->cand[i].score - mx);
     if (s->p.top_p < 1.0f) {
         double cum = 0;
         for (int i = 0; i < n; i++) {
-            cum += exp((double)s->cand[i].logit - mx) / sum;
+            cum += exp((double)s->cand[i].score - mx) / sum;
             if (cum >= s->p.top_p) {
                 n = i + 1;
                 break;
@@ -101,14 +91,14 @@ int32_t sampler_sample(Sampler *s, float *logits, const int32_t *history, int n_
     if (s->p.min_p > 0) {
         double floor_logit = mx + log(s->p.min_p); /* p_i >= min_p * p_max */
         int keep = 1;
-        while (keep < n && s->cand[keep].logit >= floor_logit) keep++;
+        while (keep < n && s->cand[keep].score >= floor_logit) keep++;
         n = keep;
     }
     double total = 0;
-    for (int i = 0; i < n; i++) total += exp(((double)s->cand[i].logit - mx) / s->p.temperature);
+    for (int i = 0; i < n; i++) total += exp(((double)s->cand[i].score - mx) / s->p.temperature);
     double r = next_uniform(s) * total, acc = 0;
     for (int i = 0; i < n; i++) {
-        acc += exp(((double)s->cand[i].logit - mx) / s->p.temperature);
+        acc += exp(((double)s->cand[i].score - mx) / s->p.temperature);
         if (r < acc) return s->cand[i].id;
     }
     return s->cand[n - 1].id;

@@ -6,9 +6,11 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/mem.h"
+#include "core/rank_sort.h"
 #include "core/threadpool.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 TEST(error_prefix_names_the_file) {
@@ -121,6 +123,38 @@ TEST(atomic_write_removes_stale_temps) {
     unlink("build/tmp/stale.bin");
 }
 
+static int by_score_then_id(const void *a, const void *b) {
+    const RankItem *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1; /* -0 == +0 here */
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* rank_sort must put items exactly where qsort with the samplers' old
+ * comparator (score descending, then id ascending) did: many ties, negative
+ * and positive scores, -0 next to +0, tiny and huge magnitudes, n = 0 .. 5000. */
+TEST(rank_sort_matches_the_comparator_order) {
+    const float pool[] = {0.0f, -0.0f, 1.0f, -1.0f, 3.5f, -3.5f, 1e-30f, -1e-30f, 1e30f, -1e30f, 2.0f, 0.5f, -7.25f};
+    int n_pool = (int)(sizeof pool / sizeof pool[0]), bad = 0;
+    RankItem *a = mem_alloc(sizeof(RankItem) * 5000), *b = mem_alloc(sizeof(RankItem) * 5000),
+             *tmp = mem_alloc(sizeof(RankItem) * 5000);
+    uint32_t r = 99;
+    for (int n = 0; n <= 5000 && a && b && tmp; n = n < 8 ? n + 1 : n * 3) {
+        for (int i = 0; i < n; i++) {
+            r = r * 1664525u + 1013904223u;
+            /* half from a small pool (ties), half random bits of finite floats */
+            float v = (r >> 31) ? pool[(r >> 8) % (uint32_t)n_pool] : (float)((int32_t)r >> 4) * 1e-3f;
+            a[i] = b[i] = (RankItem){v, i};
+        }
+        rank_sort(a, tmp, n);
+        qsort(b, (size_t)n, sizeof *b, by_score_then_id);
+        for (int i = 0; i < n; i++) bad += a[i].id != b[i].id;
+    }
+    CHECKF(bad == 0, "%d items out of place", bad);
+    mem_free(a);
+    mem_free(b);
+    mem_free(tmp);
+}
+
 int main(void) {
     RUN(error_prefix_names_the_file);
     RUN(error_prefix_truncates_cleanly);
@@ -129,5 +163,6 @@ int main(void) {
     RUN(atomic_write_removes_stale_temps);
     RUN(threadpool_covers_every_index_once);
     RUN(f16_and_bf16_round_trip);
+    RUN(rank_sort_matches_the_comparator_order);
     return harness_finish();
 }
