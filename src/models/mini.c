@@ -37,7 +37,7 @@ struct MiniState {
     int len, image_start;
     float *k, *v;                  /* [L, max_seq, C] */
     float *x, *h, *qkv, *att, *fc; /* [max_seq, C], [.., C], [.., 3C], [.., C], [.., F] */
-    float *scores;                 /* [max_seq] */
+    float *scores;                 /* [n_heads, max_seq] then [n_heads] softmax sums */
     float *attention_record;       /* [L, max_seq, max_seq] or NULL: see mini_state_record_attention */
 };
 
@@ -356,7 +356,7 @@ int mini_state_new(MiniState **out, const MiniModel *m, Error *err) {
         s->qkv = mem_alloc(S * 3 * C * sizeof(float));
         s->att = mem_alloc(S * C * sizeof(float));
         s->fc = mem_alloc(S * (size_t)c->ffn * sizeof(float));
-        s->scores = mem_alloc(S * sizeof(float));
+        s->scores = mem_alloc((S + 1) * (size_t)c->n_heads * sizeof(float));
     }
     if (!s || !s->k || !s->v || !s->x || !s->h || !s->qkv || !s->att || !s->fc || !s->scores) {
         mini_state_free(s);
@@ -477,7 +477,7 @@ static void embed(const MiniModel *m, MiniState *s, const int *tokens, const int
  * turns into one vector register (a single running sum cannot be
  * vectorized without reordering it); attention spends most of its time
  * here. */
-static float dot_lanes(const float *q, const float *k, int n) {
+static inline __attribute__((always_inline)) float dot_lanes(const float *q, const float *k, int n) {
     float lane[8] = {0};
     int i = 0;
     for (; i + 8 <= n; i += 8)
@@ -487,33 +487,42 @@ static float dot_lanes(const float *q, const float *k, int n) {
     return d;
 }
 
-/* Attention of the n new queries over the cache (already holding their keys). */
+/* Attention of the n new queries over the cache (already holding their keys).
+ * Keys and values are walked row by row, all heads of a row together, so
+ * each cached row is read once per query rather than once per head; every
+ * score, sum and output element is still formed in the same order as a
+ * head-by-head loop (same numbers). */
 static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix) {
-    int C = c->d_model, NH = c->n_heads, hs = C / NH, total = s->len + n;
-    const float *K = s->k + (size_t)l * c->max_seq * C, *Vc = s->v + (size_t)l * c->max_seq * C;
-    float scale = 1.0f / sqrtf((float)hs);
+    int C = c->d_model, NH = c->n_heads, hs = C / NH, total = s->len + n, S = c->max_seq;
+    const float *K = s->k + (size_t)l * S * C, *Vc = s->v + (size_t)l * S * C;
+    float scale = 1.0f / sqrtf((float)hs), *sums = s->scores + (size_t)NH * S;
     for (int i = 0; i < n; i++) {
         int p = s->len + i, visible = p + 1 > prefix ? p + 1 : prefix;
         if (visible > total) visible = total;
+        const float *q = s->qkv + (size_t)i * 3 * C;
+        for (int j = 0; j < visible; j++) {
+            const float *kj = K + (size_t)j * C;
+            for (int h = 0; h < NH; h++) s->scores[(size_t)h * S + j] = dot_lanes(q + h * hs, kj + h * hs, hs) * scale;
+        }
         for (int h = 0; h < NH; h++) {
-            const float *q = s->qkv + (size_t)i * 3 * C + h * hs;
-            float mx = -INFINITY, sum = 0;
-            for (int j = 0; j < visible; j++) {
-                float d = dot_lanes(q, K + (size_t)j * C + h * hs, hs);
-                s->scores[j] = d * scale;
-                if (s->scores[j] > mx) mx = s->scores[j];
-            }
-            for (int j = 0; j < visible; j++) sum += s->scores[j] = expf(s->scores[j] - mx);
+            float *sc = s->scores + (size_t)h * S, mx = -INFINITY, sum = 0;
+            for (int j = 0; j < visible; j++)
+                if (sc[j] > mx) mx = sc[j];
+            for (int j = 0; j < visible; j++) sum += sc[j] = expf(sc[j] - mx);
+            sums[h] = sum;
             if (s->attention_record) {
-                float *rec = s->attention_record + ((size_t)l * c->max_seq + (size_t)p) * c->max_seq;
-                for (int j = 0; j < visible; j++) rec[j] += s->scores[j] / sum / (float)NH;
+                float *rec = s->attention_record + ((size_t)l * S + (size_t)p) * S;
+                for (int j = 0; j < visible; j++) rec[j] += sc[j] / sum / (float)NH;
             }
-            float *o = s->att + (size_t)i * C + h * hs;
-            memset(o, 0, (size_t)hs * sizeof(float));
-            for (int j = 0; j < visible; j++) {
-                const float *vj = Vc + (size_t)j * C + h * hs;
-                float a = s->scores[j] / sum;
-                for (int k = 0; k < hs; k++) o[k] += a * vj[k];
+        }
+        float *o = s->att + (size_t)i * C;
+        memset(o, 0, (size_t)C * sizeof(float));
+        for (int j = 0; j < visible; j++) {
+            const float *vj = Vc + (size_t)j * C;
+            for (int h = 0; h < NH; h++) {
+                float a = s->scores[(size_t)h * S + j] / sums[h], *oh = o + h * hs;
+                const float *vh = vj + h * hs;
+                for (int k = 0; k < hs; k++) oh[k] += a * vh[k];
             }
         }
     }
