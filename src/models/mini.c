@@ -492,14 +492,14 @@ static inline __attribute__((always_inline)) float dot_lanes(const float *q, con
  * each cached row is read once per query rather than once per head; every
  * score, sum and output element is still formed in the same order as a
  * head-by-head loop (same numbers). */
-static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix) {
+static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix, const float *qkv, float *out) {
     int C = c->d_model, NH = c->n_heads, hs = C / NH, total = s->len + n, S = c->max_seq;
     const float *K = s->k + (size_t)l * S * C, *Vc = s->v + (size_t)l * S * C;
     float scale = 1.0f / sqrtf((float)hs), *sums = s->scores + (size_t)NH * S;
     for (int i = 0; i < n; i++) {
         int p = s->len + i, visible = p + 1 > prefix ? p + 1 : prefix;
         if (visible > total) visible = total;
-        const float *q = s->qkv + (size_t)i * 3 * C;
+        const float *q = qkv + (size_t)i * 3 * C;
         for (int j = 0; j < visible; j++) {
             const float *kj = K + (size_t)j * C;
             for (int h = 0; h < NH; h++) s->scores[(size_t)h * S + j] = dot_lanes(q + h * hs, kj + h * hs, hs) * scale;
@@ -515,7 +515,7 @@ static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix) 
                 for (int j = 0; j < visible; j++) rec[j] += sc[j] / sum / (float)NH;
             }
         }
-        float *o = s->att + (size_t)i * C;
+        float *o = out + (size_t)i * C;
         memset(o, 0, (size_t)C * sizeof(float));
         for (int j = 0; j < visible; j++) {
             const float *vj = Vc + (size_t)j * C;
@@ -549,7 +549,7 @@ int mini_feed(const MiniModel *m, MiniState *s, const int *tokens, const int *se
             memcpy(s->k + at, s->qkv + (size_t)i * 3 * C + C, (size_t)C * sizeof(float));
             memcpy(s->v + at, s->qkv + (size_t)i * 3 * C + 2 * C, (size_t)C * sizeof(float));
         }
-        attend(c, s, l, n, prefix);
+        attend(c, s, l, n, prefix, s->qkv, s->att);
         matmul_f32_nt_packed(m->pool, s->h, s->att, &y->proj[0], n, 0);
         add_bias(s->h, y->proj_b, n, C);
         for (size_t k = 0; k < (size_t)n * C; k++) s->x[k] += s->h[k];
@@ -578,11 +578,10 @@ static void attend_batch(void *ctx, int64_t begin, int64_t end, int thread) {
     for (int64_t b = begin; b < end; b++) {
         MiniState *s = j->states[b];
         size_t at = ((size_t)j->layer * j->c->max_seq + (size_t)s->len) * C;
-        memcpy(s->qkv, j->qkv + (size_t)b * 3 * C, (size_t)3 * C * sizeof(float));
-        memcpy(s->k + at, s->qkv + C, (size_t)C * sizeof(float));
-        memcpy(s->v + at, s->qkv + 2 * C, (size_t)C * sizeof(float));
-        attend(j->c, s, j->layer, 1, 0);
-        memcpy(j->att + (size_t)b * C, s->att, (size_t)C * sizeof(float));
+        const float *qkv = j->qkv + (size_t)b * 3 * C;
+        memcpy(s->k + at, qkv + C, (size_t)C * sizeof(float));
+        memcpy(s->v + at, qkv + 2 * C, (size_t)C * sizeof(float));
+        attend(j->c, s, j->layer, 1, 0, qkv, j->att + (size_t)b * C);
     }
 }
 
