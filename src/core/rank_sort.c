@@ -14,6 +14,48 @@ static uint32_t descending_key(float score) {
     return ~bits;
 }
 
+/* a before b in rank_sort's order (scores equal: lower id first) */
+static int ranks_before(RankItem a, RankItem b) {
+    return a.score > b.score || (a.score == b.score && a.id < b.id);
+}
+
+int64_t rank_top(RankItem *items, RankItem *tmp, int64_t n, int64_t k) {
+    if (k <= 0) return 0;
+    if (n <= k) {
+        rank_sort(items, tmp, n);
+        return n;
+    }
+    /* Quickselect (Hoare partition, median of three) of the k-th best in a
+     * copy; ids are distinct, so the order is total and the k-th is unique. */
+    memcpy(tmp, items, (size_t)n * sizeof *items);
+    int64_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        RankItem a = tmp[lo], b = tmp[mid], c = tmp[hi], pivot;
+        if (ranks_before(a, b)) pivot = ranks_before(b, c) ? b : ranks_before(a, c) ? c : a;
+        else pivot = ranks_before(a, c) ? a : ranks_before(b, c) ? c : b;
+        int64_t i = lo, j = hi;
+        while (i <= j) {
+            while (ranks_before(tmp[i], pivot)) i++;
+            while (ranks_before(pivot, tmp[j])) j--;
+            if (i <= j) {
+                RankItem t = tmp[i];
+                tmp[i++] = tmp[j];
+                tmp[j--] = t;
+            }
+        }
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else break;
+    }
+    RankItem kth = tmp[want];
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n; i++) /* in id order, so rank_sort's ties come out right */
+        if (!ranks_before(kth, items[i])) items[kept++] = items[i];
+    rank_sort(items, tmp, kept);
+    return kept;
+}
+
 void rank_sort(RankItem *items, RankItem *tmp, int64_t n) {
     if (n < 2) return;
     for (int shift = 0; shift < 32; shift += 8) {

@@ -22,5 +22,10 @@ typedef struct {
 } RankItem;
 
 void rank_sort(RankItem *items, RankItem *tmp, int64_t n);
+/* The best k of items[0, n) (given in id order), in rank_sort's order, in
+ * items[0, k); the rest is lost. O(n): a selection finds the k-th, then
+ * only k items are sorted (top-k sampling over a 102,400-token vocabulary
+ * keeps 40). Returns min(k, n). */
+int64_t rank_top(RankItem *items, RankItem *tmp, int64_t n, int64_t k);
 
 #endif

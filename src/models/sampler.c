@@ -73,8 +73,11 @@ int32_t sampler_sample(Sampler *s, float *logits, const int32_t *history, int n_
     int n = 0;
     for (int32_t i = 0; i < s->vocab; i++)
         if (logits[i] >= mx - 40.0f * (s->p.temperature > 1 ? s->p.temperature : 1)) s->cand[n++] = (RankItem){logits[i], i};
-    rank_sort(s->cand, s->cand + n, n); /* ties: lower id first (candidates are in id order), deterministic */
-    if (s->p.top_k > 0 && n > s->p.top_k) n = s->p.top_k;
+    /* ties: lower id first (candidates are in id order), deterministic */
+    if (s->p.top_k > 0)
+        n = (int)rank_top(s->cand, s->cand + n, n, s->p.top_k);
+    else
+        rank_sort(s->cand, s->cand + n, n);
     /* probabilities at temperature 1 decide top-p and min-p, as in llama.cpp */
     double sum = 0;
     for (int i = 0; i < n; i++) sum += exp((double)s->cand[i].score - mx);

@@ -155,6 +155,36 @@ TEST(rank_sort_matches_the_comparator_order) {
     mem_free(tmp);
 }
 
+/* rank_top's k items are exactly rank_sort's first k, for k from 1 past n. */
+TEST(rank_top_is_the_head_of_rank_sort) {
+    const float pool[] = {0.0f, -0.0f, 1.0f, -1.0f, 3.5f, 2.0f, 0.5f};
+    RankItem *a = mem_alloc(sizeof(RankItem) * 3000), *b = mem_alloc(sizeof(RankItem) * 3000),
+             *tmp = mem_alloc(sizeof(RankItem) * 3000);
+    uint32_t r = 7;
+    int bad = 0, cases = 0;
+    for (int n = 1; n <= 3000 && a && b && tmp; n = n * 4 + 1)
+        for (int round = 0; round < 3; round++) {
+            int64_t ks[] = {1, 2, 40, n - 1, n, n + 5};
+            for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+                for (int i = 0; i < n; i++) {
+                    r = r * 1664525u + 1013904223u;
+                    float v = round == 0 ? pool[(r >> 8) % 7] : (float)((int32_t)r >> (round == 1 ? 28 : 4));
+                    a[i] = b[i] = (RankItem){v, i};
+                }
+                int64_t got = rank_top(a, tmp, n, ks[q]), want = ks[q] < n ? ks[q] : n;
+                rank_sort(b, tmp, n);
+                cases++;
+                if (ks[q] <= 0) continue;
+                if (got != want) bad++;
+                for (int64_t i = 0; i < want && got == want; i++) bad += a[i].id != b[i].id;
+            }
+        }
+    CHECKF(bad == 0, "%d differences over %d cases", bad, cases);
+    mem_free(a);
+    mem_free(b);
+    mem_free(tmp);
+}
+
 int main(void) {
     RUN(error_prefix_names_the_file);
     RUN(error_prefix_truncates_cleanly);
@@ -164,5 +194,6 @@ int main(void) {
     RUN(threadpool_covers_every_index_once);
     RUN(f16_and_bf16_round_trip);
     RUN(rank_sort_matches_the_comparator_order);
+    RUN(rank_top_is_the_head_of_rank_sort);
     return harness_finish();
 }
