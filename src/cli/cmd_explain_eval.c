@@ -28,7 +28,7 @@ static const char *usage =
     "  --data DIR        prepared dataset (default $EXAONE_CACHE/dataset or ~/.cache/exaone/dataset)\n"
     "  -n PAIRS          pictures to build (default 50)\n"
     "  --seed S          which pairs (default 0); same seed, same pairs, same numbers\n"
-    "  --method M        attn, rollout, grad, occlusion, shapley or all (default all)\n"
+    "  --method M        attn, rollout, grad, occlusion, shapley, partition or all (default all)\n"
     "  --lang ko|en      one language (default both)\n"
     "  --halves          instead of maps, check whether the pair's caption depends on each half at\n"
     "                    all: log p(name | picture) for the pair, each half alone, the emoji at full\n"
@@ -161,7 +161,7 @@ int cmd_explain_eval(int argc, char **argv) {
     int all = strcmp(method_s, "all") == 0, only = all ? -1 : mini_explain_method(method_s);
     int only_lang = lang_s ? mini_cli_lang(lang_s) : MINI_LANG_NONE;
     if ((!all && only < 0) || only_lang == -2) {
-        fprintf(stderr, "exaone explain-eval: --method wants attn, rollout, grad, occlusion, shapley or all; --lang ko or en\n");
+        fprintf(stderr, "exaone explain-eval: --method wants attn, rollout, grad, occlusion, shapley, partition or all; --lang ko or en\n");
         return 2;
     }
     char dir[1024];

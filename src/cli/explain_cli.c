@@ -20,7 +20,7 @@ int explain_cli_method(const char *command, const ExplainFlags *f) {
     const char *name = f->method ? f->method : "attn";
     int method = strcmp(name, "rollout") == 0 ? -1 : mini_explain_method(name);
     if (method < 0) {
-        fprintf(stderr, "%s: --explain-method wants attn, grad, occlusion or shapley, not \"%s\"\n", command, name);
+        fprintf(stderr, "%s: --explain-method wants attn, grad, occlusion, shapley or partition, not \"%s\"\n", command, name);
         return -1;
     }
     if (f->rollout && method != MINI_EXPLAIN_ATTENTION) {
@@ -47,7 +47,7 @@ int explain_cli_write(const char *command, MiniModel *m, const char *model_dir, 
     int *blank = mem_alloc((size_t)v->grid_h * v->grid_w * sizeof(int));
     int rc = blank ? 0 : error_set(&err, "out of memory");
     if (!rc && method == MINI_EXPLAIN_GRADIENT) rc = mini_import(&g, model_dir, 16, pool, &err);
-    if (!rc && (method == MINI_EXPLAIN_OCCLUSION || method == MINI_EXPLAIN_SHAPLEY) && !draw)
+    if (!rc && mini_explain_removes_parts(method) && !draw)
         rc = mini_image_blank_codes(model_dir, blank, v->grid_h, v->grid_w, &err);
     MiniExplainAids aids = {g, blank};
     if (!rc) rc = draw ? mini_explain_draw(m, &aids, text, codes, method, &e, &err)

@@ -14,11 +14,13 @@
     "                    occlusion: the drop of log p when a 2x2 block of codes is blanked\n"        \
     "                    (caption) or a word is left out (drawing), or shapley: each block's\n"      \
     "                    (word's) mean gain in log p when put back, over 8 random orders\n"          \
+    "  --explain-method partition  shapley with each quarter's blocks kept together in the\n"     \
+    "                    orders (Owen values): regions compete first, then blocks within them\n"      \
     "  --rollout         with attn: attention rollout through the layers instead of the average\n"
 
 typedef struct {
     int on, rollout;
-    const char *method; /* "attn" / "grad" / "occlusion" / "shapley" */
+    const char *method; /* "attn" / "grad" / "occlusion" / "shapley" / "partition" */
 } ExplainFlags;
 
 /* Claims the flags above; 1 when the current argument was one of them. */

@@ -16,13 +16,18 @@ int mini_explain_method(const char *name) {
     if (strcmp(name, "grad") == 0) return MINI_EXPLAIN_GRADIENT;
     if (strcmp(name, "occlusion") == 0) return MINI_EXPLAIN_OCCLUSION;
     if (strcmp(name, "shapley") == 0) return MINI_EXPLAIN_SHAPLEY;
+    if (strcmp(name, "partition") == 0) return MINI_EXPLAIN_PARTITION;
     return -1;
 }
 
 const char *mini_explain_method_name(int method) {
     static const char *const names[MINI_EXPLAIN_N_METHODS] = {"attn", "rollout", "grad", "occlusion",
-                                                                               "shapley"};
+                                                                               "shapley", "partition"};
     return method >= 0 && method < MINI_EXPLAIN_N_METHODS ? names[method] : "?";
+}
+
+int mini_explain_removes_parts(int method) {
+    return method == MINI_EXPLAIN_OCCLUSION || method == MINI_EXPLAIN_SHAPLEY || method == MINI_EXPLAIN_PARTITION;
 }
 
 void mini_explanation_free(MiniExplanation *e) {
@@ -266,10 +271,12 @@ done:
 
 /* Occlusion or Shapley values, both directions: parts of the input taken away. */
 static int maps_from_parts(MiniModel *m, const MiniExplainAids *aids, const Layout *y, int lang, const int32_t *ids,
-                           const int *codes, int shapley, MiniExplanation *e, Error *err) {
+                           const int *codes, int method, MiniExplanation *e, Error *err) {
     const int *blank = aids ? aids->blank_codes : NULL;
+    int shapley = method != MINI_EXPLAIN_OCCLUSION;
     if (y->caption)
-        return shapley ? mini_explain_shapley_image(m, y->seq, y->text_start, y->n_text, y->word_of, blank, e->maps, err)
+        return shapley ? mini_explain_shapley_image(m, y->seq, y->text_start, y->n_text, y->word_of, blank,
+                                                    method == MINI_EXPLAIN_PARTITION, e->maps, err)
                        : mini_explain_occlude_image(m, y->seq, y->text_start, y->n_text, y->word_of, blank, e->maps, err);
     return shapley ? mini_explain_shapley_words(m, lang, ids, y->n_text, y->word_of, e->n_words, codes, e->maps, err)
                    : mini_explain_occlude_words(m, lang, ids, y->n_text, y->word_of, e->n_words, codes, e->maps, err);
@@ -313,9 +320,8 @@ static int explain(MiniModel *m, const MiniExplainAids *aids, const int *codes, 
     }
     /* caption: <i2t> <boi> codes <eoi> <lang> | text <eos>; draw: <t2i> <lang> text <boi> | codes <eoi> */
     Layout y = {&seq, caption ? seq.prefix : seq.prefix - 1 - n, n, caption, word_of};
-    int parts = method == MINI_EXPLAIN_OCCLUSION || method == MINI_EXPLAIN_SHAPLEY;
-    rc = method == MINI_EXPLAIN_GRADIENT ? maps_from_gradient(gm, &y, e, err)
-         : parts ? maps_from_parts(m, aids, &y, lang, ids.ids, codes, method == MINI_EXPLAIN_SHAPLEY, e, err)
+    rc = method == MINI_EXPLAIN_GRADIENT           ? maps_from_gradient(gm, &y, e, err)
+         : mini_explain_removes_parts(method) ? maps_from_parts(m, aids, &y, lang, ids.ids, codes, method, e, err)
                  : maps_from_attention(m, &y, method == MINI_EXPLAIN_ROLLOUT, e, err);
     if (!rc) normalise_maps(e);
 done:

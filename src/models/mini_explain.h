@@ -46,6 +46,15 @@
  *                           here they share the credit, and the values sum
  *                           to log p(all) - log p(none). ~G/4 * ORDERS
  *                           forwards for a caption, words * ORDERS for a drawing.
+ *   MINI_EXPLAIN_PARTITION  Owen values (Owen 1977; the idea of SHAP's
+ *                           partition explainer): Shapley sampling whose
+ *                           orders keep the blocks of each quarter of the
+ *                           grid together (the quarters in a random order,
+ *                           each quarter's blocks in a random order), so a
+ *                           block is credited within its region, and regions
+ *                           compete with regions. Same cost as SHAPLEY. A
+ *                           prompt's words have no such structure: for a
+ *                           drawing it is SHAPLEY.
  * Whatever is explained is read at the position that predicts it: a caption
  * word's tokens from the positions before them, image region g from the
  * position before code g. Values are made non-negative (attention is;
@@ -73,7 +82,7 @@
 #include "mini.h"
 
 enum { MINI_EXPLAIN_ATTENTION, MINI_EXPLAIN_ROLLOUT, MINI_EXPLAIN_GRADIENT, MINI_EXPLAIN_OCCLUSION,
-       MINI_EXPLAIN_SHAPLEY, MINI_EXPLAIN_N_METHODS };
+       MINI_EXPLAIN_SHAPLEY, MINI_EXPLAIN_PARTITION, MINI_EXPLAIN_N_METHODS };
 /* Occlusion's block side in codes: a 2x2 block covers 16x16 pixels of a
  * 64x64 picture; one code alone (8x8 pixels) is mostly guessed back by the
  * model from its neighbours, and 2x2 blocks cost 16 forwards, not 64. */
@@ -86,13 +95,16 @@ enum { MINI_EXPLAIN_ATTENTION, MINI_EXPLAIN_ROLLOUT, MINI_EXPLAIN_GRADIENT, MINI
 /* What some methods need beyond the model (NULL when none is needed). */
 typedef struct {
     Gpt *grad_model;        /* MINI_EXPLAIN_GRADIENT: the training engine's copy (mini_import) */
-    const int *blank_codes; /* MINI_EXPLAIN_OCCLUSION / _SHAPLEY of a caption: codes of a blank white
+    const int *blank_codes; /* OCCLUSION / SHAPLEY / PARTITION of a caption: codes of a blank white
                                picture [grid_h * grid_w] (mini_image_blank_codes) */
 } MiniExplainAids;
 
-/* "attn", "rollout", "grad", "occlusion", "shapley" -> MINI_EXPLAIN_*; -1 when none. */
+/* "attn", "rollout", "grad", "occlusion", "shapley", "partition" -> MINI_EXPLAIN_*; -1 when none. */
 int mini_explain_method(const char *name);
 const char *mini_explain_method_name(int method);
+/* 1 for the methods that take parts of the input away (occlusion, shapley,
+ * partition): a caption's maps then need MiniExplainAids.blank_codes. */
+int mini_explain_removes_parts(int method);
 
 typedef struct {
     int n_words, grid_h, grid_w;
@@ -146,9 +158,10 @@ int mini_explain_occlude_words(MiniModel *m, int lang, const int32_t *text_ids, 
 
 /* ---- Shapley values (mini_explain_shapley.c): the same inputs and maps as
  * the two occlusion functions above, each part's value being its sampled
- * Shapley value instead of its drop (clamped at 0 the same way). */
+ * Shapley value instead of its drop (clamped at 0 the same way); quadrants:
+ * Owen values with the grid's quarters as the coalition structure. */
 int mini_explain_shapley_image(MiniModel *m, const MiniSeq *seq, int text_start, int n_text, const int *word_of,
-                               const int *blank_codes, float *maps, Error *err);
+                               const int *blank_codes, int quadrants, float *maps, Error *err);
 int mini_explain_shapley_words(MiniModel *m, int lang, const int32_t *text_ids, int n_text, const int *word_of,
                                int n_words, const int *codes, float *maps, Error *err);
 

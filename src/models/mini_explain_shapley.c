@@ -27,10 +27,43 @@
  * the parts with present[i] = 1 are in the input. */
 typedef int (*ValueFn)(void *ctx, const unsigned char *present, float *out, Error *err);
 
-/* phi[i * n_out + o] = sampled Shapley value of part i for output o. */
-static int shapley(int n_parts, int n_out, ValueFn value, void *ctx, double *phi, Error *err) {
+/* A random order of the parts; with group (part i in group[i] of
+ * 0 .. n_groups-1), the groups in a random order, each group's parts
+ * together in a random order among themselves (an order that respects the
+ * coalition structure, as Owen values average over). */
+static void random_order(Rng *rng, int n_parts, const int *group, int n_groups, int *order, int *scratch) {
+    if (!group) {
+        for (int i = 0; i < n_parts; i++) order[i] = i;
+        n_groups = 0;
+    } else {
+        for (int g = 0; g < n_groups; g++) scratch[g] = g;
+        for (int g = n_groups - 1; g > 0; g--) {
+            int j = (int)rng_below(rng, (uint64_t)g + 1), t = scratch[g];
+            scratch[g] = scratch[j];
+            scratch[j] = t;
+        }
+    }
+    int at = 0;
+    for (int gi = 0; gi < (group ? n_groups : 1); gi++) {
+        int start = at;
+        if (group)
+            for (int i = 0; i < n_parts; i++)
+                if (group[i] == scratch[gi]) order[at++] = i;
+        if (!group) at = n_parts;
+        for (int i = at - 1; i > start; i--) { /* Fisher-Yates within the group */
+            int j = start + (int)rng_below(rng, (uint64_t)(i - start) + 1), t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+    }
+}
+
+/* phi[i * n_out + o] = sampled Shapley value of part i for output o (Owen
+ * value when group gives a coalition structure, NULL: none). */
+static int shapley(int n_parts, const int *group, int n_groups, int n_out, ValueFn value, void *ctx, double *phi,
+                   Error *err) {
     unsigned char *present = mem_calloc((size_t)n_parts, 1);
-    int *order = mem_alloc((size_t)n_parts * sizeof(int));
+    int *order = mem_alloc((size_t)(n_parts + n_groups) * sizeof(int));
     float *none = mem_alloc((size_t)n_out * 4 * sizeof(float)), *all = none + n_out, *before = all + n_out,
           *after = before + n_out;
     int rc = -1;
@@ -45,14 +78,8 @@ static int shapley(int n_parts, int n_out, ValueFn value, void *ctx, double *phi
     Rng rng;
     rng_seed(&rng, MINI_EXPLAIN_SHAPLEY_SEED);
     for (int p = 0; p < MINI_EXPLAIN_ORDERS; p++) {
-        if (p % 2 == 0) { /* a fresh order (Fisher-Yates); odd p walks it backwards */
-            for (int i = 0; i < n_parts; i++) order[i] = i;
-            for (int i = n_parts - 1; i > 0; i--) {
-                int j = (int)rng_below(&rng, (uint64_t)i + 1), t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
+        if (p % 2 == 0) /* a fresh order; odd p walks it backwards (also respects the groups) */
+            random_order(&rng, n_parts, group, n_groups, order, order + n_parts);
         memset(present, 0, (size_t)n_parts);
         memcpy(before, none, (size_t)n_out * sizeof(float));
         for (int k = 0; k < n_parts; k++) {
@@ -108,7 +135,7 @@ static int caption_value(void *vctx, const unsigned char *present, float *out, E
 }
 
 int mini_explain_shapley_image(MiniModel *m, const MiniSeq *seq, int text_start, int n_text, const int *word_of,
-                               const int *blank_codes, float *maps, Error *err) {
+                               const int *blank_codes, int quadrants, float *maps, Error *err) {
     const MiniVocab *v = mini_vocab(m);
     int H = v->grid_h, W = v->grid_w, G = H * W, rc = -1;
     if (!blank_codes) return error_set(err, "explain: Shapley maps of a caption need the codes of a blank picture");
@@ -119,11 +146,14 @@ int mini_explain_shapley_image(MiniModel *m, const MiniSeq *seq, int text_start,
     c.blocked.tokens = mem_alloc((size_t)seq->len * sizeof(int));
     c.logp = mem_alloc((size_t)seq->len * sizeof(float));
     double *phi = mem_alloc((size_t)n_parts * (size_t)n_words * sizeof(double));
-    if (!c.blocked.tokens || !c.logp || !phi) {
+    int *quadrant = mem_alloc((size_t)n_parts * sizeof(int));
+    if (!c.blocked.tokens || !c.logp || !phi || !quadrant) {
         error_set(err, "explain: out of memory");
         goto done;
     }
-    if (shapley(n_parts, n_words, caption_value, &c, phi, err) != 0) goto done;
+    for (int b = 0; b < n_parts; b++) /* which quarter of the block grid (rounded up halves) */
+        quadrant[b] = (b / bx >= (by + 1) / 2) * 2 + (b % bx >= (bx + 1) / 2);
+    if (shapley(n_parts, quadrants ? quadrant : NULL, 4, n_words, caption_value, &c, phi, err) != 0) goto done;
     for (int w = 0; w < n_words; w++)
         for (int g = 0; g < G; g++) {
             int part = (g / W / MINI_EXPLAIN_BLOCK) * bx + (g % W) / MINI_EXPLAIN_BLOCK;
@@ -134,6 +164,7 @@ done:
     mem_free(c.blocked.tokens);
     mem_free(c.logp);
     mem_free(phi);
+    mem_free(quadrant);
     return rc;
 }
 
@@ -176,7 +207,7 @@ int mini_explain_shapley_words(MiniModel *m, int lang, const int32_t *text_ids, 
         error_set(err, "explain: out of memory");
         goto done;
     }
-    if (n_words > 0 && shapley(n_words, G, draw_value, &c, phi, err) != 0) goto done;
+    if (n_words > 0 && shapley(n_words, NULL, 0, G, draw_value, &c, phi, err) != 0) goto done;
     for (size_t i = 0; i < (size_t)n_words * (size_t)G; i++) maps[i] += evidence(phi[i]);
     rc = 0;
 done:

@@ -356,7 +356,7 @@ static int mb_explain(void *p, const uint8_t *rgb, int w, int h, const char *tex
         goto done;
     }
     memcpy(full->pixels, rgb, image_bytes(full));
-    if ((method == MINI_EXPLAIN_OCCLUSION || method == MINI_EXPLAIN_SHAPLEY) && !draw) { /* what replaces a region */
+    if (mini_explain_removes_parts(method) && !draw) { /* what replaces a region */
         if (!(white = mem_alloc((size_t)W * H * 3))) {
             error_set(err, "out of memory");
             goto done;

@@ -131,9 +131,10 @@ static int get_explain(const cJSON *root, ExplainRequest *x, ApiError *e) {
     snprintf(x->method, sizeof x->method, "attn");
     if (get_bool(root, "explain", &x->on, e) != 0 || get_string(root, "explain_method", 15, &method, e) != 0) return -1;
     if (method && strcmp(method, "attn") != 0 && strcmp(method, "rollout") != 0 && strcmp(method, "grad") != 0 &&
-        strcmp(method, "occlusion") != 0 && strcmp(method, "shapley") != 0)
+        strcmp(method, "occlusion") != 0 && strcmp(method, "shapley") != 0 &&
+        strcmp(method, "partition") != 0)
         return api_bad_param(e, "explain_method", "Invalid 'explain_method': expected \"attn\", \"rollout\", \"grad\", "
-                                                  "\"occlusion\" or \"shapley\".");
+                                                  "\"occlusion\", \"shapley\" or \"partition\".");
     if (method) snprintf(x->method, sizeof x->method, "%s", method);
     return 0;
 }

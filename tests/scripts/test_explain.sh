@@ -4,7 +4,7 @@
 # prepared dataset, else that part is skipped), fairness-eval fails cleanly without data.
 source tests/scripts/lib.sh
 M=models/exaone-mini
-expect_stderr "attn, grad, occlusion or shapley" 2 $EXAONE draw --explain --explain-method bogus "a red apple"
+expect_stderr "attn, grad, occlusion, shapley or partition" 2 $EXAONE draw --explain --explain-method bogus "a red apple"
 expect_stderr "--rollout goes with" 2 $EXAONE draw --explain --explain-method grad --rollout "a red apple"
 expect_stderr "need --explain" 2 $EXAONE draw --explain-method grad "a red apple"
 expect_stderr "--codes-only" 2 $EXAONE draw --explain --codes-only "a red apple"

@@ -425,6 +425,40 @@ done:
     tiny_free(&t);
 }
 
+/* partition keeps each quarter's blocks together in the orders: for a
+ * caption its maps differ from shapley's; a prompt's words have no quarters,
+ * so for a drawing the two are the same bytes. */
+TEST(partition_differs_for_captions_only) {
+    Tiny t;
+    if (tiny_new(&t, 13) != 0) {
+        tiny_free(&t);
+        return;
+    }
+    Error err = {0};
+    MiniModel *m = tiny_export_load(&t, DIR "/model13");
+    int codes[64], blank[64];
+    random_codes(codes, t.v.n_codes, 21);
+    random_codes(blank, t.v.n_codes, 22);
+    MiniExplainAids aids = {NULL, blank};
+    MiniExplanation s = {0}, p = {0}, ds = {0}, dp = {0};
+    if (!m || mini_explain_caption(m, &aids, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_SHAPLEY, &s, &err) ||
+        mini_explain_caption(m, &aids, codes, MINI_LANG_EN, "a red apple", MINI_EXPLAIN_PARTITION, &p, &err) ||
+        mini_explain_draw(m, &aids, "a red apple", codes, MINI_EXPLAIN_SHAPLEY, &ds, &err) ||
+        mini_explain_draw(m, &aids, "a red apple", codes, MINI_EXPLAIN_PARTITION, &dp, &err)) {
+        CHECKF(0, "setup: %s", err.message);
+    } else {
+        size_t bytes = (size_t)s.n_words * 64 * sizeof(float);
+        CHECK(s.n_words == p.n_words && memcmp(s.maps, p.maps, bytes) != 0);
+        CHECK(ds.n_words == dp.n_words && memcmp(ds.maps, dp.maps, (size_t)ds.n_words * 64 * sizeof(float)) == 0);
+    }
+    mini_explanation_free(&s);
+    mini_explanation_free(&p);
+    mini_explanation_free(&ds);
+    mini_explanation_free(&dp);
+    mini_free(m);
+    tiny_free(&t);
+}
+
 /* ---------------------------------------------------------------- pictures */
 
 TEST(side_by_side_and_left_share) {
@@ -505,6 +539,7 @@ int main(void) {
     RUN(maps_are_normalised_deterministic_and_split_by_word);
     RUN(occlusion_matches_blanked_blocks_by_hand);
     RUN(shapley_matches_two_word_values_by_hand);
+    RUN(partition_differs_for_captions_only);
     RUN(two_halves_mechanics_on_a_built_model);
     RUN(side_by_side_and_left_share);
     RUN(heatmap_and_labels);
