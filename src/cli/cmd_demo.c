@@ -9,13 +9,16 @@
 #include "mini_cli.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static const char *usage =
     "usage: exaone demo [-m MODEL] [-o DIR] [--seed S]\n\n"
-    "Draws an English and a Korean prompt (two candidates each, one grid), captions the\n"
-    "first drawing in both languages, translates a sentence both ways, and prints the\n"
-    "timings and the paths it wrote.\n\n"
+    "Draws an English and a Korean prompt (four candidates each, seeds S..S+3), keeps the two\n"
+    "the model itself finds most likely to be described by the prompt (self-reranking by\n"
+    "log p(prompt | image), which raised text->image retrieval top-5 from 0.105 to 0.153 in\n"
+    "tools/eval-intent) in one grid, captions the best drawing in both languages, translates\n"
+    "a sentence both ways, and prints the timings and the paths it wrote.\n\n"
     "options:\n"
     "  -o DIR            output folder (default exaone-demo)\n"
     "  --seed S          (default 1)\n"
@@ -47,22 +50,41 @@ int cmd_demo(int argc, char **argv) {
     const MiniVocab *v = mini_vocab(m);
     int G = v->grid_h * v->grid_w, rc = 1;
     const char *prompts[2] = {"a red apple", "노란 별"};
-    int *codes = mem_alloc((size_t)4 * (size_t)G * sizeof(int));
+    enum { CANDIDATES = 4, KEPT = 2 };
+    int *codes = mem_alloc((size_t)2 * KEPT * (size_t)G * sizeof(int));
+    int *cand = mem_alloc((size_t)CANDIDATES * (size_t)G * sizeof(int));
     Error err = {0};
     MiniDrawOptions o;
     mini_draw_defaults(&o);
-    if (!codes || (mkdir(out, 0755) != 0 && !dir_exists(out))) {
+    if (!codes || !cand || (mkdir(out, 0755) != 0 && !dir_exists(out))) {
         fprintf(stderr, "exaone demo: cannot create %s\n", out);
         goto done;
     }
-    for (int i = 0; i < 4; i++) {
-        o.seed = (uint64_t)seed + (uint64_t)(i % 2);
-        t = time_seconds();
-        if (mini_draw(m, prompts[i / 2], &o, codes + (size_t)i * G, &err) != 0) goto fail;
-        printf("draw       \"%s\" seed %d: %.2f s\n", prompts[i / 2], (int)o.seed, time_seconds() - t);
+    for (int p = 0; p < 2; p++) {
+        double score[CANDIDATES];
+        int order[CANDIDATES];
+        for (int i = 0; i < CANDIDATES; i++) {
+            o.seed = (uint64_t)seed + (uint64_t)i;
+            t = time_seconds();
+            if (mini_draw(m, prompts[p], &o, cand + (size_t)i * G, &err) != 0 ||
+                mini_score(m, cand + (size_t)i * G, prompts[p], &score[i], &err) != 0)
+                goto fail;
+            printf("draw       \"%s\" seed %d: %.2f s, log p(prompt | drawing) %.3f\n", prompts[p], (int)o.seed,
+                   time_seconds() - t, score[i]);
+            order[i] = i;
+            for (int k = i; k > 0 && score[order[k]] > score[order[k - 1]]; k--) { /* best first, stable */
+                int swap = order[k];
+                order[k] = order[k - 1];
+                order[k - 1] = swap;
+            }
+        }
+        for (int k = 0; k < KEPT; k++)
+            memcpy(codes + (size_t)(p * KEPT + k) * G, cand + (size_t)order[k] * G, (size_t)G * sizeof(int));
+        printf("kept       seeds %d and %d (the model's two best)\n", (int)seed + order[0], (int)seed + order[1]);
     }
     snprintf(path, sizeof path, "%s/draw-grid.png", out);
-    const char *meta[] = {"prompt", "a red apple | 노란 별", "model", dir, "settings", "demo cfg=3 top_p=0.95", NULL};
+    const char *meta[] = {"prompt", "a red apple | 노란 별", "model", dir, "settings",
+                          "demo cfg=3 top_p=0.95, best 2 of 4 seeds by log p(prompt | image)", NULL};
     if (mini_image_decode(dir, codes, 4, v->grid_h, v->grid_w, path, meta, &err) == 0)
         printf("wrote      %s\n", path);
     else
@@ -88,6 +110,7 @@ fail:
     fprintf(stderr, "exaone demo: %s\n", err.message);
 done:
     mem_free(codes);
+    mem_free(cand);
     mini_free(m);
     return rc;
 }
