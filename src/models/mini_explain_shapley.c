@@ -27,34 +27,31 @@
  * the parts with present[i] = 1 are in the input. */
 typedef int (*ValueFn)(void *ctx, const unsigned char *present, float *out, Error *err);
 
+static void shuffle(Rng *rng, int *a, int n) { /* Fisher-Yates */
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)rng_below(rng, (uint64_t)i + 1), t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
 /* A random order of the parts; with group (part i in group[i] of
  * 0 .. n_groups-1), the groups in a random order, each group's parts
  * together in a random order among themselves (an order that respects the
- * coalition structure, as Owen values average over). */
-static void random_order(Rng *rng, int n_parts, const int *group, int n_groups, int *order, int *scratch) {
+ * coalition structure, as Owen values average over). groups: [n_groups]. */
+static void random_order(Rng *rng, int n_parts, const int *group, int n_groups, int *order, int *groups) {
     if (!group) {
         for (int i = 0; i < n_parts; i++) order[i] = i;
-        n_groups = 0;
-    } else {
-        for (int g = 0; g < n_groups; g++) scratch[g] = g;
-        for (int g = n_groups - 1; g > 0; g--) {
-            int j = (int)rng_below(rng, (uint64_t)g + 1), t = scratch[g];
-            scratch[g] = scratch[j];
-            scratch[j] = t;
-        }
+        shuffle(rng, order, n_parts);
+        return;
     }
-    int at = 0;
-    for (int gi = 0; gi < (group ? n_groups : 1); gi++) {
+    for (int g = 0; g < n_groups; g++) groups[g] = g;
+    shuffle(rng, groups, n_groups);
+    for (int gi = 0, at = 0; gi < n_groups; gi++) {
         int start = at;
-        if (group)
-            for (int i = 0; i < n_parts; i++)
-                if (group[i] == scratch[gi]) order[at++] = i;
-        if (!group) at = n_parts;
-        for (int i = at - 1; i > start; i--) { /* Fisher-Yates within the group */
-            int j = start + (int)rng_below(rng, (uint64_t)(i - start) + 1), t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        for (int i = 0; i < n_parts; i++)
+            if (group[i] == groups[gi]) order[at++] = i;
+        shuffle(rng, order + start, at - start);
     }
 }
 
@@ -62,6 +59,7 @@ static void random_order(Rng *rng, int n_parts, const int *group, int n_groups, 
  * value when group gives a coalition structure, NULL: none). */
 static int shapley(int n_parts, const int *group, int n_groups, int n_out, ValueFn value, void *ctx, double *phi,
                    Error *err) {
+    if (n_parts < 1 || n_out < 1) return 0; /* nothing to credit */
     unsigned char *present = mem_calloc((size_t)n_parts, 1);
     int *order = mem_alloc((size_t)(n_parts + n_groups) * sizeof(int));
     float *none = mem_alloc((size_t)n_out * 4 * sizeof(float)), *all = none + n_out, *before = all + n_out,
