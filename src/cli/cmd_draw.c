@@ -28,7 +28,8 @@ static const char *usage =
     "  --cfg X           classifier-free guidance scale (default 3; 1 = off)\n"
     "  --temperature X   (default 1)   --top-k N (default 0 = off)   --top-p X (default 0.95)\n"
     "  --rerank          order the candidates by the model's own log p(prompt | image)\n"
-    "  --codes-only      print codes, write no PNG\n"
+    "  --codes-only      print codes, write no PNG (with --size/--tile: as the grid file\n"
+    "                    exaone vq decode reads: a \"ROWS COLS\" line, then one line a row)\n"
     "  -m, --model DIR   model folder (default models/exaone-mini)\n"
     "  --lora DIR[:S]    add a LoRA adapter from exaone tune (repeatable; S scales it, default 1)\n"
     "  --threads N       (default 1)\n"
@@ -131,7 +132,8 @@ int cmd_draw(int argc, char **argv) {
                  tile, (int)context, cfg, temperature, (int)top_k, top_p, f32 ? "f32" : "bf16");
         const char *meta[] = {"prompt", prompt, "seed", seed_s, "model", model_dir, "settings", settings,
                               lora.n ? "lora" : NULL, lora_s, NULL};
-        int hrc = hires_cli_draw("exaone draw", m, model_dir, prompt, &ho, (int)threads, output, meta);
+        int hrc = hires_cli_draw("exaone draw", m, model_dir, prompt, &ho, (int)threads,
+                                 codes_only ? NULL : output, meta);
         mini_free(m);
         return hrc;
     }

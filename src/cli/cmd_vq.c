@@ -2,6 +2,7 @@
 #include "../core/log.h"
 #include "../core/mem.h"
 #include "../core/file.h"
+#include "../models/mini_hires.h"
 #include "../models/vq.h"
 #include "../models/vq_codes.h"
 #include "../train/vision/vq_data.h"
@@ -19,7 +20,8 @@ static const char *usage =
     "usage: exaone vq SUBCOMMAND [OPTIONS]\n\n"
     "The VQ image tokenizer of EXAONE-mini (conv encoder/decoder, f8, codebook).\n\n"
     "  exaone vq encode IMG.png [-m MODEL] [-o codes.txt]   image -> codes (H/8 x W/8)\n"
-    "  exaone vq decode CODES.txt [-m MODEL] -o out.png       codes -> image\n"
+    "  exaone vq decode CODES.txt [-m MODEL] -o out.png       codes -> image (grids over 64x64\n"
+    "                                                        codes in overlapping tiles)\n"
     "  exaone vq eval --data DIR [-m MODEL] [--grid out.png]  held-out PSNR\n"
     "  exaone vq train --data DIR_OR_LIST --out DIR [options]\n\n"
     "options:\n"
@@ -100,6 +102,10 @@ done:
     return rc;
 }
 
+/* Grids up to this many codes decode whole (exactly as in training); larger
+ * ones in overlapping tiles, whose memory does not grow with the picture. */
+enum { VQ_DECODE_WHOLE = 64 * 64 };
+
 static int run_decode(const char *codes_path, const char *model, const char *output, ThreadPool *pool) {
     Error err = {0};
     VqModel *m = NULL;
@@ -120,8 +126,22 @@ static int run_decode(const char *codes_path, const char *model, const char *out
         error_set(&err, "out of memory");
         goto fail;
     }
-    if (vq_decode(m, grid.codes, 1, h, w, x, &err) != 0) goto fail;
-    vq_pixels_to_u8(rgb, x, (int64_t)n);
+    if (h * w <= VQ_DECODE_WHOLE) {
+        if (vq_decode(m, grid.codes, 1, h, w, x, &err) != 0) goto fail;
+        vq_pixels_to_u8(rgb, x, (int64_t)n);
+    } else { /* vq_decode's buffers grow with the picture: tiles, as draw --size does */
+        Image *img = image_new(w * f, h * f, 3, &err);
+        int *codes = mem_alloc((size_t)h * w * sizeof *codes);
+        int bad = !img || !codes;
+        if (codes)
+            for (size_t i = 0; i < (size_t)h * w; i++) codes[i] = grid.codes[i];
+        if (!bad && mini_hires_decode(m, codes, h, w, 0, img, 0, &err) != 0) bad = 1;
+        else if (!bad) memcpy(rgb, img->pixels, n);
+        else if (!err.message[0]) error_set(&err, "out of memory");
+        mem_free(codes);
+        image_free(img);
+        if (bad) goto fail;
+    }
     if (vq_png_write(output, rgb, h * f, w * f, &err) != 0) goto fail;
     rc = 0;
     goto done;

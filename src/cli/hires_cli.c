@@ -6,6 +6,7 @@
 #include "../core/mem.h"
 #include "../core/progress.h"
 #include "../formats/png.h"
+#include "../models/vq_codes.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,6 +69,25 @@ int hires_cli_draw(const char *command, MiniModel *m, const char *model_dir, con
         goto done;
     }
     double t1 = time_seconds(), c1 = cpu_seconds();
+    if (!out) { /* --codes-only: the grid file exaone vq decode reads */
+        int32_t *grid = mem_alloc((size_t)o->grid_h * o->grid_w * sizeof *grid);
+        size_t size = 0;
+        char *text = NULL;
+        if (grid) {
+            for (size_t i = 0; i < (size_t)o->grid_h * o->grid_w; i++) grid[i] = codes[i];
+            text = vq_codes_format(grid, o->grid_h, o->grid_w, &size);
+        }
+        mem_free(grid);
+        if (!text) {
+            fprintf(stderr, "%s: out of memory\n", command);
+            goto done;
+        }
+        fwrite(text, 1, size, stdout);
+        mem_free(text);
+        log_info("%dx%d codes: generated in %.2f s (cpu %.2f s)", o->grid_w, o->grid_h, t1 - t0, c1 - c0);
+        rc = 0;
+        goto done;
+    }
     vq->scratch.forward_bf16 = o->bf16; /* the decoder's convolutions too */
     if (hires_cli_write(command, vq, codes, o->grid_h, o->grid_w, o->tile, NULL, NULL, out, meta, o->progress)) goto done;
     log_info("%dx%d codes: generated in %.2f s (cpu %.2f s), decoded and written in %.2f s (cpu %.2f s)", o->grid_w,

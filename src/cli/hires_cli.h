@@ -14,7 +14,8 @@ VqModel *hires_cli_vq(const char *command, const char *model_dir, int threads, T
  * from keep_img (inpainting leaves the outside untouched). */
 int hires_cli_write(const char *command, VqModel *vq, const int *codes, int gh, int gw, int tile, const Image *keep_img,
                     const uint8_t *keep_mask, const char *path, const char *const *meta, int progress);
-/* draw --size: generation + decode; returns the exit code. */
+/* draw --size: generation + decode; returns the exit code. out NULL: no
+ * decode, the codes go to stdout as a grid file (vq_codes.h). */
 int hires_cli_draw(const char *command, MiniModel *m, const char *model_dir, const char *prompt,
                    const MiniHiresOptions *o, int threads, const char *out, const char *const *meta);
 
