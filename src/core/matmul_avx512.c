@@ -23,7 +23,7 @@
 
 #define MR 12
 #define NR 32
-#define KC 384
+#define KC GEMM_KC
 #define MC 240
 #define NC 3072
 

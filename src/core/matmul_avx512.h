@@ -15,6 +15,11 @@
 
 #include <stdint.h>
 
+/* Steps of k (pairs of k for bf16) per block: a product's f32 sums are
+ * split at multiples of this, so a kernel that wants the very same numbers
+ * (conv2d's direct path) splits its sums there too. */
+#define GEMM_KC 384
+
 typedef struct {
     float *C; /* [M,N], row stride N */
     const float *A;

@@ -645,9 +645,8 @@ int vq_decode_lean(VqModel *m, const int32_t *codes, int h, int w, float *image,
         switch (op->kind) {
         case OP_CONV: conv2d_forward(m->pool, &sc, dst, src, wt, bias, 1, H, W, &op->conv); break;
         case OP_UPCONV:
-            upsample2x_forward(m->pool, up, src, 1, H, W, op->C);
+            conv2d_forward_upsampled(m->pool, &sc, dst, up, src, wt, bias, 1, H, W, &op->conv);
             H *= 2, W *= 2;
-            conv2d_forward(m->pool, &sc, dst, up, wt, bias, 1, H, W, &op->conv);
             break;
         case OP_NORM_SILU:
             groupnorm_forward(m->pool, dst, mean, rstd, src, wt, bias, 1, P, op->C, G, NORM_EPS);

@@ -3,6 +3,10 @@
 
 #include "../../core/error.h"
 #include "../real_gemm.h"
+#ifdef TRAIN_REAL_IS_FLOAT
+#include "../../core/cpu.h"
+#include "conv2d_direct.h"
+#endif
 
 #include <string.h>
 
@@ -109,8 +113,46 @@ static void add_bias_rows(void *ctx, int64_t begin, int64_t end, int thread) {
         for (int64_t o = 0; o < j->OC; o++) j->out[r * j->OC + o] += j->bias[o];
 }
 
+#ifdef TRAIN_REAL_IS_FLOAT
+int64_t conv2d_direct_band_rows(const Conv2dShape *s, int Wc, size_t col_cap) {
+    int64_t row = (int64_t)(Wc + 2 * s->pad) * (s->C / 2), slack = (int64_t)CONV2D_DIRECT_SLACK * (s->C / 2);
+    if (row <= 0 || (int64_t)col_cap < slack) return 0;
+    return ((int64_t)col_cap - slack) / row - (s->k - 1);
+}
+
+int conv2d_direct_fits(const Conv2dShape *s, int H, int W, int upsample, size_t col_cap, size_t wt_cap) {
+    int three = s->k == 3 && s->pad == 1, one = s->k == 1 && s->pad == 0;
+    if (s->stride != 1 || !(three || one) || s->C < 2 || s->C % 2 || s->OC < 1 || H < 1 || W < 1) return 0;
+    size_t panels = ((size_t)s->OC + 31) / 32, packed = panels * 32 * (size_t)(s->k * s->k) * (size_t)(s->C / 2);
+    return packed <= wt_cap && conv2d_direct_band_rows(s, W << upsample, col_cap) >= 1;
+}
+
+/* The direct path when the CPU, the mode and the shape allow it. */
+static int direct_forward(ThreadPool *pool, ConvScratch *scratch, real *out, const real *inp, const real *weight,
+                          const real *bias, int B, int H, int W, const Conv2dShape *s, int upsample) {
+    if (!scratch->forward_bf16 || !cpu_features()->avx512_bf16 ||
+        !conv2d_direct_fits(s, H, W, upsample, scratch->cap, scratch->wt_cap))
+        return 0;
+    conv2d_direct_bf16_avx512(pool, scratch, out, inp, weight, bias, B, H, W, s, upsample);
+    return 1;
+}
+#else
+static int direct_forward(ThreadPool *pool, ConvScratch *scratch, real *out, const real *inp, const real *weight,
+                          const real *bias, int B, int H, int W, const Conv2dShape *s, int upsample) {
+    return 0;
+}
+#endif
+
+void conv2d_forward_upsampled(ThreadPool *pool, ConvScratch *scratch, real *out, real *up, const real *inp,
+                              const real *weight, const real *bias, int B, int H, int W, const Conv2dShape *s) {
+    if (direct_forward(pool, scratch, out, inp, weight, bias, B, H, W, s, 1)) return;
+    upsample2x_forward(pool, up, inp, B, H, W, s->C);
+    conv2d_forward(pool, scratch, out, up, weight, bias, B, 2 * H, 2 * W, s);
+}
+
 void conv2d_forward(ThreadPool *pool, ConvScratch *scratch, real *out, const real *inp, const real *weight,
                     const real *bias, int B, int H, int W, const Conv2dShape *s) {
+    if (direct_forward(pool, scratch, out, inp, weight, bias, B, H, W, s, 0)) return;
     int Ho = conv2d_out_size(H, s->k, s->stride, s->pad), Wo = conv2d_out_size(W, s->k, s->stride, s->pad);
     int64_t ckk = (int64_t)s->C * s->k * s->k, pix = (int64_t)Ho * Wo;
     EXA_ASSERT(scratch->wt_cap >= (size_t)(ckk * s->OC));

@@ -65,6 +65,11 @@ void conv2d_backward(ThreadPool *pool, ConvScratch *scratch, real *dinp, real *d
                      const real *dout, const real *inp, const real *weight, int B, int H, int W,
                      const Conv2dShape *s);
 
+/* conv2d_forward of upsample2x_forward(inp) (up: room for it, [B,2H,2W,C],
+ * used only when the direct path cannot take the shape; see conv2d_direct.h). */
+void conv2d_forward_upsampled(ThreadPool *pool, ConvScratch *scratch, real *out, real *up, const real *inp,
+                              const real *weight, const real *bias, int B, int H, int W, const Conv2dShape *s);
+
 /* out[B,2H,2W,C]: each input pixel repeated 2x2 (torch F.interpolate nearest). */
 void upsample2x_forward(ThreadPool *pool, real *out, const real *inp, int B, int H, int W, int C);
 /* dinp[B,H,W,C] += sum of the 2x2 block of dout[B,2H,2W,C] */
