@@ -267,9 +267,12 @@ static void free_geometry(VqModel *m) {
     m->max_B = m->H = m->W = 0;
 }
 
+static void lean_free(VqModel *m);
+
 void vq_free(VqModel *m) {
     if (!m) return;
     free_geometry(m);
+    lean_free(m);
     mem_free(m->enc), mem_free(m->dec);
     params_free(&m->table);
     mem_free(m->shapes);
@@ -600,9 +603,37 @@ int vq_decode(VqModel *m, const int32_t *codes, int B, int h, int w, float *imag
  * GB; this needs ~5 activations. Same operations as vq_decode. */
 enum { VQ_LEAN_COL = 1 << 22 };
 
+static void lean_free(VqModel *m) {
+    for (int i = 0; i < 4; i++) mem_free_aligned(m->lean.buf[i]);
+    mem_free_aligned(m->lean.up), mem_free_aligned(m->lean.col), mem_free_aligned(m->lean.wt);
+    mem_free(m->lean.mean), mem_free(m->lean.rstd);
+    memset(&m->lean, 0, sizeof m->lean);
+}
+
+/* The kept buffers, grown to at least these sizes (floats). */
+static int lean_reserve(VqModel *m, size_t act, size_t up_act, size_t groups, size_t wt_cap) {
+    if (m->lean.col && act <= m->lean.act && up_act <= m->lean.up_act && groups <= m->lean.groups &&
+        wt_cap <= m->lean.wt_cap)
+        return 0;
+    lean_free(m);
+    int ok = 1;
+    for (int i = 0; i < 4; i++) ok &= (m->lean.buf[i] = mem_alloc_aligned(act * sizeof(float))) != NULL;
+    ok &= (m->lean.up = mem_alloc_aligned(up_act * sizeof(float))) != NULL;
+    ok &= (m->lean.mean = mem_alloc(groups * sizeof(float))) != NULL;
+    ok &= (m->lean.rstd = mem_alloc(groups * sizeof(float))) != NULL;
+    ok &= (m->lean.col = mem_alloc_aligned((size_t)VQ_LEAN_COL * sizeof(float))) != NULL;
+    ok &= (m->lean.wt = mem_alloc_aligned(wt_cap * sizeof(float))) != NULL;
+    if (!ok) {
+        lean_free(m);
+        return -1;
+    }
+    m->lean.act = act, m->lean.up_act = up_act, m->lean.groups = groups, m->lean.wt_cap = wt_cap;
+    return 0;
+}
+
 int vq_decode_lean(VqModel *m, const int32_t *codes, int h, int w, float *image, Error *err) {
     const VqConfig *c = &m->config;
-    int f = vq_factor(c), D = c->embed_dim, G = c->groups, rc = -1;
+    int f = vq_factor(c), D = c->embed_dim, G = c->groups;
     if (h < 1 || w < 1 || h > 8192 / f || w > 8192 / f) return error_set(err, "vq: code grid %dx%d out of range", w, h);
     size_t biggest = (size_t)h * w * D, up_biggest = 1;
     int H = h, W = w;
@@ -616,24 +647,19 @@ int vq_decode_lean(VqModel *m, const int32_t *codes, int h, int w, float *image,
         size_t out = (size_t)H * W * (op->OC > op->C ? op->OC : op->C);
         biggest = out > biggest ? out : biggest;
     }
-    float *buf[4] = {0}, *up = NULL, *mean = NULL, *rstd = NULL;
-    ConvScratch sc = {.cap = VQ_LEAN_COL, .forward_bf16 = m->scratch.forward_bf16};
+    size_t wt_cap = 0;
     for (int i = 0; i < m->table.count; i++)
-        if (m->table.entries[i].numel > sc.wt_cap) sc.wt_cap = m->table.entries[i].numel;
-    for (int i = 0; i < 4; i++) buf[i] = mem_alloc_aligned(biggest * sizeof(float));
-    up = mem_alloc_aligned(up_biggest * sizeof(float));
-    mean = mem_alloc((size_t)G * sizeof(float)), rstd = mem_alloc((size_t)G * sizeof(float));
-    sc.col = mem_alloc_aligned(sc.cap * sizeof(float)), sc.wt = mem_alloc_aligned(sc.wt_cap * sizeof(float));
-    if (!buf[0] || !buf[1] || !buf[2] || !buf[3] || !up || !mean || !rstd || !sc.col || !sc.wt) {
-        error_set(err, "vq: out of memory decoding %dx%d codes", w, h);
-        goto done;
-    }
+        if ((size_t)m->table.entries[i].numel > wt_cap) wt_cap = (size_t)m->table.entries[i].numel;
+    if (lean_reserve(m, biggest, up_biggest, (size_t)G, wt_cap) != 0)
+        return error_set(err, "vq: out of memory decoding %dx%d codes", w, h);
+    float **buf = m->lean.buf, *up = m->lean.up, *mean = m->lean.mean, *rstd = m->lean.rstd;
+    ConvScratch sc = {.col = m->lean.col, .cap = VQ_LEAN_COL, .wt = m->lean.wt, .wt_cap = m->lean.wt_cap,
+                      .forward_bf16 = m->scratch.forward_bf16};
     const float *codebook = tensor(m, m->params, codebook_index(m));
     for (int64_t i = 0; i < (int64_t)h * w; i++) {
-        if (codes[i] < 0 || codes[i] >= c->n_embed) {
-            error_set(err, "vq: code %d at position %lld is not in 0..%d", codes[i], (long long)i, c->n_embed - 1);
-            goto done;
-        }
+        if (codes[i] < 0 || codes[i] >= c->n_embed)
+            return error_set(err, "vq: code %d at position %lld is not in 0..%d", codes[i], (long long)i,
+                             c->n_embed - 1);
         memcpy(buf[0] + i * D, codebook + (int64_t)codes[i] * D, (size_t)D * sizeof(float));
     }
     float *src = buf[0], *dst = buf[1], *t1 = buf[2], *t2 = buf[3];
@@ -666,10 +692,5 @@ int vq_decode_lean(VqModel *m, const int32_t *codes, int h, int w, float *image,
         src = dst, dst = t;
     }
     memcpy(image, src, (size_t)H * W * 3 * sizeof(float));
-    rc = 0;
-done:
-    for (int i = 0; i < 4; i++) mem_free_aligned(buf[i]);
-    mem_free_aligned(up), mem_free_aligned(sc.col), mem_free_aligned(sc.wt);
-    mem_free(mean), mem_free(rstd);
-    return rc;
+    return 0;
 }

@@ -10,6 +10,9 @@
 /* activation.h, over elements [0, count) / rows [0, N) */
 void gelu_forward_avx512(float *out, const float *inp, int64_t count);
 void gelu_backward_avx512(float *dinp, const float *inp, const float *dout, int64_t count);
+/* vision/pointwise.h's SiLU, over elements [0, count); backward accumulates */
+void silu_forward_avx512(float *out, const float *inp, int64_t count);
+void silu_backward_avx512(float *dinp, const float *inp, const float *dout, int64_t count);
 void swiglu_forward_avx512(float *out, const float *inp, int64_t N, int F);
 void swiglu_backward_avx512(float *dinp, const float *inp, const float *dout, int64_t N, int F);
 

@@ -4,6 +4,16 @@
 #include <stddef.h>
 #include <tgmath.h>
 
+#ifdef TRAIN_REAL_IS_FLOAT
+#include "../../core/cpu.h"
+#include "../kernels_avx512.h"
+#define FAST_SILU (cpu_features()->avx512)
+#else
+#define FAST_SILU 0
+#define silu_forward_avx512(...) ((void)0)
+#define silu_backward_avx512(...) ((void)0)
+#endif
+
 typedef struct {
     real *out;
     const real *inp, *dout;
@@ -11,6 +21,10 @@ typedef struct {
 
 static void silu_fwd(void *ctx, int64_t begin, int64_t end, int thread) {
     PwJob *j = ctx;
+    if (FAST_SILU) {
+        silu_forward_avx512(j->out + begin, j->inp + begin, end - begin);
+        return;
+    }
     for (int64_t i = begin; i < end; i++) {
         real x = j->inp[i];
         j->out[i] = x / (1 + exp(-x));
@@ -20,6 +34,10 @@ static void silu_fwd(void *ctx, int64_t begin, int64_t end, int thread) {
 /* d/dx x s(x) = s + x s (1 - s) */
 static void silu_bwd(void *ctx, int64_t begin, int64_t end, int thread) {
     PwJob *j = ctx;
+    if (FAST_SILU) {
+        silu_backward_avx512(j->out + begin, j->inp + begin, j->dout + begin, end - begin);
+        return;
+    }
     for (int64_t i = begin; i < end; i++) {
         real x = j->inp[i], s = 1 / (1 + exp(-x));
         j->out[i] += j->dout[i] * (s + x * s * (1 - s));
