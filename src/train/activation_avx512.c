@@ -67,16 +67,8 @@ void swiglu_backward_avx512(float *dinp, const float *inp, const float *dout, in
     }
 }
 
-/* SiLU of the vision layers (vision/pointwise.h): x s(x), s = sigmoid. */
-void silu_forward_avx512(float *out, const float *inp, int64_t count) {
-    for (int64_t i = 0; i < count; i += 16) {
-        __mmask16 m = simd_tail(count - i);
-        __m512 x = _mm512_maskz_loadu_ps(m, inp + i);
-        _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(x, simd_sigmoid(x)));
-    }
-}
-
-/* dinp += dout (s + x s (1 - s)) */
+/* SiLU of the vision layers (vision/pointwise.h; its forward is ops_silu_avx512):
+ * dinp += dout (s + x s (1 - s)) */
 void silu_backward_avx512(float *dinp, const float *inp, const float *dout, int64_t count) {
     __m512 one = _mm512_set1_ps(1.0f);
     for (int64_t i = 0; i < count; i += 16) {

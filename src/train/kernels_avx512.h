@@ -10,8 +10,8 @@
 /* activation.h, over elements [0, count) / rows [0, N) */
 void gelu_forward_avx512(float *out, const float *inp, int64_t count);
 void gelu_backward_avx512(float *dinp, const float *inp, const float *dout, int64_t count);
-/* vision/pointwise.h's SiLU, over elements [0, count); backward accumulates */
-void silu_forward_avx512(float *out, const float *inp, int64_t count);
+/* vision/pointwise.h's SiLU backward over elements [0, count), accumulating
+ * (its forward is src/core/ops_avx512.h's ops_silu_avx512) */
 void silu_backward_avx512(float *dinp, const float *inp, const float *dout, int64_t count);
 void swiglu_forward_avx512(float *out, const float *inp, int64_t N, int F);
 void swiglu_backward_avx512(float *dinp, const float *inp, const float *dout, int64_t N, int F);

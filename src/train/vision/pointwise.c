@@ -6,11 +6,12 @@
 
 #ifdef TRAIN_REAL_IS_FLOAT
 #include "../../core/cpu.h"
+#include "../../core/ops_avx512.h"
 #include "../kernels_avx512.h"
 #define FAST_SILU (cpu_features()->avx512)
 #else
 #define FAST_SILU 0
-#define silu_forward_avx512(...) ((void)0)
+#define ops_silu_avx512(...) ((void)0)
 #define silu_backward_avx512(...) ((void)0)
 #endif
 
@@ -22,7 +23,7 @@ typedef struct {
 static void silu_fwd(void *ctx, int64_t begin, int64_t end, int thread) {
     PwJob *j = ctx;
     if (FAST_SILU) {
-        silu_forward_avx512(j->out + begin, j->inp + begin, end - begin);
+        ops_silu_avx512(j->out + begin, j->inp + begin, end - begin);
         return;
     }
     for (int64_t i = begin; i < end; i++) {
