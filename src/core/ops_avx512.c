@@ -110,3 +110,30 @@ void ops_swiglu_avx512(float *y, const float *gate, const float *up, int64_t n) 
         _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(x_sigmoid(g, g), _mm512_maskz_loadu_ps(m, up + i)));
     }
 }
+
+/* o[e] = sum over j < rows of p[(e / hs) * ldp + j] * V[j * ldv + e], for
+ * e < C, summed in j order from 0 with a rounded product and a rounded
+ * add each step (no FMA): the numbers of the plain loop `o[e] += a * v[e]`
+ * built with -ffp-contract=off (C11), so callers get the same bits. The
+ * outputs stay in registers, 256 at a time, while the rows stream past
+ * once. hs must be a multiple of 16. */
+void ops_attend_values_avx512(float *o, const float *V, int64_t ldv, const float *p, int64_t ldp, int rows, int C,
+                              int hs) {
+    enum { CHUNK = 16 }; /* zmm accumulators */
+    for (int e0 = 0; e0 < C; e0 += CHUNK * 16) {
+        int nv = (C - e0) / 16 < CHUNK ? (C - e0) / 16 : CHUNK;
+        __m512 acc[CHUNK];
+        const float *w[CHUNK];
+        for (int q = 0; q < CHUNK; q++) {
+            acc[q] = _mm512_setzero_ps();
+            w[q] = p + (int64_t)((e0 + 16 * (q < nv ? q : 0)) / hs) * ldp;
+        }
+        for (int j = 0; j < rows; j++) {
+            const float *v = V + (int64_t)j * ldv + e0;
+#pragma GCC unroll 16
+            for (int q = 0; q < CHUNK; q++)
+                if (q < nv) acc[q] = _mm512_add_ps(acc[q], _mm512_mul_ps(_mm512_set1_ps(w[q][j]), _mm512_loadu_ps(v + 16 * q)));
+        }
+        for (int q = 0; q < nv; q++) _mm512_storeu_ps(o + e0 + 16 * q, acc[q]);
+    }
+}

@@ -12,5 +12,8 @@ void ops_rmsnorm_avx512(float *y, const float *x, const float *weight, int64_t r
 void ops_silu_avx512(float *y, const float *x, int64_t n);
 void ops_gelu_tanh_avx512(float *y, const float *x, int64_t n);
 void ops_swiglu_avx512(float *y, const float *gate, const float *up, int64_t n);
+/* Attention's weighted sum of value rows (see ops_avx512.c); hs % 16 == 0. */
+void ops_attend_values_avx512(float *o, const float *V, int64_t ldv, const float *p, int64_t ldp, int rows, int C,
+                              int hs);
 
 #endif

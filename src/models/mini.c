@@ -2,10 +2,12 @@
  * Legend: n tokens fed, C d_model, NH heads, hs head size, F ffn, V vocab. */
 #include "mini.h"
 
+#include "../core/cpu.h"
 #include "../core/file.h"
 #include "../core/matmul.h"
 #include "../core/mem.h"
 #include "../core/ops.h"
+#include "../core/ops_avx512.h"
 #include "../formats/safetensors.h"
 
 #include <cjson/cJSON.h>
@@ -496,6 +498,7 @@ static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix, 
     int C = c->d_model, NH = c->n_heads, hs = C / NH, total = s->len + n, S = c->max_seq;
     const float *K = s->k + (size_t)l * S * C, *Vc = s->v + (size_t)l * S * C;
     float scale = 1.0f / sqrtf((float)hs), *sums = s->scores + (size_t)NH * S;
+    int fast_values = cpu_features()->avx512 && hs % 16 == 0;
     for (int i = 0; i < n; i++) {
         int p = s->len + i, visible = p + 1 > prefix ? p + 1 : prefix;
         if (visible > total) visible = total;
@@ -516,6 +519,12 @@ static void attend(const MiniConfig *c, MiniState *s, int l, int n, int prefix, 
             }
         }
         float *o = out + (size_t)i * C;
+        if (fast_values) { /* same sums, with the outputs held in registers */
+            for (int h = 0; h < NH; h++)
+                for (int j = 0; j < visible; j++) s->scores[(size_t)h * S + j] /= sums[h];
+            ops_attend_values_avx512(o, Vc, C, s->scores, S, visible, C, hs);
+            continue;
+        }
         memset(o, 0, (size_t)C * sizeof(float));
         for (int j = 0; j < visible; j++) {
             const float *vj = Vc + (size_t)j * C;
