@@ -314,6 +314,7 @@ int mini_weights_changed(MiniModel *m, Error *err) {
 
 const MiniVocab *mini_vocab(const MiniModel *m) { return &m->vocab; }
 const Tokenizer *mini_tokenizer(const MiniModel *m) { return m->tok; }
+ThreadPool *mini_pool(const MiniModel *m) { return m->pool; }
 
 /* Weights read in place from the map are read-only: a LoRA merge first copies them. */
 float *mini_weight_private(MiniModel *m, int layer, int slot, int *rows, int *cols, Error *err) {

@@ -56,6 +56,8 @@ void mini_free(MiniModel *m);
 const MiniConfig *mini_config(const MiniModel *m);
 const MiniVocab *mini_vocab(const MiniModel *m);
 const Tokenizer *mini_tokenizer(const MiniModel *m);
+/* The model's thread pool (mini_load's n_threads), for work beside the model's own. */
+ThreadPool *mini_pool(const MiniModel *m);
 
 /* The f32 matrix [*rows, *cols] of a layer's linear module, slot numbered as
  * GPT_LORA_* (q_proj, k_proj, v_proj, out_proj, c_fc, c_proj), as a private copy

@@ -30,7 +30,10 @@ typedef struct {
     int h, w, G, lo, n_codes, guided;
     int *codes;
     uint8_t *made;
-    void *scratch;
+    int64_t *claim;   /* [cells]: the last step that a window was to draw the cell */
+    int64_t step;
+    void *scratch;    /* [threads] sampler scratch, scratch_bytes each */
+    size_t scratch_bytes;
     float *first_c, *first_u; /* logits of cell 0 after the prompt */
     MiniState *tmpl_c, *tmpl_u;
     /* batch buffers, [2 * max_batch] */
@@ -85,6 +88,28 @@ done:
  * (kept/made -> fed as context; missing -> sampled), then all go through the
  * model in one batch. Windows earlier in the list claim a cell first, so a
  * cell is sampled exactly once. */
+typedef struct {
+    Gen *g;
+    Win *wins;
+    int k;
+} SampleJob;
+
+/* Windows [begin, end) draw their k-th cell if no earlier window made it. */
+static void sample_windows(void *ctx, int64_t begin, int64_t end, int thread) {
+    const SampleJob *j = ctx;
+    Gen *g = j->g;
+    void *scratch = (char *)g->scratch + (size_t)thread * g->scratch_bytes;
+    for (int64_t i = begin; i < end; i++) {
+        Win *win = &j->wins[i];
+        int cell = cell_of(g, win, j->k);
+        if (g->made[cell]) continue;
+        if (g->guided)
+            for (int c = 0; c < g->n_codes; c++) win->lc[c] = win->lu[c] + g->o->draw.cfg * (win->lc[c] - win->lu[c]);
+        g->codes[cell] = mini_sample(win->lc, g->n_codes, &g->o->draw, &win->rng, scratch);
+        g->made[cell] = 1;
+    }
+}
+
 static int run_windows(Gen *g, Win *wins, int n, Error *err) {
     int B = 0;
     for (int i = 0; i < n; i++) {
@@ -96,17 +121,27 @@ static int run_windows(Gen *g, Win *wins, int n, Error *err) {
         }
     }
     for (int k = 0; k < g->G; k++) {
+        /* The windows of a batch draw different cells (they overlap only in
+         * cells made before), so they can sample at once, each with its own
+         * generator: the same codes as one after the other. Checked here,
+         * and done one after the other if a cell were claimed twice. */
+        int shared = 0;
+        g->step++;
+        for (int i = 0; i < n; i++) {
+            int cell = cell_of(g, &wins[i], k);
+            if (g->made[cell]) continue;
+            shared |= g->claim[cell] == g->step;
+            g->claim[cell] = g->step;
+        }
+        SampleJob job = {g, wins, k};
+        if (shared)
+            sample_windows(&job, 0, n, 0);
+        else
+            pool_parallel_for(mini_pool(g->m), n, sample_windows, &job);
         B = 0;
         for (int i = 0; i < n; i++) {
             Win *win = &wins[i];
             int cell = cell_of(g, win, k);
-            if (!g->made[cell]) {
-                if (g->guided)
-                    for (int c = 0; c < g->n_codes; c++)
-                        win->lc[c] = win->lu[c] + g->o->draw.cfg * (win->lc[c] - win->lu[c]);
-                g->codes[cell] = mini_sample(win->lc, g->n_codes, &g->o->draw, &win->rng, g->scratch);
-                g->made[cell] = 1;
-            }
             if (k + 1 == g->G) continue; /* the last cell needs no logits after it */
             g->tokens[B] = g->lo + g->codes[cell];
             g->states[B++] = win->cond;
@@ -142,14 +177,16 @@ int mini_hires_generate(MiniModel *m, const char *prompt, const MiniHiresOptions
     size_t cells = (size_t)GH * GW;
     Win *wins = mem_calloc((size_t)MB, sizeof *wins);
     g.made = mem_calloc(cells, 1);
-    g.scratch = mem_alloc((size_t)g.n_codes * MINI_SAMPLE_SCRATCH);
+    g.claim = mem_calloc(cells, sizeof *g.claim);
+    g.scratch_bytes = (size_t)g.n_codes * MINI_SAMPLE_SCRATCH;
+    g.scratch = mem_alloc(g.scratch_bytes * (size_t)pool_threads(mini_pool(m)));
     g.first_c = mem_alloc((size_t)g.n_codes * sizeof(float));
     g.first_u = mem_alloc((size_t)g.n_codes * sizeof(float));
     g.states = mem_calloc((size_t)MB * 2, sizeof *g.states);
     g.tokens = mem_alloc((size_t)MB * 2 * sizeof(int));
     g.segments = mem_alloc((size_t)MB * 2 * sizeof(int));
     g.logits = mem_alloc((size_t)MB * 2 * g.n_codes * sizeof(float));
-    if (!wins || !g.made || !g.scratch || !g.first_c || !g.first_u || !g.states || !g.tokens || !g.segments ||
+    if (!wins || !g.made || !g.claim || !g.scratch || !g.first_c || !g.first_u || !g.states || !g.tokens || !g.segments ||
         !g.logits) {
         error_set(err, "mini: out of memory for a %dx%d grid", GH, GW);
         goto done;
@@ -217,6 +254,7 @@ done:
     mini_state_free(g.tmpl_c);
     mini_state_free(g.tmpl_u);
     mem_free(g.made);
+    mem_free(g.claim);
     mem_free(g.scratch);
     mem_free(g.first_c);
     mem_free(g.first_u);

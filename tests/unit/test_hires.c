@@ -213,6 +213,27 @@ static void boundary_seams(const Image *img, int f, double *wrap_x, double *inne
     *inner_y = sy / ny;
 }
 
+/* Two threads split the windows' products and their sampling: the codes
+ * must be those of one thread, clamped (plain) and wrapped (tile) alike. */
+TEST(two_threads_draw_the_same_codes) {
+    Error err = {0};
+    MiniModel *two = NULL;
+    CHECKF(mini_load(&two, DIR "/random", 2, &err) == 0, "%s", err.message);
+    MiniHiresOptions o;
+    mini_hires_defaults(&o);
+    o.grid_h = 19, o.grid_w = 27, o.max_batch = 5, o.draw.seed = 8;
+    int n = 19 * 27, *a = mem_alloc(n * sizeof(int)), *b = mem_alloc(n * sizeof(int));
+    for (int tile = 0; two && tile < 2; tile++) {
+        o.tile = tile;
+        CHECK(mini_hires_generate(model, "red tiles", &o, a, &err) == 0);
+        CHECK(mini_hires_generate(two, "red tiles", &o, b, &err) == 0);
+        CHECKF(memcmp(a, b, n * sizeof(int)) == 0, "tile %d: 2 threads drew other codes", tile);
+    }
+    mem_free(a);
+    mem_free(b);
+    mini_free(two);
+}
+
 TEST(tile_wrap_edge_is_no_worse_than_interior_seams) {
     Error err = {0};
     MiniHiresOptions o;
@@ -353,6 +374,7 @@ int main(void) {
     RUN(batched_feed_matches_one_by_one);
     RUN(one_window_is_the_plain_draw);
     RUN(large_grid_is_reproducible_and_complete);
+    RUN(two_threads_draw_the_same_codes);
     RUN(tile_wrap_edge_is_no_worse_than_interior_seams);
     RUN(decode_of_one_tile_is_the_plain_decoder_cropped);
     RUN(edit_keeps_the_outside_and_redraws_the_inside);
