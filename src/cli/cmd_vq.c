@@ -135,7 +135,7 @@ static int run_decode(const char *codes_path, const char *model, const char *out
         int bad = !img || !codes;
         if (codes)
             for (size_t i = 0; i < (size_t)h * w; i++) codes[i] = grid.codes[i];
-        if (!bad && mini_hires_decode(m, codes, h, w, 0, img, 0, &err) != 0) bad = 1;
+        if (!bad && mini_hires_decode(m, codes, h, w, 0, img, 1, &err) != 0) bad = 1;
         else if (!bad) memcpy(rgb, img->pixels, n);
         else if (!err.message[0]) error_set(&err, "out of memory");
         mem_free(codes);
