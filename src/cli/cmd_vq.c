@@ -28,6 +28,8 @@ static const char *usage =
     "  -m, --model PATH     VQ checkpoint (default " DEFAULT_MODEL ")\n"
     "  -o, --output PATH    output file (encode: default stdout)\n"
     "  -t, --threads N      threads (default 1)\n"
+    "  --bf16               decode: bf16 convolutions, as draw --size uses (about 3x faster,\n"
+    "                       pixels differ by rounding)\n"
     "train options:\n"
     "  --data PATH          directory of PNGs, or a file listing them (~5% held out by name hash)\n"
     "  --out DIR            checkpoints, loss.csv, grid.png (resumes from DIR/checkpoint.safetensors)\n"
@@ -106,7 +108,7 @@ done:
  * ones in overlapping tiles, whose memory does not grow with the picture. */
 enum { VQ_DECODE_WHOLE = 64 * 64 };
 
-static int run_decode(const char *codes_path, const char *model, const char *output, ThreadPool *pool) {
+static int run_decode(const char *codes_path, const char *model, const char *output, int bf16, ThreadPool *pool) {
     Error err = {0};
     VqModel *m = NULL;
     VqCodes grid = {0};
@@ -114,6 +116,7 @@ static int run_decode(const char *codes_path, const char *model, const char *out
     uint8_t *rgb = NULL;
     int rc = 1;
     if (load_model(&m, model, pool)) return 1;
+    m->scratch.forward_bf16 = bf16;
     /* The model bounds the grid and the code ids, so the file is checked
      * before anything is sized from it. */
     int f = vq_factor(&m->config);
@@ -201,6 +204,7 @@ int cmd_vq(int argc, char **argv) {
     vq_train_config_default(&cfg);
     const char *model = DEFAULT_MODEL, *output = NULL, *input = NULL, *grid = NULL;
     int64_t threads = 1, v;
+    int bf16 = 0;
     double f;
     Args args;
     args_init(&args, argc - 1, argv + 1, "exaone vq");
@@ -228,6 +232,7 @@ int cmd_vq(int argc, char **argv) {
         if (args_flag(&args, NULL, "--no-resume")) { cfg.resume = 0; continue; }
         if (args_value(&args, NULL, "--init", &cfg.init)) continue;
         if (args_flag(&args, NULL, "--decoder-only")) { cfg.decoder_only = 1; continue; }
+        if (args_flag(&args, NULL, "--bf16")) { bf16 = 1; continue; }
         if (args_int(&args, NULL, "--stop-after", 1, (int64_t)1 << 40, &cfg.stop_after)) continue;
         if (!input && !is_train && !is_eval && args_positional(&args, &input)) continue;
         return args_unknown(&args);
@@ -264,7 +269,7 @@ int cmd_vq(int argc, char **argv) {
         return 1;
     }
     int rc = is_encode ? run_encode(input, model, output, pool)
-             : is_decode ? run_decode(input, model, output, pool)
+             : is_decode ? run_decode(input, model, output, bf16, pool)
                          : run_eval(cfg.data, model, grid, cfg.image_size, pool);
     pool_free(pool);
     return rc;

@@ -53,6 +53,15 @@ if [ -f $M/vq.safetensors ]; then
     if [ ${#digest} = 64 ] && [ "$digest" = "$(png_pixels "$TMP/big-vq.png")" ]; then
         _pass "vq decode of draw's codes gives draw's pixels"
     else _fail "vq decode of draw's codes gives draw's pixels"; fi
+    # the same with bf16 products (draw's default) and vq decode --bf16
+    $EXAONE draw -m $M --size 520x520 --seed 6 -o "$TMP/big16.png" "sea" 2>/dev/null
+    $EXAONE draw -m $M --size 520x520 --seed 6 --codes-only "sea" > "$TMP/big16.codes" 2>/dev/null
+    expect_exit 0 $EXAONE vq decode --bf16 -m $M/vq.safetensors -o "$TMP/big16-vq.png" "$TMP/big16.codes"
+    digest=$(png_pixels "$TMP/big16.png")
+    if [ ${#digest} = 64 ] && [ "$digest" = "$(png_pixels "$TMP/big16-vq.png")" ] &&
+        [ "$digest" != "$(png_pixels "$TMP/big-vq.png")" ]; then
+        _pass "vq decode --bf16 of draw's codes gives draw's (bf16) pixels"
+    else _fail "vq decode --bf16 of draw's codes gives draw's (bf16) pixels"; fi
 else
     skip "edit/vary outputs (run test_hires first)"
 fi
