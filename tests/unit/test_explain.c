@@ -28,6 +28,9 @@ typedef struct {
 
 /* A 2-layer d=32 model over a small BPE; weights widened from GPT-2's init
  * so logits are O(1) (near 0 every gradient is tiny and any bug hides). */
+static void tiny_free(Tiny *t);
+
+/* A tiny random model; on failure (reported as a check) nothing is left to free. */
 static int tiny_new(Tiny *t, uint64_t seed) {
     Error err = {0};
     memset(t, 0, sizeof *t);
@@ -37,7 +40,10 @@ static int tiny_new(Tiny *t, uint64_t seed) {
     TokTrainOptions opt = {300, 1, 0, mini_special_names, MINI_N_SPECIAL, 0};
     CHECKF(tok_train_bpe(texts, lens, 1, &opt, DIR "/tok.json", &err) == 0, "%s", err.message);
     CHECKF(tok_load(&t->tok, DIR "/tok.json", &err) == 0, "%s", err.message);
-    if (!t->tok) return -1;
+    if (!t->tok) {
+        tiny_free(t);
+        return -1;
+    }
     t->v.n_text = (int)tok_vocab_size(t->tok);
     t->v.n_codes = 24;
     t->v.grid_h = t->v.grid_w = 8;
@@ -53,7 +59,10 @@ static int tiny_new(Tiny *t, uint64_t seed) {
     GptConfig gc;
     mini_gpt_config(&o, t->v.n_text, &gc);
     CHECKF(gpt_new(&t->g, &gc, 4, o.T, NULL, &err) == 0, "%s", err.message);
-    if (!t->g) return -1;
+    if (!t->g) {
+        tiny_free(t);
+        return -1;
+    }
     Rng rng;
     rng_seed(&rng, seed);
     for (int i = 0; i < t->g->table.count; i++) {
@@ -68,6 +77,7 @@ static int tiny_new(Tiny *t, uint64_t seed) {
 static void tiny_free(Tiny *t) {
     gpt_free(t->g);
     tok_free(t->tok);
+    t->g = NULL, t->tok = NULL;
 }
 
 static MiniModel *tiny_export_load(Tiny *t, const char *dir) {
@@ -110,10 +120,7 @@ static double fd_attribution(Tiny *t, const MiniSeq *seq, const float *x_j, int 
 
 TEST(gradient_matches_finite_differences) {
     Tiny t;
-    if (tiny_new(&t, 3) != 0) {
-        tiny_free(&t);
-        return;
-    }
+    if (tiny_new(&t, 3) != 0) return;
     Error err = {0};
     MiniModel *m = tiny_export_load(&t, DIR "/model");
     Gpt *g = NULL;
@@ -185,10 +192,7 @@ static void check_maps(const MiniExplanation *e) {
 
 TEST(maps_are_normalised_deterministic_and_split_by_word) {
     Tiny t;
-    if (tiny_new(&t, 5) != 0) {
-        tiny_free(&t);
-        return;
-    }
+    if (tiny_new(&t, 5) != 0) return;
     Error err = {0};
     MiniModel *m = tiny_export_load(&t, DIR "/model5");
     Gpt *g = NULL;
@@ -251,10 +255,7 @@ TEST(maps_are_normalised_deterministic_and_split_by_word) {
 static double built_model_left_share(int sign, int method) {
     Tiny t;
     double share = -1;
-    if (tiny_new(&t, 8) != 0) {
-        tiny_free(&t);
-        return share;
-    }
+    if (tiny_new(&t, 8) != 0) return share;
     Gpt *g = t.g;
     int C = g->config.d_model;
     float u[32];
@@ -308,10 +309,7 @@ TEST(two_halves_mechanics_on_a_built_model) {
  * drop, then the map is scaled to sum 1). */
 TEST(occlusion_matches_blanked_blocks_by_hand) {
     Tiny t;
-    if (tiny_new(&t, 11) != 0) {
-        tiny_free(&t);
-        return;
-    }
+    if (tiny_new(&t, 11) != 0) return;
     Error err = {0};
     MiniModel *m = tiny_export_load(&t, DIR "/model11");
     int codes[64], blank[64], blocked[64], S = t.g->max_T;
@@ -367,10 +365,7 @@ done:
  * the clamped values scaled to sum 1. */
 TEST(shapley_matches_two_word_values_by_hand) {
     Tiny t;
-    if (tiny_new(&t, 12) != 0) {
-        tiny_free(&t);
-        return;
-    }
+    if (tiny_new(&t, 12) != 0) return;
     Error err = {0};
     MiniModel *m = tiny_export_load(&t, DIR "/model12");
     int codes[64], S = t.g->max_T;
@@ -430,10 +425,7 @@ done:
  * so for a drawing the two are the same bytes. */
 TEST(partition_differs_for_captions_only) {
     Tiny t;
-    if (tiny_new(&t, 13) != 0) {
-        tiny_free(&t);
-        return;
-    }
+    if (tiny_new(&t, 13) != 0) return;
     Error err = {0};
     MiniModel *m = tiny_export_load(&t, DIR "/model13");
     int codes[64], blank[64];
